@@ -1,0 +1,284 @@
+package sim
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/paysandbox/paysandbox/sim/clock"
+	"github.com/paysandbox/paysandbox/sim/fsm"
+	"github.com/paysandbox/paysandbox/sim/httpx"
+)
+
+// ControlError is an error of the control plane, rendered as
+// {"error":"<code>","message":"<text>"} with Status.
+type ControlError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *ControlError) Error() string { return e.Code + ": " + e.Message }
+
+func controlErr(status int, code, msg string) *ControlError {
+	return &ControlError{Status: status, Code: code, Message: msg}
+}
+
+// Control error constructors for providers' control actions.
+func ErrNotFound(format string, args ...any) error {
+	return controlErr(http.StatusNotFound, "not_found", fmt.Sprintf(format, args...))
+}
+
+// ErrBadRequest is a control request the simulator cannot act on.
+func ErrBadRequest(format string, args ...any) error {
+	return controlErr(http.StatusBadRequest, "bad_request", fmt.Sprintf(format, args...))
+}
+
+// ErrConflict is a control action not allowed in the resource's state.
+func ErrConflict(format string, args ...any) error {
+	return controlErr(http.StatusConflict, "invalid_transition", fmt.Sprintf(format, args...))
+}
+
+// ControlErrors maps any error to the control plane's envelope.
+func ControlErrors(_ *http.Request, err error) httpx.Response {
+	var ce *ControlError
+	switch {
+	case errors.As(err, &ce):
+	case errors.Is(err, fsm.ErrInvalidTransition):
+		ce = controlErr(http.StatusConflict, "invalid_transition", err.Error())
+	case errors.Is(err, httpx.ErrBodyTooLarge):
+		ce = controlErr(http.StatusRequestEntityTooLarge, "body_too_large", err.Error())
+	case errors.Is(err, httpx.ErrMalformed), errors.Is(err, httpx.ErrEmptyBody):
+		ce = controlErr(http.StatusBadRequest, "bad_request", err.Error())
+	case errors.Is(err, clock.ErrBackwards):
+		ce = controlErr(http.StatusBadRequest, "bad_request", err.Error())
+	case errors.Is(err, ErrUnknownProvider):
+		ce = controlErr(http.StatusNotFound, "not_found", err.Error())
+	default:
+		ce = controlErr(http.StatusInternalServerError, "internal", err.Error())
+	}
+	return httpx.JSON(ce.Status, map[string]string{"error": ce.Code, "message": ce.Message})
+}
+
+// Control is the adapter for control-plane handlers.
+var control = httpx.Adapter{Errors: ControlErrors}
+
+// ControlH adapts a control-plane handler.
+func ControlH(fn httpx.HandlerFunc) http.Handler { return control.H(fn) }
+
+func writeControlError(w http.ResponseWriter, err error) {
+	control.Write(w, nil, ControlErrors(nil, err))
+}
+
+// DecodeControl decodes an optional JSON control body into v: an empty body
+// leaves v untouched, unknown fields are errors.
+func DecodeControl(r *http.Request, v any) error {
+	b, err := httpx.ReadBody(r)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(string(b)) == "" {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return ErrBadRequest("invalid JSON body: %v", err)
+	}
+	return nil
+}
+
+func (s *Server) controlHandler() http.Handler {
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeControlError(w, ErrNotFound("no control action %s %s", r.Method, r.URL.Path))
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeControlError(w, controlErr(http.StatusMethodNotAllowed, "method_not_allowed",
+			fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)))
+	})
+	c := r.PathPrefix("/_sim").Subrouter()
+	c.Handle("/health", ControlH(s.handleHealth)).Methods(http.MethodGet)
+	c.Handle("/reset", ControlH(s.handleReset)).Methods(http.MethodPost)
+	c.Handle("/clock", ControlH(s.handleClock)).Methods(http.MethodGet)
+	c.Handle("/clock/advance", ControlH(s.handleClockAdvance)).Methods(http.MethodPost)
+	c.Handle("/clock/set", ControlH(s.handleClockSet)).Methods(http.MethodPost)
+	c.Handle("/journal", ControlH(s.handleJournal)).Methods(http.MethodGet)
+	c.Handle("/callbacks", ControlH(s.handleCallbacks)).Methods(http.MethodGet)
+	c.Handle("/coverage", ControlH(s.handleCoverage)).Methods(http.MethodGet)
+	for _, name := range s.names {
+		p := s.providers[name].p
+		pr := c.PathPrefix("/" + name).Subrouter()
+		pr.Handle("/credentials", ControlH(func(*http.Request) (httpx.Response, error) {
+			return httpx.JSON(http.StatusOK, p.Credentials()), nil
+		})).Methods(http.MethodGet)
+		pr.Handle("/merchants", ControlH(func(r *http.Request) (httpx.Response, error) {
+			b, err := httpx.ReadBody(r)
+			if err != nil {
+				return httpx.Response{}, err
+			}
+			creds, err := p.NewMerchant(b)
+			if err != nil {
+				return httpx.Response{}, err
+			}
+			return httpx.JSON(http.StatusCreated, creds), nil
+		})).Methods(http.MethodPost)
+		pr.Handle("/openapi.yaml", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/yaml")
+			_, _ = w.Write(p.OpenAPI())
+		})).Methods(http.MethodGet)
+		p.Control(pr)
+	}
+	return s.limitControl(s.requireToken(r))
+}
+
+func (s *Server) limitControl(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, s.opts.BodyLimit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ControlTokenHeader carries the control token; "Authorization: Bearer
+// <token>" works too.
+const ControlTokenHeader = "X-Sim-Control-Token"
+
+func (s *Server) requireToken(next http.Handler) http.Handler {
+	if s.opts.ControlToken == "" {
+		return next
+	}
+	want := []byte(s.opts.ControlToken)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := r.Header.Get(ControlTokenHeader)
+		if got == "" {
+			got = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		}
+		if subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+			writeControlError(w, controlErr(http.StatusUnauthorized, "unauthorized",
+				"the control plane needs the control token in "+ControlTokenHeader+" or Authorization: Bearer"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// handleHealth handles GET /_sim/health.
+func (s *Server) handleHealth(*http.Request) (httpx.Response, error) {
+	return httpx.JSON(http.StatusOK, map[string]any{"status": "ok", "providers": s.Providers()}), nil
+}
+
+// handleReset handles POST /_sim/reset[?provider=NAME].
+func (s *Server) handleReset(r *http.Request) (httpx.Response, error) {
+	name := r.URL.Query().Get("provider")
+	if err := s.Reset(name); err != nil {
+		return httpx.Response{}, err
+	}
+	if name == "" {
+		s.cover.Reset()
+	}
+	reset := s.Providers()
+	if name != "" {
+		reset = []string{name}
+	}
+	return httpx.JSON(http.StatusOK, map[string]any{"status": "ok", "reset": reset}), nil
+}
+
+func clockReply(now time.Time) httpx.Response {
+	return httpx.JSON(http.StatusOK, map[string]string{"now": now.UTC().Format(time.RFC3339Nano)})
+}
+
+// handleClock handles GET /_sim/clock.
+func (s *Server) handleClock(*http.Request) (httpx.Response, error) {
+	return clockReply(s.clock.Now()), nil
+}
+
+// handleClockAdvance handles POST /_sim/clock/advance {"by":"15m"}.
+func (s *Server) handleClockAdvance(r *http.Request) (httpx.Response, error) {
+	var body struct {
+		By string `json:"by"`
+	}
+	if err := DecodeControl(r, &body); err != nil {
+		return httpx.Response{}, err
+	}
+	d, err := time.ParseDuration(body.By)
+	if err != nil {
+		return httpx.Response{}, ErrBadRequest("by: want a Go duration such as \"15m\" or \"36h\", got %q", body.By)
+	}
+	now, err := s.clock.Advance(d)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	return clockReply(now), nil
+}
+
+// handleClockSet handles POST /_sim/clock/set {"to":"<RFC3339>"}.
+func (s *Server) handleClockSet(r *http.Request) (httpx.Response, error) {
+	var body struct {
+		To string `json:"to"`
+	}
+	if err := DecodeControl(r, &body); err != nil {
+		return httpx.Response{}, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, body.To)
+	if err != nil {
+		return httpx.Response{}, ErrBadRequest("to: want an RFC 3339 time, got %q", body.To)
+	}
+	now, err := s.clock.Set(t)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	return clockReply(now), nil
+}
+
+func (s *Server) providerParam(r *http.Request) (string, error) {
+	name := r.URL.Query().Get("provider")
+	if name != "" {
+		if _, ok := s.providers[name]; !ok {
+			return "", fmt.Errorf("%w %q", ErrUnknownProvider, name)
+		}
+	}
+	return name, nil
+}
+
+// handleJournal handles GET /_sim/journal?provider=&limit=.
+func (s *Server) handleJournal(r *http.Request) (httpx.Response, error) {
+	name, err := s.providerParam(r)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	limit := 0
+	if l := r.URL.Query().Get("limit"); l != "" {
+		if limit, err = strconv.Atoi(l); err != nil || limit < 0 {
+			return httpx.Response{}, ErrBadRequest("limit: want a non-negative integer, got %q", l)
+		}
+	}
+	return httpx.JSON(http.StatusOK, map[string]any{"entries": s.journal.List(name, limit)}), nil
+}
+
+// handleCallbacks handles GET /_sim/callbacks?provider=.
+func (s *Server) handleCallbacks(r *http.Request) (httpx.Response, error) {
+	name, err := s.providerParam(r)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	return httpx.JSON(http.StatusOK, map[string]any{"callbacks": s.callbacks.List(name)}), nil
+}
+
+// handleCoverage handles GET /_sim/coverage?provider=.
+func (s *Server) handleCoverage(r *http.Request) (httpx.Response, error) {
+	name, err := s.providerParam(r)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	rep := s.cover.Report()
+	if name != "" {
+		rep = map[string]ProviderCoverage{name: rep[name]}
+	}
+	return httpx.JSON(http.StatusOK, map[string]any{"providers": rep}), nil
+}

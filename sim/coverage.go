@@ -1,0 +1,155 @@
+package sim
+
+import (
+	"sort"
+	"sync"
+
+	"github.com/paysandbox/paysandbox/sim/fsm"
+	"github.com/paysandbox/paysandbox/sim/oas"
+)
+
+// Coverage records which operations, error codes and state transitions of
+// each provider have been exercised since start-up, against the full
+// inventory: operations from the OpenAPI document, error codes and
+// transitions declared by the provider.
+type Coverage struct {
+	mu        sync.Mutex
+	providers map[string]*providerCoverage
+}
+
+type providerCoverage struct {
+	operations  map[string]int
+	errors      map[string]int
+	transitions map[string]int
+}
+
+func newCoverage() *Coverage { return &Coverage{providers: map[string]*providerCoverage{}} }
+
+func (c *Coverage) register(name string, doc *oas.Doc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	pc := &providerCoverage{operations: map[string]int{}, errors: map[string]int{}, transitions: map[string]int{}}
+	for _, op := range doc.Operations() {
+		pc.operations[op.Method+" "+op.Path] = 0
+	}
+	c.providers[name] = pc
+}
+
+// Declare adds a provider's error codes and fsm edges to the inventory.
+// Providers call it from their constructor.
+func (c *Coverage) Declare(provider string, errorCodes []string, tables map[string][]fsm.Edge) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	pc := c.get(provider)
+	for _, code := range errorCodes {
+		if _, ok := pc.errors[code]; !ok {
+			pc.errors[code] = 0
+		}
+	}
+	for table, edges := range tables {
+		for _, e := range edges {
+			k := edgeKey(table, e)
+			if _, ok := pc.transitions[k]; !ok {
+				pc.transitions[k] = 0
+			}
+		}
+	}
+}
+
+func edgeKey(table string, e fsm.Edge) string {
+	return table + ": " + e.From + " -" + e.Event + "-> " + e.To
+}
+
+func (c *Coverage) get(provider string) *providerCoverage {
+	pc, ok := c.providers[provider]
+	if !ok {
+		pc = &providerCoverage{operations: map[string]int{}, errors: map[string]int{}, transitions: map[string]int{}}
+		c.providers[provider] = pc
+	}
+	return pc
+}
+
+// Operation records a served documented operation ("GET /token").
+func (c *Coverage) Operation(provider, op string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.get(provider).operations[op]++
+}
+
+// Error records an error code the provider answered with.
+func (c *Coverage) Error(provider, code string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.get(provider).errors[code]++
+}
+
+// Transition records a state transition.
+func (c *Coverage) Transition(provider, table string, e fsm.Edge) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.get(provider).transitions[edgeKey(table, e)]++
+}
+
+// CoverageItem is one inventory line.
+type CoverageItem struct {
+	Name string `json:"name"`
+	Hits int    `json:"hits"`
+}
+
+// CoverageSection is one kind of inventory.
+type CoverageSection struct {
+	Covered int            `json:"covered"`
+	Total   int            `json:"total"`
+	Items   []CoverageItem `json:"items"`
+}
+
+// ProviderCoverage is a provider's coverage report.
+type ProviderCoverage struct {
+	Operations  CoverageSection `json:"operations"`
+	ErrorCodes  CoverageSection `json:"errorCodes"`
+	Transitions CoverageSection `json:"transitions"`
+}
+
+// Report returns the coverage of every provider.
+func (c *Coverage) Report() map[string]ProviderCoverage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]ProviderCoverage{}
+	for name, pc := range c.providers {
+		out[name] = ProviderCoverage{
+			Operations:  section(pc.operations),
+			ErrorCodes:  section(pc.errors),
+			Transitions: section(pc.transitions),
+		}
+	}
+	return out
+}
+
+func section(m map[string]int) CoverageSection {
+	s := CoverageSection{Total: len(m), Items: []CoverageItem{}}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		s.Items = append(s.Items, CoverageItem{Name: k, Hits: m[k]})
+		if m[k] > 0 {
+			s.Covered++
+		}
+	}
+	return s
+}
+
+// Reset zeroes every counter, keeping the inventory.
+func (c *Coverage) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, pc := range c.providers {
+		for _, m := range []map[string]int{pc.operations, pc.errors, pc.transitions} {
+			for k := range m {
+				m[k] = 0
+			}
+		}
+	}
+}

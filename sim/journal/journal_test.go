@@ -1,0 +1,65 @@
+package journal_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/paysandbox/paysandbox/sim/journal"
+)
+
+func TestRingKeepsNewest(t *testing.T) {
+	j := journal.New(3)
+	for i := range 5 {
+		p := "a"
+		if i%2 == 1 {
+			p = "b"
+		}
+		j.Add(journal.Entry{Provider: p, Status: 200 + i})
+	}
+	var got []int
+	for _, e := range j.List("", 0) {
+		got = append(got, e.Status)
+	}
+	if diff := cmp.Diff([]int{202, 203, 204}, got); diff != "" {
+		t.Errorf("List (-want +got):\n%s", diff)
+	}
+	if got := j.List("b", 0); len(got) != 1 || got[0].Seq != 4 {
+		t.Errorf("List(b) = %+v, want one entry with seq 4", got)
+	}
+	if got := j.List("", 2); len(got) != 2 || got[1].Seq != 5 {
+		t.Errorf("List limit 2 = %+v", got)
+	}
+	j.Reset("a")
+	if got := j.List("", 0); len(got) != 1 || got[0].Provider != "b" {
+		t.Errorf("after Reset(a) = %+v", got)
+	}
+	j.Add(journal.Entry{Provider: "c"})
+	if got := j.List("c", 0); got[0].Seq != 6 {
+		t.Errorf("seq after reset = %d, want 6", got[0].Seq)
+	}
+}
+
+func TestRedaction(t *testing.T) {
+	h := http.Header{"Authorization": {"Bearer abc"}, "X-App-Secret": {"s3cret"}, "X-App-Id": {"app"}}
+	got := journal.Headers(h)
+	want := map[string]string{"Authorization": journal.Redacted, "X-App-Secret": journal.Redacted, "X-App-Id": "app"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Headers (-want +got):\n%s", diff)
+	}
+	body := journal.Body([]byte(`{"result":{"token":"blob"},"card":{"number":"4111111111111111","cvv":"123"},"n":"1234567890123"}`), "application/json", 100)
+	wantBody := map[string]any{
+		"result": map[string]any{"token": journal.Redacted},
+		"card":   map[string]any{"number": "411111******1111", "cvv": journal.Redacted},
+		"n":      "1234567890123", // not Luhn-valid: left alone
+	}
+	if diff := cmp.Diff(wantBody, body); diff != "" {
+		t.Errorf("Body (-want +got):\n%s", diff)
+	}
+	if got, want := journal.Query("accessToken=xyz&bioCode=42"), "accessToken=%5BREDACTED%5D&bioCode=42"; got != want {
+		t.Errorf("Query = %q, want %q", got, want)
+	}
+	if got := journal.Body([]byte("plain text that is long"), "text/plain", 5); got != "plain…[truncated]" {
+		t.Errorf("text body = %q", got)
+	}
+}

@@ -1,0 +1,154 @@
+package journal
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Redacted replaces every secret value in journal entries.
+const Redacted = "[REDACTED]"
+
+// secretNames are header, query and JSON key names (compared without case,
+// '-' and '_') whose values are secrets: credentials, tokens, passwords.
+var secretNames = map[string]bool{
+	"authorization": true, "proxyauthorization": true, "cookie": true, "setcookie": true,
+	"xappsecret": true, "appsecret": true, "secret": true, "clientsecret": true,
+	"webhooksecret": true, "xapikey": true, "apikey": true,
+	"accesstoken": true, "token": true, "refreshtoken": true, "idtoken": true,
+	"password": true, "pin": true, "cvv": true, "cvc": true, "otp": true,
+	"xsimcontroltoken": true,
+}
+
+func normalise(name string) string {
+	return strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(name))
+}
+
+// IsSecret reports whether a header, query parameter or JSON key of this
+// name holds a secret.
+func IsSecret(name string) bool { return secretNames[normalise(name)] }
+
+// panRe finds runs of 13 to 19 digits, which are checked with Luhn before
+// being masked as card numbers.
+var panRe = regexp.MustCompile(`\b\d{13,19}\b`)
+
+// MaskPANs masks every Luhn-valid card number in s to its first six and
+// last four digits.
+func MaskPANs(s string) string {
+	return panRe.ReplaceAllStringFunc(s, func(d string) string {
+		if !luhn(d) {
+			return d
+		}
+		return d[:6] + strings.Repeat("*", len(d)-10) + d[len(d)-4:]
+	})
+}
+
+func luhn(d string) bool {
+	sum, double := 0, false
+	for i := len(d) - 1; i >= 0; i-- {
+		n := int(d[i] - '0')
+		if double {
+			n *= 2
+			if n > 9 {
+				n -= 9
+			}
+		}
+		sum += n
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+// Headers returns a flat copy of h with secret values redacted.
+func Headers(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		if IsSecret(k) {
+			out[k] = Redacted
+			continue
+		}
+		out[k] = MaskPANs(strings.Join(v, ", "))
+	}
+	return out
+}
+
+// Query returns the raw query with secret parameter values redacted.
+func Query(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return Redacted
+	}
+	for k := range q {
+		if IsSecret(k) {
+			for i := range q[k] {
+				q[k][i] = Redacted
+			}
+		} else {
+			for i := range q[k] {
+				q[k][i] = MaskPANs(q[k][i])
+			}
+		}
+	}
+	return q.Encode()
+}
+
+// Body returns a JSON-friendly, redacted view of a message body: parsed JSON
+// with secret keys replaced, a form with secret fields replaced, or text cut
+// at limit bytes. Binary bodies become a size note.
+func Body(b []byte, contentType string, limit int) any {
+	if len(b) == 0 {
+		return nil
+	}
+	if strings.Contains(contentType, "json") || (contentType == "" && json.Valid(b)) {
+		var v any
+		if json.Unmarshal(b, &v) == nil {
+			return redactValue(v)
+		}
+	}
+	if strings.Contains(contentType, "x-www-form-urlencoded") {
+		return Query(string(b))
+	}
+	if strings.HasPrefix(contentType, "image/") || strings.Contains(contentType, "octet-stream") {
+		return "[" + contentType + " body, " + itoa(len(b)) + " bytes]"
+	}
+	s := string(b)
+	if len(s) > limit {
+		s = s[:limit] + "…[truncated]"
+	}
+	return MaskPANs(s)
+}
+
+func redactValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if IsSecret(k) {
+				if val != nil {
+					x[k] = Redacted
+				}
+				continue
+			}
+			x[k] = redactValue(val)
+		}
+		return x
+	case []any:
+		for i := range x {
+			x[i] = redactValue(x[i])
+		}
+		return x
+	case string:
+		return MaskPANs(x)
+	default:
+		return v
+	}
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

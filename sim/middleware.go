@@ -1,0 +1,132 @@
+package sim
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/journal"
+)
+
+// journalBodyLimit caps the text of a body kept in the journal.
+const journalBodyLimit = 16 << 10
+
+// bufferedWriter holds a whole response so that a panic can still be turned
+// into the provider's error envelope and the journal sees what was sent.
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedWriter) Header() http.Header { return b.header }
+func (b *bufferedWriter) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+func (b *bufferedWriter) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+// wrap puts a provider's router behind the platform middleware: body limit,
+// recover, journal and coverage, in that order from the outside.
+// prefix is the mount prefix the request path carries ("" at the root).
+func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler {
+	name := p.Name()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The journal records the path as the client sent it, before any
+		// prefix is stripped.
+		relPath := strings.TrimPrefix(r.URL.Path, prefix)
+		fullPath := r.URL.Path
+		if r.URL.RawQuery != "" {
+			fullPath += "?" + journal.Query(r.URL.RawQuery)
+		}
+		at := s.clock.Now()
+
+		bw := &bufferedWriter{header: http.Header{}}
+		reqBody, tooLarge := s.readBody(r)
+		switch {
+		case tooLarge:
+			httpx.Adapter{}.Write(bw, r, p.Fault(r, FaultBodyTooLarge))
+		default:
+			r.Body = io.NopCloser(bytes.NewReader(reqBody))
+			s.serveRecovering(p, bw, r, next)
+		}
+		if bw.status == 0 {
+			bw.status = http.StatusOK
+		}
+
+		s.journal.Add(journal.Entry{
+			At:       at,
+			Provider: name,
+			Method:   r.Method,
+			Path:     fullPath,
+			Status:   bw.status,
+			Request: journal.Message{
+				Headers: journal.Headers(r.Header),
+				Body:    journal.Body(reqBody, r.Header.Get("Content-Type"), journalBodyLimit),
+			},
+			Response: journal.Message{
+				Headers: journal.Headers(bw.header),
+				Body:    journal.Body(bw.body.Bytes(), bw.header.Get("Content-Type"), journalBodyLimit),
+			},
+		})
+		if m, ok := s.providers[name]; ok {
+			if op, err := m.doc.FindOperation(r.Method, relPath); err == nil {
+				s.cover.Operation(name, op.Method+" "+op.Path)
+			}
+		}
+		s.log.Debug("request", "provider", name, "method", r.Method, "path", fullPath, "status", bw.status)
+
+		for k, v := range bw.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(bw.status)
+		_, _ = w.Write(bw.body.Bytes())
+	})
+}
+
+// readBody reads at most the body limit; tooLarge reports a longer body.
+func (s *Server) readBody(r *http.Request) (body []byte, tooLarge bool) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, false
+	}
+	if r.ContentLength > s.opts.BodyLimit {
+		return nil, true
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, s.opts.BodyLimit+1))
+	if int64(len(b)) > s.opts.BodyLimit {
+		return nil, true
+	}
+	if err != nil {
+		// A client that hangs up mid-body gets what arrived; the
+		// handler's decoder reports it as malformed.
+		return b, false
+	}
+	return b, false
+}
+
+func (s *Server) serveRecovering(p Provider, bw *bufferedWriter, r *http.Request, next http.Handler) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("handler panic", "provider", p.Name(), "method", r.Method,
+				"path", r.URL.Path, "panic", fmt.Sprint(v), "stack", strings.TrimSpace(string(debug.Stack())))
+			bw.header = http.Header{}
+			bw.body.Reset()
+			bw.status = 0
+			httpx.Adapter{}.Write(bw, r, p.Fault(r, FaultInternal))
+		}
+	}()
+	next.ServeHTTP(bw, r)
+}

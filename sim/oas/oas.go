@@ -1,0 +1,163 @@
+// Package oas loads a provider's embedded OpenAPI 3 document and validates
+// requests and responses against it with kin-openapi. The simulator's tests
+// validate every response a fake sends; the contract runner validates the
+// responses of any target, real sandboxes included.
+package oas
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+// Doc is a loaded, validated document with a router over its paths.
+type Doc struct {
+	T      *openapi3.T
+	router routers.Router
+}
+
+// Operation is one documented operation.
+type Operation struct {
+	Method      string `json:"method"`
+	Path        string `json:"path"`
+	OperationID string `json:"operationId"`
+}
+
+// Load parses and validates data. Paths are matched relative to the
+// provider's base, whatever the document's servers say, so one document
+// serves the fake (under any prefix or port) and the real sandboxes.
+func Load(data []byte) (*Doc, error) {
+	loader := openapi3.NewLoader()
+	t, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("oas: parse: %w", err)
+	}
+	if err := t.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("oas: invalid document: %w", err)
+	}
+	// Route on a copy whose only server is "/", so any base matches.
+	rt := *t
+	rt.Servers = openapi3.Servers{{URL: "/"}}
+	router, err := gorillamux.NewRouter(&rt)
+	if err != nil {
+		return nil, fmt.Errorf("oas: router: %w", err)
+	}
+	return &Doc{T: t, router: router}, nil
+}
+
+// MustLoad is Load for embedded documents, which tests guarantee valid.
+func MustLoad(data []byte) *Doc {
+	d, err := Load(data)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// Operations lists the documented operations sorted by path and method.
+func (d *Doc) Operations() []Operation {
+	var ops []Operation
+	for path, item := range d.T.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops = append(ops, Operation{Method: method, Path: path, OperationID: op.OperationID})
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool {
+		if ops[i].Path != ops[j].Path {
+			return ops[i].Path < ops[j].Path
+		}
+		return ops[i].Method < ops[j].Method
+	})
+	return ops
+}
+
+// ErrNoRoute is returned for a request that matches no documented operation.
+var ErrNoRoute = routers.ErrPathNotFound
+
+// FindOperation returns the operation a request to relPath (relative to the
+// provider's base, e.g. "/token") matches.
+func (d *Doc) FindOperation(method, relPath string) (Operation, error) {
+	route, _, err := d.find(method, relPath)
+	if err != nil {
+		return Operation{}, err
+	}
+	return Operation{Method: route.Method, Path: route.Path, OperationID: route.Operation.OperationID}, nil
+}
+
+func (d *Doc) find(method, relPath string) (*routers.Route, map[string]string, error) {
+	u := &url.URL{Scheme: "http", Host: "provider", Path: relPath}
+	req := &http.Request{Method: method, URL: u, Host: u.Host, Header: http.Header{}}
+	return d.router.FindRoute(req)
+}
+
+// Exchange is one request and its response, relative to the provider base.
+type Exchange struct {
+	Method      string
+	RelPath     string // path below the provider base, e.g. "/track-checkout/abc"
+	RawQuery    string
+	ReqHeader   http.Header
+	ReqBody     []byte
+	Status      int
+	RespHeader  http.Header
+	RespBody    []byte
+	SkipRequest bool // validate only the response
+}
+
+// Validate checks the response (and, unless SkipRequest, the request)
+// against the document: the operation must exist, the status must be
+// declared and the body must match its schema. Extra response fields are
+// allowed when the schema allows them.
+func (d *Doc) Validate(ctx context.Context, x Exchange) error {
+	route, params, err := d.find(x.Method, x.RelPath)
+	if err != nil {
+		return fmt.Errorf("%s %s: no documented operation: %w", x.Method, x.RelPath, err)
+	}
+	u := &url.URL{Scheme: "http", Host: "provider", Path: x.RelPath, RawQuery: x.RawQuery}
+	req, err := http.NewRequestWithContext(ctx, x.Method, u.String(), bytes.NewReader(x.ReqBody))
+	if err != nil {
+		return err
+	}
+	for k, v := range x.ReqHeader {
+		req.Header[k] = v
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: params,
+		Route:      route,
+		Options: &openapi3filter.Options{
+			AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
+			IncludeResponseStatus: true,
+			MultiError:            false,
+		},
+	}
+	if !x.SkipRequest {
+		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+			return fmt.Errorf("%s %s: request: %w", x.Method, x.RelPath, err)
+		}
+	}
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 x.Status,
+		Header:                 x.RespHeader,
+		Body:                   io.NopCloser(bytes.NewReader(x.RespBody)),
+		Options:                in.Options,
+	}
+	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+		return fmt.Errorf("%s %s -> %d: response: %s", x.Method, x.RelPath, x.Status, oneLine(err))
+	}
+	return nil
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}

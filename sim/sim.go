@@ -1,0 +1,358 @@
+// Package sim is the simulator platform every provider fake builds on: a
+// Server mounts providers under their prefixes, serves the control plane
+// under /_sim/ (see CONTROL-API.md), and hands each provider its Deps: the
+// virtual clock, a seed for reproducible IDs, the callback dispatcher and a
+// logger. Providers import sim, never each other, and register explicitly
+// through Factories.
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/paysandbox/paysandbox/sim/callback"
+	"github.com/paysandbox/paysandbox/sim/clock"
+	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/journal"
+	"github.com/paysandbox/paysandbox/sim/oas"
+)
+
+// Provider is one payment provider's fake.
+type Provider interface {
+	// Name is the provider's mount name, e.g. "misspay".
+	Name() string
+	// Routes registers the provider API on r, whose paths start at the
+	// provider's base ("/token", not "/misspay/token").
+	Routes(r *mux.Router)
+	// Control registers the provider's control actions on r, rooted at
+	// /_sim/<name>.
+	Control(r *mux.Router)
+	// OpenAPI returns the provider's OpenAPI 3 document.
+	OpenAPI() []byte
+	// Credentials returns the fixture merchant's credentials.
+	Credentials() any
+	// NewMerchant mints an isolated merchant from optional JSON settings
+	// and returns its credentials.
+	NewMerchant(settings []byte) (any, error)
+	// Fault renders a platform-level failure in the provider's envelope.
+	Fault(r *http.Request, f Fault) httpx.Response
+	// Reset restores the provider's start-up state.
+	Reset()
+}
+
+// Fault is a failure the platform detects before or around a handler.
+type Fault int
+
+// Faults.
+const (
+	FaultNotFound Fault = iota + 1
+	FaultMethodNotAllowed
+	FaultBodyTooLarge
+	FaultInternal
+)
+
+func (f Fault) String() string {
+	switch f {
+	case FaultNotFound:
+		return "not found"
+	case FaultMethodNotAllowed:
+		return "method not allowed"
+	case FaultBodyTooLarge:
+		return "body too large"
+	default:
+		return "internal error"
+	}
+}
+
+// Status is the HTTP status a fault has unless a provider says otherwise.
+func (f Fault) Status() int {
+	switch f {
+	case FaultNotFound:
+		return http.StatusNotFound
+	case FaultMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case FaultBodyTooLarge:
+		return http.StatusRequestEntityTooLarge
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// Factory builds a provider. The registry of all providers is a slice of
+// Factories in one place (package sims), never init() side effects.
+type Factory struct {
+	Name string
+	New  func(Deps) Provider
+}
+
+// Deps is what the platform gives a provider.
+type Deps struct {
+	Clock     clock.Clock
+	Seed      uint64
+	Callbacks *callback.Dispatcher
+	Log       *slog.Logger
+	// BaseURL returns the public base URL of this provider's API, e.g.
+	// "http://127.0.0.1:8080/misspay", for links the fake hands out.
+	BaseURL func() string
+	// Cover records what the provider exercised, for /_sim/coverage.
+	Cover *Coverage
+}
+
+// Options configure a Server. The zero value is usable.
+type Options struct {
+	// Seed makes identifiers and generated data reproducible.
+	Seed uint64
+	// PublicURL is the base of URLs the fakes hand out
+	// (default http://127.0.0.1:8080).
+	PublicURL string
+	// Start is the virtual clock's start (default: now).
+	Start time.Time
+	// FrozenClock stops the clock from following wall time.
+	FrozenClock bool
+	// ControlToken, when set, must accompany every /_sim call.
+	ControlToken string
+	// NoControl removes /_sim entirely.
+	NoControl bool
+	// BodyLimit caps request bodies (default 1 MiB).
+	BodyLimit int64
+	// JournalLimit is the number of journal entries kept (default 1000).
+	JournalLimit int
+	// Logger receives request logs (default: discard).
+	Logger *slog.Logger
+	// HTTPClient sends callbacks (default: 10 s timeout).
+	HTTPClient *http.Client
+}
+
+// DefaultBodyLimit caps request bodies when Options.BodyLimit is 0.
+const DefaultBodyLimit = 1 << 20
+
+// Server is a running set of providers plus the control plane.
+type Server struct {
+	opts      Options
+	clock     *clock.Virtual
+	journal   *journal.Journal
+	callbacks *callback.Dispatcher
+	log       *slog.Logger
+	cover     *Coverage
+
+	mu        sync.RWMutex
+	publicURL string
+
+	names     []string
+	providers map[string]*mounted
+	handler   http.Handler
+}
+
+type mounted struct {
+	p        Provider
+	doc      *oas.Doc
+	root     http.Handler // provider API at the root, for --listen
+	prefixed http.Handler // provider API under /<name>
+}
+
+// New builds a server with the given providers.
+func New(opts Options, factories ...Factory) (*Server, error) {
+	if opts.BodyLimit <= 0 {
+		opts.BodyLimit = DefaultBodyLimit
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.PublicURL == "" {
+		opts.PublicURL = "http://127.0.0.1:8080"
+	}
+	clk := clock.New(clock.Options{Start: opts.Start, Frozen: opts.FrozenClock})
+	s := &Server{
+		opts:      opts,
+		clock:     clk,
+		journal:   journal.New(opts.JournalLimit),
+		callbacks: callback.New(clk, opts.HTTPClient),
+		log:       opts.Logger,
+		cover:     newCoverage(),
+		publicURL: strings.TrimRight(opts.PublicURL, "/"),
+		providers: map[string]*mounted{},
+	}
+	for _, f := range factories {
+		if f.Name == "" || strings.ContainsAny(f.Name, "/_") {
+			return nil, fmt.Errorf("sim: invalid provider name %q", f.Name)
+		}
+		if _, dup := s.providers[f.Name]; dup {
+			return nil, fmt.Errorf("sim: provider %q registered twice", f.Name)
+		}
+		name := f.Name
+		p := f.New(Deps{
+			Clock:     clk,
+			Seed:      opts.Seed,
+			Callbacks: s.callbacks,
+			Log:       s.log.With("provider", name),
+			BaseURL:   func() string { return s.PublicURL() + "/" + name },
+			Cover:     s.cover,
+		})
+		if p.Name() != name {
+			return nil, fmt.Errorf("sim: factory %q built provider %q", name, p.Name())
+		}
+		doc, err := oas.Load(p.OpenAPI())
+		if err != nil {
+			return nil, fmt.Errorf("sim: provider %s: %w", name, err)
+		}
+		s.cover.register(name, doc)
+		m := &mounted{p: p, doc: doc}
+		router := s.providerRouter(p)
+		m.root = s.wrap(p, "", router)
+		m.prefixed = s.wrap(p, "/"+name, http.StripPrefix("/"+name, router))
+		s.providers[name] = m
+		s.names = append(s.names, name)
+	}
+	s.handler = s.buildRoot()
+	return s, nil
+}
+
+// Handler serves every provider under /<name> and the control plane under
+// /_sim.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// ProviderHandler serves one provider's API at the root, for --listen.
+func (s *Server) ProviderHandler(name string) (http.Handler, error) {
+	m, ok := s.providers[name]
+	if !ok {
+		return nil, fmt.Errorf("sim: no provider %q (have %s)", name, strings.Join(s.names, ", "))
+	}
+	return m.root, nil
+}
+
+// Providers lists the mounted provider names in registration order.
+func (s *Server) Providers() []string { return slices.Clone(s.names) }
+
+// Provider returns the named provider, for in-process control.
+func (s *Server) Provider(name string) (Provider, bool) {
+	m, ok := s.providers[name]
+	if !ok {
+		return nil, false
+	}
+	return m.p, true
+}
+
+// Doc returns the named provider's loaded OpenAPI document.
+func (s *Server) Doc(name string) (*oas.Doc, bool) {
+	m, ok := s.providers[name]
+	if !ok {
+		return nil, false
+	}
+	return m.doc, true
+}
+
+// Clock is the server's virtual clock.
+func (s *Server) Clock() *clock.Virtual { return s.clock }
+
+// Journal is the server's request journal.
+func (s *Server) Journal() *journal.Journal { return s.journal }
+
+// Callbacks is the server's outbound callback dispatcher.
+func (s *Server) Callbacks() *callback.Dispatcher { return s.callbacks }
+
+// Coverage is what the providers have exercised since start-up.
+func (s *Server) Coverage() *Coverage { return s.cover }
+
+// PublicURL is the base of URLs the fakes hand out.
+func (s *Server) PublicURL() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.publicURL
+}
+
+// SetPublicURL changes the base of URLs the fakes hand out, e.g. once a
+// test server knows its port.
+func (s *Server) SetPublicURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.publicURL = strings.TrimRight(u, "/")
+}
+
+// ErrUnknownProvider is returned for a provider name that is not mounted.
+var ErrUnknownProvider = errors.New("unknown provider")
+
+// Reset restores start-up state for one provider, or all when name is "".
+// The clock keeps its time: virtual time never goes backwards.
+func (s *Server) Reset(name string) error {
+	if name != "" {
+		m, ok := s.providers[name]
+		if !ok {
+			return fmt.Errorf("%w %q", ErrUnknownProvider, name)
+		}
+		m.p.Reset()
+		s.journal.Reset(name)
+		s.callbacks.Reset(name)
+		return nil
+	}
+	for _, n := range s.names {
+		s.providers[n].p.Reset()
+	}
+	s.journal.Reset("")
+	s.callbacks.Reset("")
+	return nil
+}
+
+// Close stops the clock's wall-time timer. In-flight callbacks finish on
+// their own.
+func (s *Server) Close() { s.clock.Close() }
+
+func (s *Server) providerRouter(p Provider) *mux.Router {
+	r := mux.NewRouter()
+	r.NotFoundHandler = s.faultHandler(p, FaultNotFound)
+	r.MethodNotAllowedHandler = s.faultHandler(p, FaultMethodNotAllowed)
+	p.Routes(r)
+	return r
+}
+
+func (s *Server) faultHandler(p Provider, f Fault) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.Adapter{}.Write(w, r, p.Fault(r, f))
+	})
+}
+
+func (s *Server) buildRoot() http.Handler {
+	var control http.Handler
+	if !s.opts.NoControl {
+		control = s.controlHandler()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := r.URL.Path
+		if path == "/_sim" || strings.HasPrefix(path, "/_sim/") {
+			if control == nil {
+				writeControlError(w, controlErr(http.StatusNotFound, "not_found", "the control plane is disabled (--no-control)"))
+				return
+			}
+			control.ServeHTTP(w, r)
+			return
+		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+		if m, ok := s.providers[name]; ok {
+			m.prefixed.ServeHTTP(w, r)
+			return
+		}
+		if path == "/" {
+			s.index(w)
+			return
+		}
+		writeControlError(w, controlErr(http.StatusNotFound, "not_found",
+			fmt.Sprintf("no provider is mounted at /%s; mounted: %s; control plane: /_sim", name, strings.Join(s.names, ", "))))
+	})
+}
+
+func (s *Server) index(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "paysandbox simulator")
+	for _, n := range s.names {
+		fmt.Fprintf(w, "  %-11s %s/%s\n", n, s.PublicURL(), n)
+	}
+	if !s.opts.NoControl {
+		fmt.Fprintf(w, "  %-11s %s/_sim/health\n", "control", s.PublicURL())
+	}
+}

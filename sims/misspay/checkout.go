@@ -1,0 +1,232 @@
+package misspay
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/paysandbox/paysandbox/sim/clock"
+	"github.com/paysandbox/paysandbox/sim/httpx"
+)
+
+// checkout is one checkout session.
+type checkout struct {
+	TrackID      string
+	CheckoutID   string // assigned when the customer completes the purchase
+	AppID        string
+	OrderID      string
+	InvoiceID    string
+	Amount       amount // purchaseAmount
+	Currency     string
+	Lang         string
+	Version      string
+	Items        []item
+	Customer     customer
+	Discount     amount
+	Shipping     amount
+	VAT          amount
+	TotalPrice   amount
+	Status       Status
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	PurchaseDate time.Time
+	// TransactionID is assigned by PUT /checkout/{id}/end.
+	TransactionID string
+	UserID        string
+	Refunds       []refundRecord
+	// CallbackParam is the last "_" value sent, for the hosted page.
+	CallbackParam string
+
+	timer clock.Timer
+}
+
+func (c *checkout) checkoutIDPtr() *string {
+	if c.CheckoutID == "" {
+		return nil
+	}
+	id := c.CheckoutID
+	return &id
+}
+
+func (c *checkout) refunded() amount {
+	var sum amount
+	for _, r := range c.Refunds {
+		sum += r.Amount
+	}
+	return sum
+}
+
+type startCheckoutResult struct {
+	URL     string `json:"url"`
+	TrackID string `json:"trackId"`
+}
+
+// startCheckout handles POST /start-checkout.
+func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
+	m, err := p.authenticate(r)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	var body map[string]json.RawMessage
+	if err := httpx.DecodeJSON(r, &body); err != nil {
+		return httpx.Response{}, err
+	}
+	req, err := parseStartCheckout(body)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	now := p.deps.Clock.Now()
+	p.mu.Lock()
+	c := &checkout{
+		TrackID: p.st.ids.UUID(), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
+		Amount: req.PurchaseAmount, Currency: req.Currency, Lang: req.Lang, Version: req.Version,
+		Items: req.Items, Customer: req.Customer, Discount: req.Discount, Shipping: req.Shipping,
+		VAT: req.VAT, TotalPrice: req.TotalPrice,
+		Status: StatusInProgress, CreatedAt: now, UpdatedAt: now, UserID: p.st.ids.ObjectID(),
+	}
+	p.st.checkouts[c.TrackID] = c
+	p.scheduleTimeoutLocked(m, c)
+	p.mu.Unlock()
+	return success(http.StatusCreated, startCheckoutResult{
+		URL:     p.deps.BaseURL() + "/pay/" + c.TrackID,
+		TrackID: c.TrackID,
+	}), nil
+}
+
+type trackResult struct {
+	CheckoutID       *string `json:"checkoutId,omitempty"`
+	OrderID          string  `json:"orderId"`
+	PurchaseAmount   amount  `json:"purchaseAmount"`
+	PurchaseCurrency string  `json:"purchaseCurrency"`
+	Status           Status  `json:"status"`
+}
+
+// trackCheckout handles GET /track-checkout/{trackId}.
+func (p *Provider) trackCheckout(r *http.Request) (httpx.Response, error) {
+	m, err := p.authenticate(r)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	trackID := mux.Vars(r)["trackId"]
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.st.checkouts[trackID]
+	if !ok || c.AppID != m.AppID {
+		return httpx.Response{}, apiErr(ME04, "no checkout session with trackId %q for this merchant", trackID)
+	}
+	return success(http.StatusOK, trackResult{
+		CheckoutID: c.checkoutIDPtr(), OrderID: c.OrderID, PurchaseAmount: c.Amount,
+		PurchaseCurrency: c.Currency, Status: c.Status,
+	}), nil
+}
+
+// lookupLocked finds the merchant's completed checkout by checkout id.
+func (p *Provider) lookupLocked(m *merchant, checkoutID string) (*checkout, bool) {
+	c, ok := p.st.byCheckout[checkoutID]
+	if !ok || c.AppID != m.AppID {
+		return nil, false
+	}
+	return c, true
+}
+
+type checkoutResult struct {
+	ID               string    `json:"id"`
+	OrderID          string    `json:"orderId"`
+	PurchaseAmount   amount    `json:"purchaseAmount"`
+	PurchaseCurrency string    `json:"purchaseCurrency"`
+	PurchaseDate     time.Time `json:"purchaseDate"`
+	Status           Status    `json:"status"`
+	CreatedAt        time.Time `json:"createdAt"`
+	UpdatedAt        time.Time `json:"updatedAt"`
+}
+
+// getCheckout handles GET /checkout/{checkoutId}.
+func (p *Provider) getCheckout(r *http.Request) (httpx.Response, error) {
+	m, err := p.authenticate(r)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	id := mux.Vars(r)["checkoutId"]
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.lookupLocked(m, id)
+	if !ok {
+		return httpx.Response{}, apiErr(ME05, "no checkout with id %q for this merchant", id)
+	}
+	return success(http.StatusOK, checkoutResult{
+		ID: c.CheckoutID, OrderID: c.OrderID, PurchaseAmount: c.Amount, PurchaseCurrency: c.Currency,
+		PurchaseDate: c.PurchaseDate.UTC(), Status: c.Status, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+	}), nil
+}
+
+type endResult struct {
+	TransactionID string `json:"transactionId"`
+	CheckoutID    string `json:"checkoutId"`
+	OrderID       string `json:"orderId"`
+}
+
+// endCheckout handles PUT /checkout/{checkoutId}/end. Ending twice returns
+// the same transaction id.
+func (p *Provider) endCheckout(r *http.Request) (httpx.Response, error) {
+	m, err := p.authenticate(r)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	id := mux.Vars(r)["checkoutId"]
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.lookupLocked(m, id)
+	if !ok {
+		return httpx.Response{}, apiErr(ME05, "no checkout with id %q for this merchant", id)
+	}
+	if c.Status != StatusSuccess {
+		return httpx.Response{}, apiErr(ME04, "checkout %q is %s, not success", id, c.Status)
+	}
+	if c.TransactionID == "" {
+		c.TransactionID = p.st.ids.ObjectID()
+		c.UpdatedAt = p.deps.Clock.Now()
+	}
+	return success(http.StatusOK, endResult{TransactionID: c.TransactionID, CheckoutID: c.CheckoutID, OrderID: c.OrderID}), nil
+}
+
+// updateOrderID handles PUT /update-order-id/{checkoutId} (path assumed;
+// see doc.go). Its errors use the coded envelope, as documented.
+func (p *Provider) updateOrderID(r *http.Request) (httpx.Response, error) {
+	m, err := p.authenticate(r)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	var body map[string]json.RawMessage
+	if err := httpx.DecodeJSON(r, &body); err != nil {
+		if e := p.errorAsAPI(err); e != nil {
+			return httpx.Response{}, e.coded()
+		}
+		return httpx.Response{}, err
+	}
+	f := fields{raw: body}
+	orderID := f.str("orderId", true)
+	if f.err != nil {
+		return httpx.Response{}, f.err.coded()
+	}
+	if e := checkOrderID(orderID); e != nil {
+		return httpx.Response{}, e.coded()
+	}
+	id := mux.Vars(r)["checkoutId"]
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.lookupLocked(m, id)
+	if !ok {
+		return httpx.Response{}, apiErr(ME05, "no checkout with id %q for this merchant", id).coded()
+	}
+	c.OrderID, c.UpdatedAt = orderID, p.deps.Clock.Now()
+	return success(http.StatusOK, map[string]string{"orderId": orderID}), nil
+}
+
+// errorAsAPI turns a decoding error into ME97, leaving size errors alone.
+func (p *Provider) errorAsAPI(err error) *apiError {
+	if errorsIsTooLarge(err) {
+		return nil
+	}
+	return apiErr(ME97, "request body: %v", firstLine(err))
+}

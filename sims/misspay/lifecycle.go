@@ -1,0 +1,205 @@
+package misspay
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/paysandbox/paysandbox/sim/callback"
+	"github.com/paysandbox/paysandbox/sim/fsm"
+)
+
+// Status is a checkout's status as GET /track-checkout reports it.
+type Status string
+
+// Checkout statuses.
+const (
+	StatusInProgress Status = "in-progress"
+	StatusPending    Status = "pending"
+	StatusSuccess    Status = "success"
+	StatusCanceled   Status = "canceled"
+	StatusError      Status = "error"
+)
+
+// Event moves a checkout between statuses.
+type Event string
+
+// Checkout events: what the customer (or the clock) does.
+const (
+	EventProgress Event = "progress" // the customer opened the page and made progress
+	EventApprove  Event = "approve"  // the customer completed the purchase (MP00)
+	EventCancel   Event = "cancel"   // the customer canceled (MP02)
+	EventTimeout  Event = "timeout"  // the session timed out (MP01)
+	EventFail     Event = "fail"     // MIS Pay failed the checkout
+)
+
+// checkoutFSM is the one transition table of a checkout.
+var checkoutFSM = fsm.New("checkout",
+	[]Status{StatusInProgress, StatusPending, StatusSuccess, StatusCanceled, StatusError},
+	fsm.Transition[Status, Event]{From: []Status{StatusInProgress}, Event: EventProgress, To: StatusPending},
+	fsm.Transition[Status, Event]{From: []Status{StatusInProgress, StatusPending}, Event: EventApprove, To: StatusSuccess},
+	fsm.Transition[Status, Event]{From: []Status{StatusInProgress, StatusPending}, Event: EventCancel, To: StatusCanceled},
+	fsm.Transition[Status, Event]{From: []Status{StatusInProgress, StatusPending}, Event: EventTimeout, To: StatusCanceled},
+	fsm.Transition[Status, Event]{From: []Status{StatusInProgress, StatusPending}, Event: EventFail, To: StatusError},
+)
+
+// Callback codes.
+const (
+	MP00 = "MP00" // success
+	MP01 = "MP01" // timeout
+	MP02 = "MP02" // canceled
+	MP03 = "MP03" // refunded (webhook only)
+)
+
+// eventCodes are the callback codes an event produces; events without one
+// send no callback.
+var eventCodes = map[Event]string{EventApprove: MP00, EventTimeout: MP01, EventCancel: MP02}
+
+// noRetry is MIS Pay's delivery policy: the browser follows the redirect
+// once, and the webhook is "sent once, no retries".
+var noRetry = callback.Policy{MaxAttempts: 1}
+
+// ActionResult is the reply of a control action.
+type ActionResult struct {
+	TrackID     string  `json:"trackId"`
+	CheckoutID  *string `json:"checkoutId"`
+	Status      Status  `json:"status"`
+	RedirectURL string  `json:"redirectUrl"`
+}
+
+// callbackPlaintext is what the "_" parameter decrypts to.
+type callbackPlaintext struct {
+	OrderID    string  `json:"orderId"`
+	Code       string  `json:"code"`
+	CheckoutID *string `json:"checkoutId"`
+}
+
+// webhookBody is the plaintext JSON POSTed to the webhook URL.
+type webhookBody struct {
+	CheckoutID      *string `json:"checkoutId"`
+	OrderID         string  `json:"orderId"`
+	Code            string  `json:"code"`
+	AppID           string  `json:"appId"`
+	IsFullyRefunded *bool   `json:"isFullyRefunded,omitempty"`
+}
+
+// fireLocked applies ev to c, assigning the checkout id on approval, and
+// returns the callbacks to send once the lock is released.
+func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult, []callback.Request, error) {
+	from := c.Status
+	to, err := checkoutFSM.Fire(from, ev)
+	if err != nil {
+		return ActionResult{}, nil, err
+	}
+	now := p.deps.Clock.Now()
+	c.Status, c.UpdatedAt = to, now
+	p.deps.Cover.Transition(Name, checkoutFSM.Name(), fsmEdge(from, ev, to))
+	if ev == EventApprove {
+		id := p.st.ids.ObjectID()
+		c.CheckoutID, c.PurchaseDate = id, now
+		p.st.byCheckout[id] = c
+	}
+	if checkoutFSM.Terminal(to) && c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	res := ActionResult{TrackID: c.TrackID, CheckoutID: c.checkoutIDPtr(), Status: to}
+	var out []callback.Request
+	if code, ok := eventCodes[ev]; ok {
+		pt, _ := json.Marshal(callbackPlaintext{OrderID: c.OrderID, Code: code, CheckoutID: c.checkoutIDPtr()})
+		underscore := base64.StdEncoding.EncodeToString([]byte(m.seal(pt)))
+		c.CallbackParam = underscore
+		if m.CallbackURL != "" {
+			res.RedirectURL = withQuery(m.CallbackURL, url.Values{"_": {underscore}, "appId": {m.AppID}})
+			out = append(out, callback.Request{Provider: Name, Method: http.MethodGet, URL: res.RedirectURL, Header: http.Header{}})
+		}
+		if m.WebhookURL != "" {
+			out = append(out, p.webhook(m, webhookBody{CheckoutID: c.checkoutIDPtr(), OrderID: c.OrderID, Code: code, AppID: m.AppID}))
+		}
+	}
+	if res.RedirectURL == "" {
+		res.RedirectURL = p.deps.BaseURL() + "/pay/" + c.TrackID
+	}
+	return res, out, nil
+}
+
+func fsmEdge(from Status, ev Event, to Status) fsm.Edge {
+	return fsm.Edge{From: string(from), Event: string(ev), To: string(to)}
+}
+
+func (p *Provider) webhook(m *merchant, body webhookBody) callback.Request {
+	b, _ := json.Marshal(body)
+	return callback.Request{
+		Provider: Name, Method: http.MethodPost, URL: m.WebhookURL,
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: b,
+	}
+}
+
+func (p *Provider) send(reqs []callback.Request) {
+	for _, r := range reqs {
+		p.deps.Callbacks.Send(r, noRetry)
+	}
+}
+
+// withQuery adds params to raw's query string, keeping what is there.
+func withQuery(raw string, params url.Values) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	for k, v := range params {
+		q[k] = v
+	}
+	// "_" first, as MIS Pay sends it.
+	enc := "_=" + url.QueryEscape(q.Get("_"))
+	q.Del("_")
+	if rest := q.Encode(); rest != "" {
+		enc += "&" + rest
+	}
+	u.RawQuery = strings.TrimPrefix(enc, "&")
+	return u.String()
+}
+
+// scheduleTimeoutLocked arms the checkout window: a checkout nobody
+// finishes times out by itself (MP01) when the window passes on the clock.
+func (p *Provider) scheduleTimeoutLocked(m *merchant, c *checkout) {
+	st := p.st
+	c.timer = p.deps.Clock.AfterFunc(m.CheckoutTimeout, func() {
+		p.mu.Lock()
+		if p.st != st || st.checkouts[c.TrackID] != c || checkoutFSM.Terminal(c.Status) {
+			p.mu.Unlock()
+			return // reset, or finished meanwhile
+		}
+		c.timer = nil
+		_, cbs, err := p.fireLocked(m, c, EventTimeout)
+		p.mu.Unlock()
+		if err == nil {
+			p.send(cbs)
+		}
+	})
+}
+
+// Act performs a customer action on a checkout (the control API and the
+// hosted page both come here). It is the Go form of
+// POST /_sim/misspay/checkouts/{trackId}/{action}.
+func (p *Provider) Act(trackID string, ev Event) (ActionResult, error) {
+	if _, ok := eventCodes[ev]; !ok && ev != EventProgress && ev != EventFail {
+		return ActionResult{}, errUnknownAction(ev)
+	}
+	p.mu.Lock()
+	c, ok := p.st.checkouts[trackID]
+	if !ok {
+		p.mu.Unlock()
+		return ActionResult{}, errNoCheckout(trackID)
+	}
+	res, cbs, err := p.fireLocked(p.st.merchants[c.AppID], c, ev)
+	p.mu.Unlock()
+	if err != nil {
+		return ActionResult{}, err
+	}
+	p.send(cbs)
+	return res, nil
+}

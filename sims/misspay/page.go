@@ -1,0 +1,107 @@
+package misspay
+
+import (
+	"bytes"
+	_ "embed"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/paysandbox/paysandbox/sim/httpx"
+)
+
+//go:embed page.html
+var pageHTML string
+
+var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
+
+// Instalments is the number of payments the hosted page's plan shows: the
+// first today, the rest one month apart.
+const Instalments = 4
+
+type instalment struct {
+	Amount amount
+	Due    string
+}
+
+type pageData struct {
+	Lang, OrderID, Currency, CheckoutID, ActionBase string
+	Status                                          Status
+	Items                                           []item
+	Amount                                          amount
+	Plan                                            []instalment
+	Open                                            bool
+}
+
+// plan splits total into Instalments payments, the first carrying any
+// remainder, due monthly from now.
+func plan(total amount, now time.Time) []instalment {
+	each := total / Instalments
+	out := make([]instalment, Instalments)
+	for i := range out {
+		a := each
+		if i == 0 {
+			a = total - each*(Instalments-1)
+		}
+		due := "today"
+		if i > 0 {
+			due = now.AddDate(0, i, 0).Format("2 Jan 2006")
+		}
+		out[i] = instalment{Amount: a, Due: due}
+	}
+	return out
+}
+
+func htmlError(status int, msg string) httpx.Response {
+	var b bytes.Buffer
+	b.WriteString("<!doctype html><meta charset=utf-8><title>MIS Pay</title><p>")
+	template.HTMLEscape(&b, []byte(msg))
+	b.WriteString("</p>\n")
+	return httpx.HTML(status, b.Bytes())
+}
+
+// checkoutPage handles GET /pay/{trackId}: the hosted checkout page. Opening
+// it counts as the customer making progress (in-progress -> pending).
+func (p *Provider) checkoutPage(r *http.Request) (httpx.Response, error) {
+	trackID := mux.Vars(r)["trackId"]
+	p.mu.Lock()
+	c, ok := p.st.checkouts[trackID]
+	if !ok {
+		p.mu.Unlock()
+		return htmlError(http.StatusNotFound, "This checkout link is not valid."), nil
+	}
+	if c.Status == StatusInProgress {
+		// Progress sends no callback, so there is nothing to dispatch.
+		_, _, _ = p.fireLocked(p.st.merchants[c.AppID], c, EventProgress)
+	}
+	d := pageData{
+		Lang: c.Lang, OrderID: c.OrderID, Currency: c.Currency, CheckoutID: c.CheckoutID,
+		Status: c.Status, Items: c.Items, Amount: c.Amount, Plan: plan(c.Amount, p.deps.Clock.Now()),
+		Open: !checkoutFSM.Terminal(c.Status), ActionBase: p.deps.BaseURL() + "/pay/" + c.TrackID,
+	}
+	p.mu.Unlock()
+	if d.Lang == "" {
+		d.Lang = "en"
+	}
+	var b bytes.Buffer
+	if err := pageTemplate.Execute(&b, d); err != nil {
+		return httpx.Response{}, err
+	}
+	return httpx.HTML(http.StatusOK, b.Bytes()), nil
+}
+
+// checkoutPageAction handles POST /pay/{trackId}/{approve|cancel}: the
+// customer's button. It redirects the browser to the merchant callback.
+func (p *Provider) checkoutPageAction(r *http.Request) (httpx.Response, error) {
+	v := mux.Vars(r)
+	res, err := p.Act(v["trackId"], Event(v["action"]))
+	switch {
+	case err == nil:
+		return httpx.Redirect(res.RedirectURL), nil
+	case isNotFound(err):
+		return htmlError(http.StatusNotFound, "This checkout link is not valid."), nil
+	default:
+		return htmlError(http.StatusConflict, "This checkout is already finished."), nil
+	}
+}

@@ -1,0 +1,272 @@
+package misspay
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/binary"
+	"encoding/json"
+
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/fsm"
+	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/ids"
+	"github.com/paysandbox/paysandbox/sims/misspay/seal"
+)
+
+// Name is the provider's mount name.
+const Name = "misspay"
+
+//go:embed openapi.yaml
+var openapiYAML []byte
+
+// Fixture merchant credentials, the same on every start.
+const (
+	FixtureAppID     = "mispay-sandbox-app"
+	FixtureAppSecret = "mispay-sandbox-secret"
+)
+
+// Defaults for the configurable timings.
+const (
+	DefaultTokenTTL        = time.Hour
+	DefaultCheckoutTimeout = 30 * time.Minute
+)
+
+// Provider is the MIS Pay fake. Create it with New.
+type Provider struct {
+	deps    sim.Deps
+	api     httpx.Adapter
+	jwtKey  []byte
+	mu      sync.Mutex
+	st      *state
+	factory func() *state // builds start-up state
+}
+
+// merchant is one MIS Pay merchant application.
+type merchant struct {
+	AppID           string
+	Secret          string
+	MerchantID      string
+	CallbackURL     string
+	WebhookURL      string
+	TokenTTL        time.Duration
+	CheckoutTimeout time.Duration
+
+	sealOnce sync.Once
+	sealer   *seal.Sealer
+	salt     []byte
+	rand     *ids.Generator
+}
+
+// seal encrypts plaintext for this merchant. The key is derived once per
+// merchant (one PBKDF2 run); every message gets a fresh nonce.
+func (m *merchant) seal(plaintext []byte) string {
+	m.sealOnce.Do(func() {
+		s, err := seal.NewSealer(m.Secret, m.salt, m.rand)
+		if err != nil {
+			panic(err) // salt size is ours
+		}
+		m.sealer = s
+	})
+	blob, err := m.sealer.Seal(plaintext)
+	if err != nil {
+		panic(err) // the nonce source never fails
+	}
+	return blob
+}
+
+type state struct {
+	ids        *ids.Generator
+	merchants  map[string]*merchant // by app id
+	checkouts  map[string]*checkout // by track id
+	byCheckout map[string]*checkout // by checkout id
+}
+
+// New builds the provider with its fixture merchant.
+func New(deps sim.Deps) *Provider {
+	p := &Provider{deps: deps}
+	p.api = httpx.Adapter{Errors: p.errorResponse}
+	k := sha256.New()
+	k.Write([]byte("paysandbox/misspay/jwt"))
+	_ = binary.Write(k, binary.BigEndian, deps.Seed)
+	p.jwtKey = k.Sum(nil)
+	p.st = p.newState()
+	deps.Cover.Declare(Name, ErrorCodes, map[string][]fsm.Edge{"checkout": checkoutFSM.Edges()})
+	return p
+}
+
+func (p *Provider) newState() *state {
+	st := &state{
+		ids:        ids.New(p.deps.Seed, Name),
+		merchants:  map[string]*merchant{},
+		checkouts:  map[string]*checkout{},
+		byCheckout: map[string]*checkout{},
+	}
+	p.addMerchantLocked(st, FixtureAppID, FixtureAppSecret)
+	return st
+}
+
+func (p *Provider) addMerchantLocked(st *state, appID, secret string) *merchant {
+	m := &merchant{
+		AppID:           appID,
+		Secret:          secret,
+		MerchantID:      st.ids.ObjectID(),
+		TokenTTL:        DefaultTokenTTL,
+		CheckoutTimeout: DefaultCheckoutTimeout,
+		salt:            st.ids.Bytes(seal.SaltSize),
+		rand:            ids.New(p.deps.Seed, Name+"/nonce/"+appID),
+	}
+	st.merchants[appID] = m
+	return m
+}
+
+// Name implements sim.Provider.
+func (p *Provider) Name() string { return Name }
+
+// OpenAPI implements sim.Provider.
+func (p *Provider) OpenAPI() []byte { return openapiYAML }
+
+// Reset implements sim.Provider: merchants, checkouts and ID streams go
+// back to start-up. Pending timeouts of old checkouts become no-ops.
+func (p *Provider) Reset() {
+	st := p.newState()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.st.checkouts {
+		if c.timer != nil {
+			c.timer.Stop()
+		}
+	}
+	p.st = st
+}
+
+// Credentials is what GET /_sim/misspay/credentials and POST
+// /_sim/misspay/merchants return.
+type Credentials struct {
+	AppID           string `json:"appId"`
+	AppSecret       string `json:"appSecret"`
+	MerchantID      string `json:"merchantId"`
+	BaseURL         string `json:"baseUrl"`
+	CallbackURL     string `json:"callbackUrl"`
+	WebhookURL      string `json:"webhookUrl"`
+	TokenTTL        string `json:"tokenTtl"`
+	CheckoutTimeout string `json:"checkoutTimeout"`
+}
+
+func (p *Provider) credentials(m *merchant) Credentials {
+	return Credentials{
+		AppID: m.AppID, AppSecret: m.Secret, MerchantID: m.MerchantID, BaseURL: p.deps.BaseURL(),
+		CallbackURL: m.CallbackURL, WebhookURL: m.WebhookURL,
+		TokenTTL: m.TokenTTL.String(), CheckoutTimeout: m.CheckoutTimeout.String(),
+	}
+}
+
+// Credentials implements sim.Provider.
+func (p *Provider) Credentials() any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.credentials(p.st.merchants[FixtureAppID])
+}
+
+// Settings are a merchant's settings in the control API. Absent fields are
+// left unchanged.
+type Settings struct {
+	CallbackURL     *string `json:"callbackUrl"`
+	WebhookURL      *string `json:"webhookUrl"`
+	TokenTTL        *string `json:"tokenTtl"`
+	CheckoutTimeout *string `json:"checkoutTimeout"`
+}
+
+func decodeSettings(b []byte) (Settings, error) {
+	var s Settings
+	if strings.TrimSpace(string(b)) == "" {
+		return s, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return s, sim.ErrBadRequest("settings: %v", err)
+	}
+	return s, nil
+}
+
+// apply validates s and applies it to m; m is unchanged on error.
+func (s Settings) apply(m *merchant) error {
+	next := struct {
+		CallbackURL, WebhookURL   string
+		TokenTTL, CheckoutTimeout time.Duration
+	}{m.CallbackURL, m.WebhookURL, m.TokenTTL, m.CheckoutTimeout}
+	for _, u := range []struct {
+		name string
+		in   *string
+		out  *string
+	}{{"callbackUrl", s.CallbackURL, &next.CallbackURL}, {"webhookUrl", s.WebhookURL, &next.WebhookURL}} {
+		if u.in == nil {
+			continue
+		}
+		if *u.in != "" {
+			pu, err := url.Parse(*u.in)
+			if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+				return sim.ErrBadRequest("%s: want an absolute http(s) URL, got %q", u.name, *u.in)
+			}
+		}
+		*u.out = *u.in
+	}
+	for _, d := range []struct {
+		name string
+		in   *string
+		out  *time.Duration
+	}{{"tokenTtl", s.TokenTTL, &next.TokenTTL}, {"checkoutTimeout", s.CheckoutTimeout, &next.CheckoutTimeout}} {
+		if d.in == nil {
+			continue
+		}
+		v, err := time.ParseDuration(*d.in)
+		if err != nil || v <= 0 {
+			return sim.ErrBadRequest("%s: want a positive Go duration such as \"30m\", got %q", d.name, *d.in)
+		}
+		*d.out = v
+	}
+	m.CallbackURL, m.WebhookURL, m.TokenTTL, m.CheckoutTimeout = next.CallbackURL, next.WebhookURL, next.TokenTTL, next.CheckoutTimeout
+	return nil
+}
+
+// NewMerchant implements sim.Provider: it mints an isolated merchant.
+func (p *Provider) NewMerchant(body []byte) (any, error) {
+	s, err := decodeSettings(body)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	appID := "app_" + p.st.ids.Hex(16)
+	m := p.addMerchantLocked(p.st, appID, "sk_"+p.st.ids.Hex(32))
+	if err := s.apply(m); err != nil {
+		delete(p.st.merchants, appID)
+		return nil, err
+	}
+	return p.credentials(m), nil
+}
+
+// UpdateMerchant changes a merchant's settings.
+func (p *Provider) UpdateMerchant(appID string, body []byte) (Credentials, error) {
+	s, err := decodeSettings(body)
+	if err != nil {
+		return Credentials{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, ok := p.st.merchants[appID]
+	if !ok {
+		return Credentials{}, sim.ErrNotFound("no misspay merchant with appId %q", appID)
+	}
+	if err := s.apply(m); err != nil {
+		return Credentials{}, err
+	}
+	return p.credentials(m), nil
+}
+
+var _ sim.Provider = (*Provider)(nil)

@@ -1,0 +1,116 @@
+package misspay
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/paysandbox/paysandbox/sim/callback"
+	"github.com/paysandbox/paysandbox/sim/httpx"
+)
+
+type refundRecord struct {
+	TransactionID    string    `json:"transactionId"`
+	Amount           amount    `json:"amount"`
+	MerchantRefundID string    `json:"merchantRefundId,omitempty"`
+	CreatedAt        time.Time `json:"createdAt"`
+
+	result refundResult // replayed for a repeated merchantRefundId
+}
+
+type refundResult struct {
+	TransactionID          string         `json:"transactionId"`
+	UserID                 string         `json:"userId"`
+	MerchantID             string         `json:"merchantId"`
+	OrderID                string         `json:"orderId"`
+	NewPurchaseAmount      amount         `json:"newPurchaseAmount"`
+	MoneyRefundToUser      amount         `json:"moneyRefundToUser"`
+	MoneyRefundAmount      amount         `json:"moneyRefundAmount"`
+	IncreaseUserBalance    amount         `json:"increaseUserBalance"`
+	RefundPaymentHistories []refundRecord `json:"refundPaymentHistories"`
+}
+
+// refund handles POST /refund. Partial refunds accumulate; a refund above
+// what remains is refused; a repeated merchantRefundId replays the first
+// answer instead of refunding twice.
+func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
+	m, err := p.authenticate(r)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	var raw map[string]json.RawMessage
+	if err := httpx.DecodeJSON(r, &raw); err != nil {
+		return httpx.Response{}, err
+	}
+	f := &fields{raw: raw}
+	purchaseID := f.str("purchaseId", true)
+	total := f.money("totalAmount", true)
+	amt := f.money("amount", true)
+	currency := f.str("currency", true)
+	orderID := f.str("orderId", true)
+	refundID := f.str("merchantRefundId", false)
+	f.str("comments", false)
+	if ud := f.object("userDetails", false); ud != nil {
+		ud.optionalStrings("id", "name", "email", "userType")
+		f.merge(ud)
+	}
+	if f.err == nil && amt <= 0 {
+		f.fail("amount must be greater than 0")
+	}
+	if f.err != nil {
+		return httpx.Response{}, f.err
+	}
+
+	p.mu.Lock()
+	c, ok := p.lookupLocked(m, purchaseID)
+	if !ok {
+		p.mu.Unlock()
+		return httpx.Response{}, apiErr(ME05, "no purchase with id %q for this merchant", purchaseID)
+	}
+	if refundID != "" {
+		for _, prev := range c.Refunds {
+			if prev.MerchantRefundID == refundID {
+				p.mu.Unlock()
+				if prev.Amount != amt {
+					return httpx.Response{}, apiErr(ME97, "merchantRefundId %q was already used for a refund of %s", refundID, prev.Amount)
+				}
+				return success(http.StatusCreated, prev.result), nil
+			}
+		}
+	}
+	var problem *apiError
+	switch {
+	case c.Status != StatusSuccess:
+		problem = apiErr(ME04, "checkout %q is %s and cannot be refunded", purchaseID, c.Status)
+	case orderID != c.OrderID:
+		problem = apiErr(ME97, "orderId %q does not match the purchase's orderId", orderID)
+	case currency != c.Currency:
+		problem = apiErr(ME97, "currency %q does not match the purchase currency %s", currency, c.Currency)
+	case total != c.Amount:
+		problem = apiErr(ME97, "totalAmount %s does not match the purchase amount %s", total, c.Amount)
+	case amt > c.Amount-c.refunded():
+		problem = apiErr(ME97, "amount %s is more than the %s that remains refundable", amt, c.Amount-c.refunded())
+	}
+	if problem != nil {
+		p.mu.Unlock()
+		return httpx.Response{}, problem
+	}
+	history := make([]refundRecord, len(c.Refunds))
+	copy(history, c.Refunds)
+	rec := refundRecord{TransactionID: p.st.ids.ObjectID(), Amount: amt, MerchantRefundID: refundID, CreatedAt: p.deps.Clock.Now().UTC()}
+	rec.result = refundResult{
+		TransactionID: rec.TransactionID, UserID: c.UserID, MerchantID: m.MerchantID, OrderID: c.OrderID,
+		NewPurchaseAmount: c.Amount - c.refunded() - amt, MoneyRefundToUser: amt, MoneyRefundAmount: 0,
+		IncreaseUserBalance: amt, RefundPaymentHistories: history,
+	}
+	c.Refunds = append(c.Refunds, rec)
+	c.UpdatedAt = p.deps.Clock.Now()
+	full := c.refunded() == c.Amount
+	var hook []callback.Request
+	if m.WebhookURL != "" {
+		hook = append(hook, p.webhook(m, webhookBody{CheckoutID: c.checkoutIDPtr(), OrderID: c.OrderID, Code: MP03, AppID: m.AppID, IsFullyRefunded: &full}))
+	}
+	p.mu.Unlock()
+	p.send(hook)
+	return success(http.StatusCreated, rec.result), nil
+}

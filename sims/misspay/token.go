@@ -1,0 +1,120 @@
+package misspay
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/paysandbox/paysandbox/sim/httpx"
+)
+
+// claims are the JWT claims the fake issues.
+type claims struct {
+	AppID      string `json:"appId"`
+	MerchantID string `json:"merchantId"`
+	jwt.RegisteredClaims
+}
+
+const issuer = "paysandbox-misspay"
+
+// tokenPlaintext is what result.token decrypts to.
+type tokenPlaintext struct {
+	Token      string `json:"token"`
+	Expiration string `json:"expiration"`
+}
+
+// getToken handles GET /token.
+func (p *Provider) getToken(r *http.Request) (httpx.Response, error) {
+	appID := r.Header.Get("x-app-id")
+	secret := r.Header.Get("x-app-secret")
+	if appID == "" {
+		return httpx.Response{}, apiErr(ME01, "the x-app-id header is missing")
+	}
+	if secret == "" {
+		return httpx.Response{}, apiErr(ME02, "the x-app-secret header is missing")
+	}
+	p.mu.Lock()
+	m, ok := p.st.merchants[appID]
+	var jti string
+	if ok {
+		jti = p.st.ids.Hex(16)
+	}
+	p.mu.Unlock()
+	if !ok || !constantTimeEqual(m.Secret, secret) {
+		return httpx.Response{}, apiErr(ME03, "no merchant application with this x-app-id and x-app-secret")
+	}
+	now := p.deps.Clock.Now().Truncate(time.Second)
+	exp := now.Add(m.TokenTTL)
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims{
+		AppID:      m.AppID,
+		MerchantID: m.MerchantID,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    issuer,
+			Subject:   m.AppID,
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(exp),
+			ID:        jti,
+		},
+	}).SignedString(p.jwtKey)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	pt, err := json.Marshal(tokenPlaintext{Token: tok, Expiration: exp.UTC().Format(time.RFC3339)})
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	return success(http.StatusOK, map[string]string{"token": m.seal(pt)}), nil
+}
+
+func constantTimeEqual(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v byte
+	for i := range len(a) {
+		v |= a[i] ^ b[i]
+	}
+	return v == 0
+}
+
+// authenticate checks the bearer JWT and x-app-id of an API call and
+// returns the calling merchant.
+func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
+	auth := r.Header.Get("Authorization")
+	raw, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok {
+		raw, ok = strings.CutPrefix(auth, "bearer ")
+	}
+	raw = strings.TrimSpace(raw)
+	if !ok || raw == "" {
+		return nil, apiErr(ME10, "the authorization header must be \"Bearer <jwt from GET /token>\"")
+	}
+	var c claims
+	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return p.jwtKey, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithTimeFunc(p.deps.Clock.Now),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuer(issuer),
+	)
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, apiErr(ME11, "the token expired; get a new one from GET /token")
+	case err != nil:
+		return nil, apiErr(ME10, "the token is not valid: %v", err)
+	}
+	appID := r.Header.Get("x-app-id")
+	if appID == "" || appID != c.AppID {
+		return nil, apiErr(ME10, "the x-app-id header must name the application the token was issued to")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, ok := p.st.merchants[appID]
+	if !ok || m.MerchantID != c.MerchantID {
+		// The merchant was reset away since the token was issued.
+		return nil, apiErr(ME10, "the token belongs to a merchant that no longer exists")
+	}
+	return m, nil
+}

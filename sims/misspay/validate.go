@@ -1,0 +1,314 @@
+package misspay
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/paysandbox/paysandbox/sim/httpx"
+)
+
+// amount is money in halalas (1/100 SAR). It renders as a JSON number in
+// riyals, the way MIS Pay reports amounts.
+type amount int64
+
+func (a amount) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.FormatFloat(float64(a)/100, 'f', -1, 64)), nil
+}
+
+func (a amount) String() string { return strconv.FormatFloat(float64(a)/100, 'f', -1, 64) }
+
+// amountRe accepts non-negative decimals with at most two fraction digits
+// and at most 12 integer digits.
+var amountRe = regexp.MustCompile(`^\d{1,12}(\.\d{1,2})?$`)
+
+func parseAmount(s string) (amount, bool) {
+	s = strings.TrimSpace(s)
+	if !amountRe.MatchString(s) {
+		return 0, false
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	frac = (frac + "00")[:2]
+	f, _ := strconv.ParseInt(frac, 10, 64)
+	return amount(w*100 + f), true
+}
+
+// mobileRe is the documented mobile formats: 05XXXXXXXX, 9665XXXXXXXX and
+// +9665XXXXXXXX.
+var mobileRe = regexp.MustCompile(`^(05\d{8}|9665\d{8}|\+9665\d{8})$`)
+
+var quantityRe = regexp.MustCompile(`^[1-9]\d{0,5}$`)
+
+// fields reads a JSON object field by field, keeping the first problem.
+type fields struct {
+	raw    map[string]json.RawMessage
+	prefix string
+	err    *apiError
+}
+
+func (f *fields) fail(format string, args ...any) {
+	if f.err == nil {
+		f.err = apiErr(ME97, format, args...)
+	}
+}
+
+func (f *fields) name(n string) string { return f.prefix + n }
+
+// present reports whether name is there and not null.
+func (f *fields) present(name string) bool {
+	v, ok := f.raw[name]
+	return ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null"))
+}
+
+func (f *fields) str(name string, required bool) string {
+	if !f.present(name) {
+		if required {
+			f.fail("%s is mandatory", f.name(name))
+		}
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(f.raw[name], &s); err != nil {
+		f.fail("%s must be a string", f.name(name))
+		return ""
+	}
+	if required && strings.TrimSpace(s) == "" {
+		f.fail("%s must not be empty", f.name(name))
+	}
+	return s
+}
+
+// money reads a string that must hold an amount.
+func (f *fields) money(name string, required bool) amount {
+	s := f.str(name, required)
+	if s == "" {
+		return 0
+	}
+	a, ok := parseAmount(s)
+	if !ok {
+		f.fail("%s must be a string holding a non-negative number with at most 2 decimals, got %q", f.name(name), s)
+	}
+	return a
+}
+
+// moneyAny reads an amount given as a JSON number or a numeric string (the
+// v1.1 body sends a number).
+func (f *fields) moneyAny(name string) amount {
+	if !f.present(name) {
+		f.fail("%s is mandatory", f.name(name))
+		return 0
+	}
+	var n json.Number
+	if err := json.Unmarshal(f.raw[name], &n); err == nil {
+		a, ok := parseAmount(n.String())
+		if !ok {
+			f.fail("%s must be a non-negative number with at most 2 decimals, got %s", f.name(name), n)
+		}
+		return a
+	}
+	return f.money(name, true)
+}
+
+func (f *fields) object(name string, required bool) *fields {
+	sub := &fields{prefix: f.name(name) + "."}
+	if !f.present(name) {
+		if required {
+			f.fail("%s is mandatory", f.name(name))
+		}
+		return nil
+	}
+	if err := json.Unmarshal(f.raw[name], &sub.raw); err != nil {
+		f.fail("%s must be an object", f.name(name))
+		return nil
+	}
+	return sub
+}
+
+// merge copies a sub-object's first problem up.
+func (f *fields) merge(sub *fields) {
+	if sub != nil && sub.err != nil && f.err == nil {
+		f.err = sub.err
+	}
+}
+
+func (f *fields) boolean(name string) bool {
+	if !f.present(name) {
+		return false
+	}
+	var b bool
+	if err := json.Unmarshal(f.raw[name], &b); err != nil {
+		f.fail("%s must be a boolean", f.name(name))
+	}
+	return b
+}
+
+func (f *fields) optionalStrings(names ...string) {
+	for _, n := range names {
+		f.str(n, false)
+	}
+}
+
+type item struct {
+	ID          string `json:"id,omitempty"`
+	SKU         string `json:"sku,omitempty"`
+	NameArabic  string `json:"nameArabic,omitempty"`
+	NameEnglish string `json:"nameEnglish,omitempty"`
+	Quantity    int    `json:"quantity"`
+	UnitPrice   amount `json:"unitPrice"`
+	ImageURL    string `json:"imageUrl,omitempty"`
+}
+
+type customer struct {
+	ID, FirstName, LastName, MobileNumber, Email string
+}
+
+type startRequest struct {
+	OrderID, InvoiceID, Currency, Lang, Version string
+	PurchaseAmount, TotalPrice, Shipping, VAT   amount
+	Discount                                    amount
+	Items                                       []item
+	Customer                                    customer
+}
+
+// Supported request versions: v1.2 is the documented body; v1.1 is the
+// short body the public WooCommerce and Magento plugins still send.
+const (
+	versionV11 = "v1.1"
+	versionV12 = "v1.2"
+)
+
+// parseStartCheckout validates a start-checkout body; see doc.go for rules.
+func parseStartCheckout(raw map[string]json.RawMessage) (startRequest, error) {
+	f := &fields{raw: raw}
+	var req startRequest
+	req.Version = f.str("version", true)
+	if f.err == nil && req.Version != versionV11 && req.Version != versionV12 {
+		f.fail("version must be %q or %q, got %q", versionV12, versionV11, req.Version)
+	}
+	req.OrderID = f.str("orderId", true)
+	if e := checkOrderID(req.OrderID); e != nil && f.err == nil {
+		f.err = e
+	}
+	req.Currency = f.str("purchaseCurrency", true)
+	if f.err == nil && req.Currency != "SAR" {
+		f.fail("purchaseCurrency must be \"SAR\", got %q", req.Currency)
+	}
+	req.Lang = f.str("lang", true)
+	if f.err == nil && req.Lang != "en" && req.Lang != "ar" {
+		f.fail("lang must be \"en\" or \"ar\", got %q", req.Lang)
+	}
+	if f.err != nil {
+		return req, f.err
+	}
+	if req.Version == versionV11 {
+		req.PurchaseAmount = f.moneyAny("purchaseAmount")
+		if f.err == nil && req.PurchaseAmount <= 0 {
+			f.fail("purchaseAmount must be greater than 0")
+		}
+		if f.err != nil {
+			return req, f.err
+		}
+		return req, nil
+	}
+
+	req.InvoiceID = f.str("invoiceId", false)
+	f.str("serialNumber", false)
+	req.TotalPrice = f.money("totalPrice", true)
+	req.Shipping = f.money("shippingAmount", true)
+	req.VAT = f.money("vat", true)
+	req.PurchaseAmount = f.money("purchaseAmount", true)
+	f.boolean("isMobile")
+	if d := f.object("discount", false); d != nil {
+		if p := d.money("percentage", false); p > 100*100 {
+			d.fail("discount.percentage must be at most 100")
+		}
+		req.Discount = d.money("amount", false)
+		d.str("voucherName", false)
+		f.merge(d)
+	}
+	if f.err == nil {
+		want := req.TotalPrice + req.Shipping + req.VAT - req.Discount
+		if req.PurchaseAmount != want {
+			f.fail("purchaseAmount %s must equal totalPrice + shippingAmount + vat - discount.amount = %s", req.PurchaseAmount, want)
+		} else if req.PurchaseAmount <= 0 {
+			f.fail("purchaseAmount must be greater than 0")
+		}
+	}
+	if cd := f.object("customerDetails", true); cd != nil {
+		req.Customer.MobileNumber = cd.str("mobileNumber", true)
+		if cd.err == nil && !mobileRe.MatchString(req.Customer.MobileNumber) {
+			cd.fail("customerDetails.mobileNumber must look like 05XXXXXXXX, 9665XXXXXXXX or +9665XXXXXXXX, got %q", req.Customer.MobileNumber)
+		}
+		req.Customer.ID = cd.str("id", false)
+		req.Customer.FirstName = cd.str("firstName", false)
+		req.Customer.LastName = cd.str("lastName", false)
+		req.Customer.Email = cd.str("email", false)
+		f.merge(cd)
+	}
+	if od := f.object("orderDetails", true); od != nil {
+		req.Items = parseItems(od)
+		f.merge(od)
+	}
+	if sd := f.object("shippingDetails", false); sd != nil {
+		sd.optionalStrings("firstName", "lastName", "countryCode", "city", "district", "line1", "line2", "gpsCoordinates")
+		f.merge(sd)
+	}
+	if f.err != nil {
+		return req, f.err
+	}
+	return req, nil
+}
+
+func parseItems(od *fields) []item {
+	if !od.present("items") {
+		od.fail("orderDetails.items is mandatory")
+		return nil
+	}
+	var raw []map[string]json.RawMessage
+	if err := json.Unmarshal(od.raw["items"], &raw); err != nil {
+		od.fail("orderDetails.items must be an array of objects")
+		return nil
+	}
+	if len(raw) == 0 {
+		od.fail("orderDetails.items must not be empty")
+		return nil
+	}
+	items := make([]item, 0, len(raw))
+	for i, r := range raw {
+		f := &fields{raw: r, prefix: "orderDetails.items[" + strconv.Itoa(i) + "]."}
+		it := item{
+			ID: f.str("id", false), SKU: f.str("sku", false),
+			NameArabic: f.str("nameArabic", false), NameEnglish: f.str("nameEnglish", false),
+			UnitPrice: f.money("unitPrice", true),
+		}
+		q := f.str("quantity", true)
+		if f.err == nil && !quantityRe.MatchString(q) {
+			f.fail("%squantity must be a string holding a positive whole number, got %q", f.prefix, q)
+		}
+		it.Quantity, _ = strconv.Atoi(q)
+		if f.err == nil && strings.TrimSpace(it.NameArabic) == "" && strings.TrimSpace(it.NameEnglish) == "" {
+			f.fail("%snameArabic or %snameEnglish is required", f.prefix, f.prefix)
+		}
+		f.str("itemUrl", false)
+		it.ImageURL = f.str("imageUrl", false)
+		od.merge(f)
+		items = append(items, it)
+	}
+	return items
+}
+
+func checkOrderID(id string) *apiError {
+	if strings.TrimSpace(id) == "" {
+		return apiErr(ME97, "orderId is mandatory")
+	}
+	if len(id) > 255 {
+		return apiErr(ME97, "orderId must be at most 255 characters")
+	}
+	return nil
+}
+
+func errorsIsTooLarge(err error) bool { return errors.Is(err, httpx.ErrBodyTooLarge) }

@@ -1,0 +1,82 @@
+// Package sims is the registry of provider fakes and the entry point for
+// embedding the whole simulator in Go programs and tests:
+//
+//	srv, err := sims.New(sim.Options{Seed: 1})
+//	http.ListenAndServe("127.0.0.1:8080", srv.Handler())
+//
+// or, in a test, sims.Start(t, sim.Options{}) which serves it on a loopback
+// port and stops it when the test ends.
+package sims
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sims/misspay"
+)
+
+// Registry lists every provider fake, in mount order. It is the one place
+// providers are registered.
+func Registry() []sim.Factory {
+	return []sim.Factory{
+		{Name: misspay.Name, New: func(d sim.Deps) sim.Provider { return misspay.New(d) }},
+	}
+}
+
+// Select returns the factories named in names (all when names is empty).
+func Select(names ...string) ([]sim.Factory, error) {
+	all := Registry()
+	if len(names) == 0 {
+		return all, nil
+	}
+	var out []sim.Factory
+	for _, n := range names {
+		found := false
+		for _, f := range all {
+			if f.Name == n {
+				out, found = append(out, f), true
+			}
+		}
+		if !found {
+			return nil, &unknownError{name: n}
+		}
+	}
+	return out, nil
+}
+
+type unknownError struct{ name string }
+
+func (e *unknownError) Error() string { return "unknown provider " + e.name }
+
+// New builds a simulator serving every registered provider. Its Handler
+// serves the providers under /<name> and the control plane under /_sim.
+func New(opts sim.Options) (*sim.Server, error) {
+	return sim.New(opts, Registry()...)
+}
+
+// Running is a simulator started for a test.
+type Running struct {
+	*sim.Server
+	// URL is the simulator's base URL, e.g. http://127.0.0.1:41234; a
+	// provider's base is URL + "/" + name.
+	URL string
+}
+
+// Start serves every provider on a loopback port for the duration of the
+// test and stops it on cleanup. Links the fakes hand out point at URL.
+func Start(tb testing.TB, opts sim.Options) *Running {
+	tb.Helper()
+	s, err := New(opts)
+	if err != nil {
+		tb.Fatalf("sims.Start: %v", err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	s.SetPublicURL(ts.URL)
+	tb.Cleanup(func() {
+		ts.Close()
+		s.Callbacks().Wait()
+		s.Close()
+	})
+	return &Running{Server: s, URL: ts.URL}
+}
