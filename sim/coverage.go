@@ -28,11 +28,14 @@ func newCoverage() *Coverage { return &Coverage{providers: map[string]*providerC
 func (c *Coverage) register(name string, doc *oas.Doc) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	pc := &providerCoverage{operations: map[string]int{}, errors: map[string]int{}, transitions: map[string]int{}}
+	// The provider's constructor has already Declared its error codes and
+	// transitions; keep them.
+	pc := c.get(name)
 	for _, op := range doc.Operations() {
-		pc.operations[op.Method+" "+op.Path] = 0
+		if _, ok := pc.operations[op.Method+" "+op.Path]; !ok {
+			pc.operations[op.Method+" "+op.Path] = 0
+		}
 	}
-	c.providers[name] = pc
 }
 
 // Declare adds a provider's error codes and fsm edges to the inventory.

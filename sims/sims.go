@@ -10,7 +10,6 @@ package sims
 
 import (
 	"net/http/httptest"
-	"testing"
 
 	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sims/misspay"
@@ -63,9 +62,17 @@ type Running struct {
 	URL string
 }
 
+// TB is the part of testing.TB that Start uses; *testing.T, *testing.B and
+// *testing.F satisfy it.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
 // Start serves every provider on a loopback port for the duration of the
 // test and stops it on cleanup. Links the fakes hand out point at URL.
-func Start(tb testing.TB, opts sim.Options) *Running {
+func Start(tb TB, opts sim.Options) *Running {
 	tb.Helper()
 	s, err := New(opts)
 	if err != nil {

@@ -60,6 +60,25 @@ func NewWithOptions(tb testing.TB, opts sim.Options, factories ...sim.Factory) *
 	return srv
 }
 
+// With returns a view of s that reports to tb instead of the test that
+// started the server: Do, Control, Advance and response validation through
+// it fail tb. Use it from subtests that share one server and from fuzz
+// functions, where the *testing.F that started the server must not be used.
+func (s *Server) With(tb testing.TB) *Server {
+	v := *s
+	v.tb = tb
+	next := s.Client.Transport
+	if vt, ok := next.(*validating); ok {
+		next = vt.next
+	}
+	v.Client = &http.Client{
+		Transport:     &validating{next: next, s: &v},
+		CheckRedirect: s.Client.CheckRedirect,
+		Timeout:       s.Client.Timeout,
+	}
+	return &v
+}
+
 // validating checks provider responses against the provider's document.
 type validating struct {
 	next http.RoundTripper

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// Config is the simulator's configuration: flags with environment defaults.
+type Config struct {
+	Addr         string
+	Seed         uint64
+	PublicURL    string
+	Listen       []Listener
+	FrozenClock  bool
+	LogFormat    string
+	LogLevel     string
+	ControlToken string
+	NoControl    bool
+}
+
+// Listener serves one provider at the root of its own address.
+type Listener struct {
+	Provider string
+	Addr     string
+}
+
+// DefaultConfig is the configuration with no flags and no environment.
+func DefaultConfig() Config {
+	return Config{Addr: "127.0.0.1:8080", Seed: 1, LogFormat: "text", LogLevel: "info"}
+}
+
+type listenFlag struct{ ls *[]Listener }
+
+func (l listenFlag) String() string {
+	if l.ls == nil {
+		return ""
+	}
+	parts := make([]string, len(*l.ls))
+	for i, x := range *l.ls {
+		parts[i] = x.Provider + "=" + x.Addr
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l listenFlag) Set(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		name, addr, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok || name == "" || addr == "" {
+			return fmt.Errorf("want NAME=ADDR, e.g. misspay=127.0.0.1:9001, got %q", item)
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return fmt.Errorf("%s: %v", item, err)
+		}
+		*l.ls = append(*l.ls, Listener{Provider: name, Addr: addr})
+	}
+	return nil
+}
+
+const usageHeader = `paysandbox simulator: offline fakes of payment providers in one process.
+
+Usage:
+  simulator [flags]                      serve the providers and the control plane
+  simulator decrypt --secret S [BLOB]    decrypt a MIS Pay token blob or callback "_"
+                                         value (BLOB or stdin)
+
+Every provider is mounted under its name (http://ADDR/misspay/...), the
+control plane under /_sim/ (see CONTROL-API.md). Flags (environment
+variable in brackets):
+`
+
+// Load parses args with getenv supplying defaults. It returns flag.ErrHelp
+// after printing usage for -h/--help.
+func Load(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	c := DefaultConfig()
+	var envErrs []error
+	env := func(name string, apply func(string) error) {
+		if v := getenv(name); v != "" {
+			if err := apply(v); err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s=%q: %w", name, v, err))
+			}
+		}
+	}
+	env("SIM_ADDR", func(v string) error { c.Addr = v; return nil })
+	env("SIM_SEED", func(v string) (err error) { c.Seed, err = strconv.ParseUint(v, 10, 64); return })
+	env("SIM_PUBLIC_URL", func(v string) error { c.PublicURL = v; return nil })
+	env("SIM_LISTEN", listenFlag{&c.Listen}.Set)
+	env("SIM_FROZEN_CLOCK", func(v string) (err error) { c.FrozenClock, err = strconv.ParseBool(v); return })
+	env("SIM_LOG_FORMAT", func(v string) error { c.LogFormat = v; return nil })
+	env("SIM_LOG_LEVEL", func(v string) error { c.LogLevel = v; return nil })
+	env("SIM_CONTROL_TOKEN", func(v string) error { c.ControlToken = v; return nil })
+	env("SIM_NO_CONTROL", func(v string) (err error) { c.NoControl, err = strconv.ParseBool(v); return })
+	if err := errors.Join(envErrs...); err != nil {
+		return c, err
+	}
+
+	fs := flag.NewFlagSet("simulator", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address [SIM_ADDR]")
+	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed for IDs and generated data; same seed + same calls = same results [SIM_SEED]")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base of URLs the fakes hand out, e.g. checkout page links (default http://ADDR) [SIM_PUBLIC_URL]")
+	fs.Var(listenFlag{&c.Listen}, "listen", "NAME=ADDR: also serve one provider at the root of its own listener; repeatable [SIM_LISTEN, comma-separated]")
+	fs.BoolVar(&c.FrozenClock, "frozen-clock", c.FrozenClock, "virtual time moves only through /_sim/clock, not with the wall clock [SIM_FROZEN_CLOCK]")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json [SIM_LOG_FORMAT]")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug (one line per request), info, warn, error [SIM_LOG_LEVEL]")
+	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "require this token (X-Sim-Control-Token or Authorization: Bearer) on every /_sim call [SIM_CONTROL_TOKEN]")
+	fs.BoolVar(&c.NoControl, "no-control", c.NoControl, "serve no control plane at all, like a real sandbox [SIM_NO_CONTROL]")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageHeader)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("--addr %q: %v", c.Addr, err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("--log-format: want text or json, got %q", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("--log-level: want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if c.ControlToken != "" && c.NoControl {
+		return errors.New("--control-token and --no-control contradict each other")
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		return fmt.Errorf("--public-url: want an http(s) URL, got %q", c.PublicURL)
+	}
+	return nil
+}
+
+// publicURL is the configured public URL, or one derived from the bound
+// address (a wildcard host becomes 127.0.0.1).
+func (c Config) publicURL(bound net.Addr) string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	host, port, err := net.SplitHostPort(bound.String())
+	if err != nil {
+		return "http://" + bound.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

@@ -1,0 +1,213 @@
+// Command simulator serves offline fakes of payment providers (MIS Pay and
+// the others registered in package sims) and the /_sim control plane.
+//
+//	go run ./cmd/simulator                   # http://127.0.0.1:8080
+//	go run ./cmd/simulator --help
+//	go run ./cmd/simulator decrypt --secret S BLOB
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sims"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "simulator:", err)
+		os.Exit(2)
+	}
+}
+
+// run is the whole program; main only wires the process to it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) > 0 && args[0] == "decrypt" {
+		return runDecrypt(args[1:], stdin, stdout, stderr)
+	}
+	cfg, err := Load(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, stdout, stderr)
+}
+
+// shutdownGrace is how long in-flight requests get to finish on SIGTERM.
+const shutdownGrace = 10 * time.Second
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	log := newLogger(cfg, stderr)
+	srv, err := sims.New(sim.Options{
+		Seed:         cfg.Seed,
+		FrozenClock:  cfg.FrozenClock,
+		ControlToken: cfg.ControlToken,
+		NoControl:    cfg.NoControl,
+		Logger:       log,
+	})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	type bound struct {
+		ln   net.Listener
+		h    http.Handler
+		name string
+	}
+	var all []bound
+	closeAll := func() {
+		for _, b := range all {
+			b.ln.Close()
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	all = append(all, bound{ln: ln, h: srv.Handler()})
+	srv.SetPublicURL(cfg.publicURL(ln.Addr()))
+	for _, l := range cfg.Listen {
+		h, err := srv.ProviderHandler(l.Provider)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("--listen %s=%s: %w", l.Provider, l.Addr, err)
+		}
+		pln, err := net.Listen("tcp", l.Addr)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("--listen %s=%s: %w", l.Provider, l.Addr, err)
+		}
+		all = append(all, bound{ln: pln, h: h, name: l.Provider})
+	}
+
+	printBanner(stdout, srv, cfg, all[0].ln.Addr(), func(yield func(string, net.Addr) bool) {
+		for _, b := range all[1:] {
+			if !yield(b.name, b.ln.Addr()) {
+				return
+			}
+		}
+	})
+
+	errc := make(chan error, len(all))
+	var servers []*http.Server
+	for _, b := range all {
+		hs := newHTTPServer(b.h, log)
+		servers = append(servers, hs)
+		go func() {
+			if err := hs.Serve(b.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	log.Info("shutting down; letting in-flight requests finish", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	for _, hs := range servers {
+		if err := hs.Shutdown(sctx); err != nil {
+			serveErr = errors.Join(serveErr, err)
+		}
+	}
+	srv.Callbacks().Wait()
+	return serveErr
+}
+
+// printBanner tells the user where everything is and which fixture
+// credentials to use. The credentials are the fixed, public fixtures.
+func printBanner(w io.Writer, srv *sim.Server, cfg Config, main net.Addr, extra func(func(string, net.Addr) bool)) {
+	base := srv.PublicURL()
+	fmt.Fprintf(w, "paysandbox simulator listening on http://%s (public URL %s, seed %d", main, base, cfg.Seed)
+	if cfg.FrozenClock {
+		fmt.Fprint(w, ", frozen clock")
+	}
+	fmt.Fprintln(w, ")")
+	for _, name := range srv.Providers() {
+		p, _ := srv.Provider(name)
+		fmt.Fprintf(w, "  %-10s %s/%s\n", name, base, name)
+		fmt.Fprintf(w, "             credentials %s\n", flatJSON(p.Credentials()))
+	}
+	for name, addr := range extra {
+		fmt.Fprintf(w, "  %-10s http://%s (at the root)\n", name, addr)
+	}
+	switch {
+	case cfg.NoControl:
+		fmt.Fprintln(w, "  control    disabled (--no-control)")
+	case cfg.ControlToken != "":
+		fmt.Fprintf(w, "  control    %s/_sim/health (token required)\n", base)
+	default:
+		fmt.Fprintf(w, "  control    %s/_sim/health\n", base)
+	}
+}
+
+// flatJSON renders a credentials value as sorted key=value pairs.
+func flatJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "?"
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return string(b)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if s, ok := m[k].(string); ok && s == "" {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := ""
+	for i, k := range keys {
+		if i > 0 {
+			out += " "
+		}
+		out += fmt.Sprintf("%s=%v", k, m[k])
+	}
+	return out
+}

@@ -1,0 +1,123 @@
+// Package misspay fakes the MIS Pay (Saudi buy-now-pay-later) online
+// merchant API, v1.2 of the start-checkout body, as documented at
+// doc.mispay.co and seen in MIS Pay's public WooCommerce, Magento and
+// OpenCart plugins.
+//
+// # What is modelled
+//
+//   - GET /token: x-app-id + x-app-secret; result.token is
+//     base64(salt16 || nonce12 || AES-256-GCM ciphertext || tag16) with key
+//     PBKDF2-HMAC-SHA256(secret, salt, 40000, 32), decrypting to
+//     {"token":"<JWT>","expiration":"<RFC3339>"}. Errors ME01, ME02, ME03.
+//   - POST /start-checkout (v1.2 body, and the v1.1 body the plugins send),
+//     GET /track-checkout/{trackId}, GET /checkout/{checkoutId},
+//     PUT /checkout/{checkoutId}/end, POST /refund,
+//     PUT /update-order-id/{checkoutId}; bearer JWT + x-app-id, errors ME10
+//     (invalid token) and ME11 (expired, on the virtual clock).
+//   - The checkout lifecycle as one fsm table (lifecycle.go):
+//     in-progress -progress-> pending; in-progress|pending -approve->
+//     success (MP00), -cancel-> canceled (MP02), -timeout-> canceled (MP01),
+//     -fail-> error. A checkout nobody finishes times out by itself.
+//   - A hosted checkout page at result.url (/pay/{trackId}) with the order,
+//     items, amount, a 4-instalment plan and approve/cancel buttons that
+//     redirect the browser to the merchant's callback URL.
+//   - The merchant callback (GET callbackUrl?_=<base64(blob)>&appId=...,
+//     blob decrypting to {orderId, code, checkoutId}) and the plaintext JSON
+//     webhook ({checkoutId, orderId, code, appId[, isFullyRefunded]}),
+//     each sent once, for MP00, MP01, MP02 and (webhook only) MP03.
+//
+// # Fixture merchant and magic values
+//
+// appId "mispay-sandbox-app", appSecret "mispay-sandbox-secret" exist from
+// start-up (GET /_sim/misspay/credentials). POST /_sim/misspay/merchants
+// mints isolated merchants; both take the settings callbackUrl, webhookUrl,
+// tokenTtl (default 1h) and checkoutTimeout (default 30m).
+//
+// # Control actions (beyond CONTROL-API.md)
+//
+//   - GET /_sim/misspay/checkouts/{trackId}: the checkout as the simulator
+//     sees it (status, checkoutId, refunded amount, owner appId).
+//   - PUT /_sim/misspay/merchants/{appId}: change a merchant's settings.
+//
+// # Assumptions (where the documentation is silent)
+//
+//   - Update order id: the documentation omits the URL; the fake serves
+//     PUT /update-order-id/{checkoutId} with body {"orderId"}. Its errors use
+//     the coded envelope {"status":"error","result":{"code":400,"message":"ME05"}}
+//     as documented, and ME97 in the same envelope for a bad body.
+//   - HTTP statuses: token errors, ME04, ME05 and ME97 are 400 (the status
+//     text inside the envelopes says 400); ME10 and ME11 are 401.
+//     POST /start-checkout and POST /refund answer 201 (NestJS's default for
+//     POST; the OpenCart plugin accepts 200 or 201), everything else 200.
+//   - Envelopes: the documentation shows three error shapes. The fake uses
+//     "error : 400" + "ExceptionType.MEnn" for /token; "error :: 400" +
+//     "ExceptionType.MEnn" for ME04, ME05 and ME97 elsewhere (the shape the
+//     documentation shows for ME04/ME05); the coded shape for ME10, ME11 and
+//     for update-order-id. A human explanation of every error travels in the
+//     X-Paysandbox-Detail response header, which real MIS Pay does not send.
+//   - Unknown paths and methods answer 404 {"status":"error","result":
+//     {"code":404,"message":"Cannot GET /path"}} (NestJS's wording); a body
+//     over the size limit answers 413 with message ME97.
+//   - Authentication: a missing or malformed Authorization header, a bad
+//     signature, a token of another app than x-app-id, a missing x-app-id,
+//     or a token of a merchant that was reset away are all ME10. Only a
+//     correctly signed, expired token is ME11.
+//   - JWT: HS256 signed with a key derived from --seed; claims appId,
+//     merchantId, iss "paysandbox-misspay", sub (= appId), iat, exp, jti.
+//     expiration in the token plaintext equals exp (RFC 3339, UTC). Lifetime
+//     1h by default (the OpenCart plugin assumes 1h), per merchant tokenTtl.
+//   - Crypto: the fake keeps one random salt per merchant and derives the
+//     key once, with a fresh nonce per message; real MIS Pay draws a fresh
+//     salt each time. Clients cannot tell: the salt travels in the message.
+//     Salts and nonces come from the seeded generator, so a reset with the
+//     same seed repeats them.
+//   - Start-checkout validation (ME97 otherwise): version "v1.2" or "v1.1";
+//     orderId non-empty, at most 255 characters; purchaseCurrency "SAR" only
+//     (MIS Pay is a Saudi riyal product); lang "en" or "ar". v1.2: totalPrice,
+//     shippingAmount, vat and purchaseAmount are mandatory strings holding
+//     non-negative numbers with at most two decimals (JSON numbers are
+//     refused); discount.amount and discount.percentage (<= 100), when given,
+//     too; purchaseAmount must equal totalPrice + shippingAmount + vat -
+//     discount.amount exactly and be positive; customerDetails.mobileNumber
+//     must be 05XXXXXXXX, 9665XXXXXXXX or +9665XXXXXXXX; orderDetails.items
+//     must be a non-empty array whose items have a quantity (string, whole
+//     number >= 1), a unitPrice (numeric string) and nameArabic or
+//     nameEnglish; optional fields must have their documented types.
+//     totalPrice is not checked against the items (the documentation's own
+//     sample does not add up). v1.1: purchaseAmount is a JSON number or a
+//     numeric string, greater than 0. A repeated orderId starts a new
+//     checkout.
+//   - Track: the response is wrapped in the success envelope (the plugins
+//     read result.status); purchaseAmount is a number; checkoutId appears
+//     only once the status is success. A timed-out checkout reports
+//     "canceled" (the track statuses have no "timeout"; the callback code
+//     MP01 tells the two apart). "fail" (status error) sends no callback.
+//   - Checkout ids are assigned when the customer completes the purchase, so
+//     MP01/MP02 callbacks and webhooks carry checkoutId null, and
+//     GET /checkout/{id} only knows completed checkouts. Track ids are UUIDs,
+//     other ids 24-hex ObjectIds.
+//   - GET /checkout/{checkoutId} adds status, createdAt and updatedAt (read by
+//     a community Laravel client) to the documented fields; purchaseAmount
+//     is a number and keeps the original amount after refunds.
+//   - PUT /checkout/{id}/end needs a successful checkout (ME04 otherwise) and
+//     is idempotent: ending twice returns the same transactionId.
+//   - Refund: purchaseId is the checkoutId; orderId, currency and
+//     totalAmount must match the purchase (ME97); amount must be positive
+//     and at most what remains (ME97); unknown or another merchant's
+//     purchase is ME05. A repeated merchantRefundId with the same amount
+//     replays the first answer (a different amount is ME97).
+//     newPurchaseAmount is the purchase amount minus every refund so far;
+//     moneyRefundToUser and increaseUserBalance equal the refunded amount
+//     and moneyRefundAmount is 0, as in the documentation's sample;
+//     refundPaymentHistories lists the earlier refunds of the purchase.
+//     Every refund sends webhook MP03 with isFullyRefunded.
+//   - Callbacks: the callbackUrl GET stands in for the customer's browser
+//     following the redirect, so the simulator sends it itself; both it and
+//     the webhook are attempted once (no retries), as MIS Pay documents for
+//     the webhook. Existing query parameters of callbackUrl are kept and "_"
+//     comes first. Without a callbackUrl the hosted page redirects back to
+//     itself and shows the outcome.
+//   - Opening the hosted page moves an in-progress checkout to pending. The
+//     page needs no authentication: its URL is the secret, as with the real
+//     one.
+package misspay
