@@ -95,26 +95,29 @@ func DecodeControl(r *http.Request, v any) error {
 }
 
 func (s *Server) controlHandler() http.Handler {
-	r := mux.NewRouter()
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, ErrNotFound("no control action %s %s", r.Method, r.URL.Path))
 	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	notAllowed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, controlErr(http.StatusMethodNotAllowed, "method_not_allowed",
 			fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)))
 	})
-	c := r.PathPrefix("/_sim").Subrouter()
-	c.Handle("/health", ControlH(s.handleHealth)).Methods(http.MethodGet)
-	c.Handle("/reset", ControlH(s.handleReset)).Methods(http.MethodPost)
-	c.Handle("/clock", ControlH(s.handleClock)).Methods(http.MethodGet)
-	c.Handle("/clock/advance", ControlH(s.handleClockAdvance)).Methods(http.MethodPost)
-	c.Handle("/clock/set", ControlH(s.handleClockSet)).Methods(http.MethodPost)
-	c.Handle("/journal", ControlH(s.handleJournal)).Methods(http.MethodGet)
-	c.Handle("/callbacks", ControlH(s.handleCallbacks)).Methods(http.MethodGet)
-	c.Handle("/coverage", ControlH(s.handleCoverage)).Methods(http.MethodGet)
+	// The common routes sit on the root router: gorilla/mux loses a
+	// method mismatch inside a prefix subrouter once a later route fails
+	// to match, and would answer 404 instead of 405.
+	c := mux.NewRouter()
+	c.NotFoundHandler, c.MethodNotAllowedHandler = notFound, notAllowed
+	c.Handle("/_sim/health", ControlH(s.handleHealth)).Methods(http.MethodGet)
+	c.Handle("/_sim/reset", ControlH(s.handleReset)).Methods(http.MethodPost)
+	c.Handle("/_sim/clock", ControlH(s.handleClock)).Methods(http.MethodGet)
+	c.Handle("/_sim/clock/advance", ControlH(s.handleClockAdvance)).Methods(http.MethodPost)
+	c.Handle("/_sim/clock/set", ControlH(s.handleClockSet)).Methods(http.MethodPost)
+	c.Handle("/_sim/journal", ControlH(s.handleJournal)).Methods(http.MethodGet)
+	c.Handle("/_sim/callbacks", ControlH(s.handleCallbacks)).Methods(http.MethodGet)
+	c.Handle("/_sim/coverage", ControlH(s.handleCoverage)).Methods(http.MethodGet)
 	for _, name := range s.names {
 		p := s.providers[name].p
-		pr := c.PathPrefix("/" + name).Subrouter()
+		pr := c.PathPrefix("/_sim/" + name).Subrouter()
 		pr.Handle("/credentials", ControlH(func(*http.Request) (httpx.Response, error) {
 			return httpx.JSON(http.StatusOK, p.Credentials()), nil
 		})).Methods(http.MethodGet)
@@ -135,7 +138,7 @@ func (s *Server) controlHandler() http.Handler {
 		})).Methods(http.MethodGet)
 		p.Control(pr)
 	}
-	return s.limitControl(s.requireToken(r))
+	return s.limitControl(s.requireToken(c))
 }
 
 func (s *Server) limitControl(next http.Handler) http.Handler {
