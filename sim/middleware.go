@@ -44,8 +44,9 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The journal records the path as the client sent it, before any
 		// prefix is stripped.
-		relPath := strings.TrimPrefix(r.URL.Path, prefix)
 		fullPath := r.URL.Path
+		collapseSlashes(r)
+		relPath := strings.TrimPrefix(r.URL.Path, prefix)
 		if r.URL.RawQuery != "" {
 			fullPath += "?" + journal.Query(r.URL.RawQuery)
 		}
@@ -129,4 +130,20 @@ func (s *Server) serveRecovering(p Provider, bw *bufferedWriter, r *http.Request
 		}
 	}()
 	next.ServeHTTP(bw, r)
+}
+
+// collapseSlashes turns "//" into "/" in the request path. Clients that
+// join a base URL ending in "/" with a path starting with "/" send
+// "/misspay//token"; the real providers' servers accept that, and gorilla/mux
+// would otherwise answer with a redirect that drops the mount prefix.
+func collapseSlashes(r *http.Request) {
+	if !strings.Contains(r.URL.Path, "//") {
+		return
+	}
+	p := r.URL.Path
+	for strings.Contains(p, "//") {
+		p = strings.ReplaceAll(p, "//", "/")
+	}
+	r.URL.Path = p
+	r.URL.RawPath = ""
 }

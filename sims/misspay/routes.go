@@ -15,6 +15,8 @@ func (p *Provider) Routes(r *mux.Router) {
 	r.Handle("/track-checkout/{trackId}", h(p.trackCheckout)).Methods(http.MethodGet)
 	r.Handle("/checkout/{checkoutId}", h(p.getCheckout)).Methods(http.MethodGet)
 	r.Handle("/checkout/{checkoutId}/end", h(p.endCheckout)).Methods(http.MethodPut)
+	// The WooCommerce plugin forgets the slash ('checkout' . $id . '/end').
+	r.Handle("/checkout{checkoutId:[^/]+}/end", h(p.endCheckout)).Methods(http.MethodPut)
 	r.Handle("/refund", h(p.refund)).Methods(http.MethodPost)
 	r.Handle("/update-order-id/{checkoutId}", h(p.updateOrderID)).Methods(http.MethodPut)
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -104,11 +105,14 @@ func (f *fields) moneyAny(name string) amount {
 	}
 	var n json.Number
 	if err := json.Unmarshal(f.raw[name], &n); err == nil {
-		a, ok := parseAmount(n.String())
-		if !ok {
-			f.fail("%s must be a non-negative number with at most 2 decimals, got %s", f.name(name), n)
+		// A JSON number as PHP's (float) cast produces it: any finite,
+		// non-negative value, rounded to halalas.
+		v, err := strconv.ParseFloat(n.String(), 64)
+		if err != nil || v < 0 || v > 1e12 {
+			f.fail("%s must be a non-negative number, got %s", f.name(name), n)
+			return 0
 		}
-		return a
+		return amount(math.Round(v * 100))
 	}
 	return f.money(name, true)
 }
@@ -197,9 +201,13 @@ func parseStartCheckout(raw map[string]json.RawMessage) (startRequest, error) {
 	if f.err == nil && req.Currency != "SAR" {
 		f.fail("purchaseCurrency must be \"SAR\", got %q", req.Currency)
 	}
-	req.Lang = f.str("lang", true)
-	if f.err == nil && req.Lang != "en" && req.Lang != "ar" {
+	// v1.1 bodies of the WooCommerce plugin carry no lang.
+	req.Lang = f.str("lang", req.Version != versionV11)
+	if f.err == nil && req.Lang != "" && req.Lang != "en" && req.Lang != "ar" {
 		f.fail("lang must be \"en\" or \"ar\", got %q", req.Lang)
+	}
+	if req.Lang == "" {
+		req.Lang = "en"
 	}
 	if f.err != nil {
 		return req, f.err
