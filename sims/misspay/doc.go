@@ -84,9 +84,16 @@
 //     number >= 1), a unitPrice (numeric string) and nameArabic or
 //     nameEnglish; optional fields must have their documented types.
 //     totalPrice is not checked against the items (the documentation's own
-//     sample does not add up). v1.1: purchaseAmount is a JSON number or a
-//     numeric string, greater than 0. A repeated orderId starts a new
-//     checkout.
+//     sample does not add up). v1.1 (the body of the WooCommerce and
+//     Magento plugins): orderId, purchaseAmount, purchaseCurrency and
+//     version are mandatory; lang is optional (WooCommerce sends none;
+//     default "en"); purchaseAmount is a JSON number (rounded to halalas,
+//     as PHP's float cast sends 199.99000000000001) or a numeric string,
+//     greater than 0. A repeated orderId starts a new checkout.
+//   - Paths: "//" collapses to "/" (plugins join a base ending in "/" with
+//     paths starting with "/"), and PUT /checkout{checkoutId}/end (no
+//     slash, as the WooCommerce plugin builds it) is the same as
+//     PUT /checkout/{checkoutId}/end.
 //   - Track: the response is wrapped in the success envelope (the plugins
 //     read result.status); purchaseAmount is a number; checkoutId appears
 //     only once the status is success. A timed-out checkout reports
