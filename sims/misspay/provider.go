@@ -38,12 +38,11 @@ const (
 
 // Provider is the MIS Pay fake. Create it with New.
 type Provider struct {
-	deps    sim.Deps
-	api     httpx.Adapter
-	jwtKey  []byte
-	mu      sync.Mutex
-	st      *state
-	factory func() *state // builds start-up state
+	deps   sim.Deps
+	api    httpx.Adapter
+	jwtKey []byte
+	mu     sync.Mutex
+	st     *state
 }
 
 // merchant is one MIS Pay merchant application.
