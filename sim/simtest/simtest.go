@@ -90,7 +90,12 @@ func (v *validating) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return resp, err
 	}
-	name, rel, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/"), "/")
+	// The platform collapses "//" before routing; so does the check.
+	path := req.URL.Path
+	for strings.Contains(path, "//") {
+		path = strings.ReplaceAll(path, "//", "/")
+	}
+	name, rel, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
 	doc, ok := v.s.Doc(name)
 	if !ok {
 		return resp, nil // control plane or unknown: nothing to validate

@@ -35,8 +35,8 @@ type checkout struct {
 	TransactionID string
 	UserID        string
 	Refunds       []refundRecord
-	// CallbackParam is the last "_" value sent, for the hosted page.
-	CallbackParam string
+	// CallbackURI overrides the merchant's callbackUrl for this checkout.
+	CallbackURI string
 
 	timer clock.Timer
 }
@@ -82,7 +82,7 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 		TrackID: p.st.ids.UUID(), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
 		Amount: req.PurchaseAmount, Currency: req.Currency, Lang: req.Lang, Version: req.Version,
 		Items: req.Items, Customer: req.Customer, Discount: req.Discount, Shipping: req.Shipping,
-		VAT: req.VAT, TotalPrice: req.TotalPrice,
+		VAT: req.VAT, TotalPrice: req.TotalPrice, CallbackURI: req.CallbackURI,
 		Status: StatusInProgress, CreatedAt: now, UpdatedAt: now, UserID: p.st.ids.ObjectID(),
 	}
 	p.st.checkouts[c.TrackID] = c

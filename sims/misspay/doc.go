@@ -90,6 +90,13 @@
 //     default "en"); purchaseAmount is a JSON number (rounded to halalas,
 //     as PHP's float cast sends 199.99000000000001) or a numeric string,
 //     greater than 0. A repeated orderId starts a new checkout.
+//   - callbackUri: the Magento dynamic-callback plugin adds an absolute URL
+//     to the start-checkout body; the fake sends that checkout's callback
+//     (and redirects the browser) there instead of to the merchant's
+//     registered callbackUrl. Anything but an absolute http(s) URL is ME97.
+//   - Item unitPrice may carry any number of decimals (OpenCart sends
+//     "500.0000"); it is shown rounded to halalas. The summed fields keep
+//     the two-decimal rule.
 //   - Paths: "//" collapses to "/" (plugins join a base ending in "/" with
 //     paths starting with "/"), and PUT /checkout{checkoutId}/end (no
 //     slash, as the WooCommerce plugin builds it) is the same as

@@ -110,9 +110,12 @@ func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult,
 	if code, ok := eventCodes[ev]; ok {
 		pt, _ := json.Marshal(callbackPlaintext{OrderID: c.OrderID, Code: code, CheckoutID: c.checkoutIDPtr()})
 		underscore := base64.StdEncoding.EncodeToString([]byte(m.seal(pt)))
-		c.CallbackParam = underscore
-		if m.CallbackURL != "" {
-			res.RedirectURL = withQuery(m.CallbackURL, url.Values{"_": {underscore}, "appId": {m.AppID}})
+		callbackURL := m.CallbackURL
+		if c.CallbackURI != "" {
+			callbackURL = c.CallbackURI
+		}
+		if callbackURL != "" {
+			res.RedirectURL = withQuery(callbackURL, url.Values{"_": {underscore}, "appId": {m.AppID}})
 			out = append(out, callback.Request{Provider: Name, Method: http.MethodGet, URL: res.RedirectURL, Header: http.Header{}})
 		}
 		if m.WebhookURL != "" {

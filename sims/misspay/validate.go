@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -96,6 +97,24 @@ func (f *fields) money(name string, required bool) amount {
 	return a
 }
 
+// priceRe accepts any non-negative decimal: unit prices are not summed,
+// and shops store them with more decimals (OpenCart sends "500.0000").
+var priceRe = regexp.MustCompile(`^\d{1,12}(\.\d+)?$`)
+
+// price reads a mandatory string holding a unit price, rounded to halalas.
+func (f *fields) price(name string) amount {
+	s := strings.TrimSpace(f.str(name, true))
+	if s == "" {
+		return 0
+	}
+	if !priceRe.MatchString(s) {
+		f.fail("%s must be a string holding a non-negative number, got %q", f.name(name), s)
+		return 0
+	}
+	v, _ := strconv.ParseFloat(s, 64)
+	return amount(math.Round(v * 100))
+}
+
 // moneyAny reads an amount given as a JSON number or a numeric string (the
 // v1.1 body sends a number).
 func (f *fields) moneyAny(name string) amount {
@@ -172,10 +191,13 @@ type customer struct {
 
 type startRequest struct {
 	OrderID, InvoiceID, Currency, Lang, Version string
-	PurchaseAmount, TotalPrice, Shipping, VAT   amount
-	Discount                                    amount
-	Items                                       []item
-	Customer                                    customer
+	// CallbackURI is the per-checkout return URL the Magento
+	// dynamic-callback plugin sends; it overrides the merchant's.
+	CallbackURI                               string
+	PurchaseAmount, TotalPrice, Shipping, VAT amount
+	Discount                                  amount
+	Items                                     []item
+	Customer                                  customer
 }
 
 // Supported request versions: v1.2 is the documented body; v1.1 is the
@@ -208,6 +230,12 @@ func parseStartCheckout(raw map[string]json.RawMessage) (startRequest, error) {
 	}
 	if req.Lang == "" {
 		req.Lang = "en"
+	}
+	req.CallbackURI = f.str("callbackUri", false)
+	if f.err == nil && req.CallbackURI != "" {
+		if u, err := url.Parse(req.CallbackURI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			f.fail("callbackUri must be an absolute http(s) URL, got %q", req.CallbackURI)
+		}
 	}
 	if f.err != nil {
 		return req, f.err
@@ -291,7 +319,7 @@ func parseItems(od *fields) []item {
 		it := item{
 			ID: f.str("id", false), SKU: f.str("sku", false),
 			NameArabic: f.str("nameArabic", false), NameEnglish: f.str("nameEnglish", false),
-			UnitPrice: f.money("unitPrice", true),
+			UnitPrice: f.price("unitPrice"),
 		}
 		q := f.str("quantity", true)
 		if f.err == nil && !quantityRe.MatchString(q) {
