@@ -64,6 +64,8 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		if bw.status == 0 {
 			bw.status = http.StatusOK
 		}
+		secrets := bw.header.Values(journal.SecretHeader)
+		bw.header.Del(journal.SecretHeader)
 
 		s.journal.Add(journal.Entry{
 			At:       at,
@@ -77,7 +79,7 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 			},
 			Response: journal.Message{
 				Headers: journal.Headers(bw.header),
-				Body:    journal.Body(bw.body.Bytes(), bw.header.Get("Content-Type"), journalBodyLimit),
+				Body:    journal.Body(journal.Scrub(bw.body.Bytes(), secrets), bw.header.Get("Content-Type"), journalBodyLimit),
 			},
 		})
 		if m, ok := s.providers[name]; ok {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sims/misspay"
+	"github.com/paysandbox/paysandbox/sims/mobilepay"
 )
 
 // Registry lists every provider fake, in mount order. It is the one place
@@ -20,6 +21,7 @@ import (
 func Registry() []sim.Factory {
 	return []sim.Factory{
 		{Name: misspay.Name, New: func(d sim.Deps) sim.Provider { return misspay.New(d) }},
+		{Name: mobilepay.Name, New: func(d sim.Deps) sim.Provider { return mobilepay.New(d) }},
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -169,7 +170,13 @@ func printBanner(w io.Writer, srv *sim.Server, cfg Config, main net.Addr, extra 
 	for _, name := range srv.Providers() {
 		p, _ := srv.Provider(name)
 		fmt.Fprintf(w, "  %-10s %s/%s\n", name, base, name)
-		fmt.Fprintf(w, "             credentials %s\n", flatJSON(p.Credentials()))
+		for i, line := range credentialLines(p.Credentials()) {
+			label := "credentials"
+			if i > 0 {
+				label = "           "
+			}
+			fmt.Fprintf(w, "             %s %s\n", label, line)
+		}
 	}
 	for name, addr := range extra {
 		fmt.Fprintf(w, "  %-10s http://%s (at the root)\n", name, addr)
@@ -184,30 +191,39 @@ func printBanner(w io.Writer, srv *sim.Server, cfg Config, main net.Addr, extra 
 	}
 }
 
-// flatJSON renders a credentials value as sorted key=value pairs.
-func flatJSON(v any) string {
+// credentialLines renders a credentials value as sorted key=value pairs on
+// one line, with each nested value (stores, terminals...) as compact JSON on
+// a line of its own.
+func credentialLines(v any) []string {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "?"
+		return []string{"?"}
 	}
-	var m map[string]any
+	var m map[string]json.RawMessage
 	if json.Unmarshal(b, &m) != nil {
-		return string(b)
+		return []string{string(b)}
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
-		if s, ok := m[k].(string); ok && s == "" {
-			continue
-		}
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	out := ""
-	for i, k := range keys {
-		if i > 0 {
-			out += " "
+	var flat []string
+	var nested []string
+	for _, k := range keys {
+		raw := m[k]
+		switch raw[0] {
+		case '{', '[':
+			nested = append(nested, k+": "+string(raw))
+		case '"':
+			var s string
+			_ = json.Unmarshal(raw, &s)
+			if s != "" {
+				flat = append(flat, k+"="+s)
+			}
+		default:
+			flat = append(flat, k+"="+string(raw))
 		}
-		out += fmt.Sprintf("%s=%v", k, m[k])
 	}
-	return out
+	return append([]string{strings.Join(flat, " ")}, nested...)
 }

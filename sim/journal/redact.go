@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -17,13 +18,52 @@ var secretNames = map[string]bool{
 	"authorization": true, "proxyauthorization": true, "cookie": true, "setcookie": true,
 	"xappsecret": true, "appsecret": true, "secret": true, "clientsecret": true,
 	"webhooksecret": true, "xapikey": true, "apikey": true,
-	"accesstoken": true, "token": true, "refreshtoken": true, "idtoken": true,
+	"accesstoken": true, "token": true, "refreshtoken": true, "idtoken": true, "previousaccesstoken": true,
 	"password": true, "pin": true, "cvv": true, "cvc": true, "otp": true,
 	"xsimcontroltoken": true,
 }
 
+// normalise lower-cases name and drops '-' and '_'. It runs for every
+// header, query parameter and JSON key of every journalled exchange, so it
+// avoids allocating when it can.
 func normalise(name string) string {
-	return strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(name))
+	clean := true
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c == '-' || c == '_' || ('A' <= c && c <= 'Z') || c >= 0x80 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return name
+	}
+	var b strings.Builder
+	b.Grow(len(name))
+	for _, r := range strings.ToLower(name) {
+		if r != '-' && r != '_' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// SecretHeader is a response header a provider sets to name secret values
+// its response body carries under a key that is not secret by itself (a
+// freshly issued access token in a generic "message" field). The platform
+// removes the header before the response leaves and masks each value in the
+// journal, whatever the body's format.
+const SecretHeader = "X-Sim-Secret"
+
+// Scrub returns b with every occurrence of each secret replaced by
+// Redacted. Values shorter than 8 bytes are ignored, so a short value cannot
+// mask unrelated text; b itself is returned when there is nothing to do.
+func Scrub(b []byte, secrets []string) []byte {
+	for _, s := range secrets {
+		if len(s) >= 8 && bytes.Contains(b, []byte(s)) {
+			b = bytes.ReplaceAll(b, []byte(s), []byte(Redacted))
+		}
+	}
+	return b
 }
 
 // IsSecret reports whether a header, query parameter or JSON key of this

@@ -1,0 +1,81 @@
+package mobilepay
+
+import (
+	"crypto/subtle"
+	"net/http"
+
+	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/journal"
+)
+
+// authedFunc is an API handler body: it runs with p.mu held, after the
+// request's fields were decoded and its accessToken + bioCode checked.
+type authedFunc func(ps params, m *merchant) (any, error)
+
+// authed adapts an authenticated API handler.
+func (p *Provider) authed(fn authedFunc) httpx.HandlerFunc {
+	return func(r *http.Request) (httpx.Response, error) {
+		ps, err := readParams(r)
+		if err != nil {
+			return httpx.Response{}, err
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		m, err := p.authenticateLocked(ps)
+		if err != nil {
+			return httpx.Response{}, err
+		}
+		body, err := fn(ps, m)
+		if err != nil {
+			return httpx.Response{}, fsmError(err)
+		}
+		return respond(body), nil
+	}
+}
+
+// public adapts an API handler that needs no accessToken (the token calls).
+func (p *Provider) public(fn func(ps params) (any, error)) httpx.HandlerFunc {
+	return func(r *http.Request) (httpx.Response, error) {
+		ps, err := readParams(r)
+		if err != nil {
+			return httpx.Response{}, err
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		body, err := fn(ps)
+		if err != nil {
+			return httpx.Response{}, err
+		}
+		return respond(body), nil
+	}
+}
+
+// respond renders a successful view. A view carrying a secret (a new
+// accessToken) names it to the platform, which keeps it out of the
+// journal.
+func respond(body any) httpx.Response {
+	resp := httpx.JSON(http.StatusOK, body)
+	if s, ok := body.(interface{ secret() string }); ok && s.secret() != "" {
+		resp.Header = http.Header{journal.SecretHeader: {s.secret()}}
+	}
+	return resp
+}
+
+// deniedMessage is ASP.NET Web API's answer to a failed authorization.
+const deniedMessage = "Authorization has been denied for this request."
+
+// authenticateLocked finds the merchant whose bioCode and accessToken the
+// request carries. Every failure looks the same, so a caller cannot probe
+// which bioCodes exist.
+func (p *Provider) authenticateLocked(ps params) (*merchant, error) {
+	bio, token := ps.get("bioCode"), ps.get("accessToken")
+	m, found := p.st.merchants[bio]
+	if bio == "" || token == "" || !found || m.AccessToken == "" || !equalSecret(m.AccessToken, token) {
+		return nil, apiErr(CodeUnauthorized, deniedMessage)
+	}
+	return m, nil
+}
+
+func equalSecret(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}

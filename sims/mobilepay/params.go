@@ -1,0 +1,248 @@
+package mobilepay
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/paysandbox/paysandbox/sim/httpx"
+)
+
+// params are a request's fields: the query string of a GET (or DELETE) or
+// the JSON object of a POST, with the same names either way. Names match
+// without regard to case, as ASP.NET model binding does.
+type params map[string]string
+
+// readParams decodes r into params. GET and DELETE read the query; POST
+// reads a JSON object body whose values are strings, numbers, booleans or
+// null (null counts as absent), with query parameters filling in fields
+// the body lacks. The first value of a repeated query parameter wins.
+func readParams(r *http.Request) (params, error) {
+	query, err := queryParams(r.URL.RawQuery)
+	if err != nil || r.Method != http.MethodPost {
+		return query, err
+	}
+	b, err := httpx.ReadBody(r)
+	if err != nil {
+		return nil, err
+	}
+	body, err := bodyParams(b)
+	if err != nil {
+		return nil, err
+	}
+	// A POST may carry some fields (typically accessToken and bioCode) in
+	// the query string; the body wins where both have one.
+	for k, v := range query {
+		if _, ok := body[k]; !ok {
+			body[k] = v
+		}
+	}
+	return body, nil
+}
+
+func queryParams(raw string) (params, error) {
+	out := params{}
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		key, err1 := url.QueryUnescape(k)
+		val, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			return nil, apiErr(CodeInvalidRequest, "The query string is not correctly encoded.")
+		}
+		key = strings.ToLower(key)
+		if _, dup := out[key]; !dup {
+			out[key] = val
+		}
+	}
+	return out, nil
+}
+
+func bodyParams(b []byte) (params, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, apiErr(CodeInvalidRequest, "The request body is empty; send the fields as a JSON object.")
+	}
+	var raw map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&raw); err != nil {
+		return nil, apiErr(CodeInvalidRequest, "The request body is not a valid JSON object.")
+	}
+	if dec.More() {
+		return nil, apiErr(CodeInvalidRequest, "The request body has data after the JSON object.")
+	}
+	if raw == nil {
+		return nil, apiErr(CodeInvalidRequest, "The request body must be a JSON object, not null.")
+	}
+	out := params{}
+	for k, v := range raw {
+		key := strings.ToLower(k)
+		v = bytes.TrimSpace(v)
+		var val string
+		switch {
+		case len(v) == 0 || bytes.Equal(v, []byte("null")):
+			continue
+		case v[0] == '"':
+			if err := json.Unmarshal(v, &val); err != nil {
+				return nil, apiErr(CodeInvalidRequest, "The field %s is not a valid string.", k)
+			}
+		case v[0] == '{' || v[0] == '[':
+			val = complexValue // an error only if a handler reads it
+		default:
+			val = string(v) // a number or a boolean, as written
+		}
+		out[key] = val
+	}
+	return out, nil
+}
+
+// complexValue marks a body field holding an object or an array. Unknown
+// fields are ignored whatever they hold; a known field that holds one is
+// rejected when read.
+const complexValue = "\x00complex"
+
+// get returns the value of name ("" when absent).
+func (ps params) get(name string) string { return ps[strings.ToLower(name)] }
+
+// required returns the trimmed value of name or a missing-field error.
+func (ps params) required(name string) (string, error) {
+	v := strings.TrimSpace(ps.get(name))
+	if v == "" {
+		return "", apiErr(CodeMissingField, "The %s field is required.", name)
+	}
+	if v == complexValue {
+		return "", apiErr(CodeInvalidRequest, "The %s field must be a string, a number or a boolean.", name)
+	}
+	return v, nil
+}
+
+// validChars are the characters MobilePay accepts in free-text fields such
+// as orderId: digits, ASCII letters, æøåäöšž in both cases, ASCII
+// punctuation and space.
+func validChar(r rune) bool {
+	switch {
+	case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == ' ':
+		return true
+	case r > ' ' && r < 0x7f: // ASCII punctuation
+		return true
+	}
+	return strings.ContainsRune("æÆøØåÅäÄöÖšŠžŽ", r)
+}
+
+// MaxTextLen is the longest orderId / refundOrderId.
+const MaxTextLen = 36
+
+// checkText validates an orderId-like field.
+func checkText(name, v string) error {
+	if !utf8.ValidString(v) {
+		return apiErr(CodeInvalidOrderID, "The %s field must be valid UTF-8 text.", name)
+	}
+	if n := utf8.RuneCountInString(v); n > MaxTextLen {
+		return apiErr(CodeInvalidOrderID, "The %s field must be at most %d characters long, got %d.", name, MaxTextLen, n)
+	}
+	for _, r := range v {
+		if !validChar(r) {
+			return apiErr(CodeInvalidOrderID, "The %s field contains the character %q, which is not allowed; use 0-9, a-z, A-Z, æøåäöšž, ASCII punctuation and space.", name, r)
+		}
+	}
+	return nil
+}
+
+// orderID reads a required orderId-like field.
+func (ps params) orderID(name string) (string, error) {
+	v, err := ps.required(name)
+	if err != nil {
+		return "", err
+	}
+	return v, checkText(name, v)
+}
+
+// amount is money in øre/cents. It renders as a JSON number with two
+// decimals ("27.00"), like a .NET decimal.
+type amount int64
+
+func (a amount) String() string {
+	neg := ""
+	if a < 0 {
+		neg, a = "-", -a
+	}
+	return neg + strconv.FormatInt(int64(a/100), 10) + "." + strconv.FormatInt(int64(a%100)/10, 10) + strconv.FormatInt(int64(a%10), 10)
+}
+
+// MarshalJSON renders a as a number with two decimals.
+func (a amount) MarshalJSON() ([]byte, error) { return []byte(a.String()), nil }
+
+// amountRe: a positive decimal with at most two fraction digits and at
+// most 9 integer digits; "." is the decimal separator.
+var amountRe = regexp.MustCompile(`^\d{1,9}(\.\d{1,2})?$`)
+
+func parseAmount(s string) (amount, bool) {
+	if !amountRe.MatchString(s) {
+		return 0, false
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	f, _ := strconv.ParseInt((frac + "00")[:2], 10, 64)
+	return amount(w*100 + f), true
+}
+
+// amount reads a required positive amount.
+func (ps params) amount(name string) (amount, error) {
+	v, err := ps.required(name)
+	if err != nil {
+		return 0, err
+	}
+	a, ok := parseAmount(v)
+	if !ok || a <= 0 {
+		return 0, apiErr(CodeInvalidAmount, "The %s field must be a positive amount with at most two decimals and '.' as separator, such as 27.00; got %q.", name, v)
+	}
+	return a, nil
+}
+
+// optionalAmount reads an amount that may be absent (0, false).
+func (ps params) optionalAmount(name string) (amount, bool, error) {
+	if strings.TrimSpace(ps.get(name)) == "" {
+		return 0, false, nil
+	}
+	a, err := ps.amount(name)
+	return a, err == nil, err
+}
+
+// Currencies MobilePay accepts.
+var currencies = []string{"DKK", "EUR"}
+
+// currency reads currencyCode, DKK when absent.
+func (ps params) currency() (string, error) {
+	v := strings.TrimSpace(ps.get("currencyCode"))
+	if v == "" {
+		return "DKK", nil
+	}
+	for _, c := range currencies {
+		if v == c {
+			return v, nil
+		}
+	}
+	return "", apiErr(CodeInvalidCurrency, "The currencyCode field must be DKK or EUR, got %q.", v)
+}
+
+// state reads an optional payment state name.
+func (ps params) state(name string) (Status, error) {
+	v := strings.TrimSpace(ps.get(name))
+	if v == "" {
+		return "", nil
+	}
+	for _, s := range paymentFSM.States() {
+		if strings.EqualFold(v, string(s)) {
+			return s, nil
+		}
+	}
+	return "", apiErr(CodeInvalidState, "The %s field must be one of the payment states (Initiated, Prepared, Paired, IssuedToUser, Reserved, Captured, CancelledByUser, CancelledByClient, CancelledByMobilePay, ExpiredAndCancelled, RejectedByMobilePayDueToAgeRestrictions), got %q.", name, v)
+}

@@ -1,0 +1,355 @@
+package mobilepay
+
+import (
+	_ "embed"
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/fsm"
+	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/ids"
+)
+
+// Name is the provider's mount name.
+const Name = "mobilepay"
+
+//go:embed openapi.yaml
+var openapiYAML []byte
+
+// Fixture merchant credentials and layout, the same on every start and for
+// every seed.
+const (
+	FixtureBioCode     = "BIO0001"
+	FixtureAccessToken = "mp-sandbox-5f2b7c1e-access-token"
+)
+
+// Defaults for the configurable timings (merchant settings override them).
+const (
+	// DefaultPaymentTimeout: a payment waiting for the customer (Initiated,
+	// Prepared, Paired, IssuedToUser) is cancelled by MobilePay after this.
+	DefaultPaymentTimeout = 5 * time.Minute
+	// DefaultReservationTimeout: a Reserved payment nobody captures or
+	// cancels becomes ExpiredAndCancelled after this.
+	DefaultReservationTimeout = 24 * time.Hour
+	// DefaultRefundReserveDelay: an Initiated refund is Reserved after this.
+	DefaultRefundReserveDelay = time.Second
+	// DefaultRefundTimeout: a Reserved refund nobody captures expires.
+	DefaultRefundTimeout = 24 * time.Hour
+	// PollDelayMs is the pollDelayInMs the status calls advise.
+	PollDelayMs = 1000
+)
+
+// Provider is the MobilePay (Integra PoS) fake. Create it with New.
+type Provider struct {
+	deps sim.Deps
+	api  httpx.Adapter
+
+	mu sync.Mutex
+	st *state
+}
+
+type state struct {
+	ids       *ids.Generator
+	merchants map[string]*merchant // by bioCode
+	order     []string             // bioCodes in creation order
+	// Global indexes: ids are GUIDs, unique across merchants; lookups still
+	// check that the caller owns what it finds.
+	pos       map[string]*terminal // by posId
+	terminals map[string]*terminal // by terminalId
+	payments  map[string]*payment  // by paymentId
+	refunds   map[string]*refund   // by refundId
+	seq       int64                // creation order of payments and refunds
+}
+
+// merchant is one Integra merchant (a cinema, identified by its bioCode).
+type merchant struct {
+	BioCode     string
+	AccessToken string // "" until api/pos/manage/token creates one
+	Name        string
+	Stores      []*store
+	Timings     timings
+}
+
+type timings struct {
+	Payment, Reservation, RefundReserve, Refund time.Duration
+}
+
+type store struct {
+	ID                 string
+	Name               string
+	BrandName          string
+	MerchantBrandID    string
+	MerchantLocationID string
+	Street, ZipCode    string
+	City               string
+	Terminals          []*terminal
+}
+
+// terminal is a till in a store. It has a PoS at MobilePay only after
+// api/pos/manage/create.
+type terminal struct {
+	ID       string
+	Name     string
+	merchant *merchant
+	store    *store
+	PosID    string   // "" when the terminal has no PoS
+	BeaconID string   // the PoS's QR beacon, set with PosID
+	checkin  *checkin // the customer currently checked in at the PoS
+	active   *payment // the PoS's one active payment
+}
+
+// checkin is a customer's phone checked in at a PoS.
+type checkin struct {
+	Name string
+	Age  int
+	At   time.Time
+}
+
+// fixtureStore describes a store of a new merchant's layout.
+type fixtureStore struct {
+	id, name, city, location string
+	terminals                []fixtureTerminal
+}
+
+type fixtureTerminal struct {
+	id, posID string // posID "" = no PoS yet
+}
+
+// fixtureLayout is the fixture merchant's stores and terminals. Minted
+// merchants get the same layout with generated ids.
+var fixtureLayout = []fixtureStore{
+	{id: "3f1c6a52-6d5e-4b8a-9a51-5b0c2a7e0001", name: "Sandbox Bio Copenhagen", city: "København", location: "00001",
+		terminals: []fixtureTerminal{
+			{id: "T1001", posID: "a1e3b2c4-1001-4c7e-8f00-5a4db0c01001"},
+			{id: "T1002", posID: "a1e3b2c4-1002-4c7e-8f00-5a4db0c01002"},
+			{id: "T1003"},
+		}},
+	{id: "3f1c6a52-6d5e-4b8a-9a51-5b0c2a7e0002", name: "Sandbox Bio Aarhus", city: "Aarhus", location: "00002",
+		terminals: []fixtureTerminal{
+			{id: "T2001", posID: "a1e3b2c4-2001-4c7e-8f00-5a4db0c02001"},
+			{id: "T2002"},
+		}},
+}
+
+// New builds the provider with its fixture merchant.
+func New(deps sim.Deps) *Provider {
+	p := &Provider{deps: deps}
+	p.api = httpx.Adapter{Errors: p.errorResponse, Encode: encodeBody}
+	p.st = p.newState()
+	deps.Cover.Declare(Name, ErrorCodes, map[string][]fsm.Edge{
+		paymentFSM.Name(): paymentFSM.Edges(),
+		refundFSM.Name():  refundFSM.Edges(),
+	})
+	return p
+}
+
+func defaultTimings() timings {
+	return timings{
+		Payment: DefaultPaymentTimeout, Reservation: DefaultReservationTimeout,
+		RefundReserve: DefaultRefundReserveDelay, Refund: DefaultRefundTimeout,
+	}
+}
+
+func (p *Provider) newState() *state {
+	st := &state{
+		ids:       ids.New(p.deps.Seed, Name),
+		merchants: map[string]*merchant{},
+		pos:       map[string]*terminal{},
+		terminals: map[string]*terminal{},
+		payments:  map[string]*payment{},
+		refunds:   map[string]*refund{},
+	}
+	m := &merchant{BioCode: FixtureBioCode, AccessToken: FixtureAccessToken, Name: "Sandbox Bio", Timings: defaultTimings()}
+	for i, fs := range fixtureLayout {
+		s := newStore(m, fs.id, fs.name, fs.city, fs.location, i)
+		for _, ft := range fs.terminals {
+			t := st.addTerminal(m, s, ft.id)
+			if ft.posID != "" {
+				st.attachPos(t, ft.posID, "QR-"+ft.id)
+			}
+		}
+	}
+	st.addMerchant(m)
+	return st
+}
+
+func newStore(m *merchant, id, name, city, location string, i int) *store {
+	s := &store{
+		ID: id, Name: name, BrandName: m.Name, MerchantBrandID: "MPPOS" + location,
+		MerchantLocationID: location, Street: []string{"Vesterbrogade 1", "Søndergade 2"}[i%2],
+		ZipCode: []string{"1620", "8000"}[i%2], City: city,
+	}
+	m.Stores = append(m.Stores, s)
+	return s
+}
+
+func (st *state) addMerchant(m *merchant) {
+	st.merchants[m.BioCode] = m
+	st.order = append(st.order, m.BioCode)
+}
+
+func (st *state) addTerminal(m *merchant, s *store, id string) *terminal {
+	t := &terminal{ID: id, Name: s.Name + " " + id, merchant: m, store: s}
+	s.Terminals = append(s.Terminals, t)
+	st.terminals[id] = t
+	return t
+}
+
+func (st *state) attachPos(t *terminal, posID, beaconID string) {
+	t.PosID, t.BeaconID = posID, beaconID
+	st.pos[posID] = t
+}
+
+// Name implements sim.Provider.
+func (p *Provider) Name() string { return Name }
+
+// OpenAPI implements sim.Provider.
+func (p *Provider) OpenAPI() []byte { return openapiYAML }
+
+// Reset implements sim.Provider: merchants, payments, refunds, check-ins
+// and id streams go back to start-up. Pending timers become no-ops.
+func (p *Provider) Reset() {
+	st := p.newState()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, pay := range p.st.payments {
+		pay.stopTimer()
+	}
+	for _, rf := range p.st.refunds {
+		rf.stopTimer()
+	}
+	p.st = st
+}
+
+// Credentials is what GET /_sim/mobilepay/credentials and POST
+// /_sim/mobilepay/merchants return.
+type Credentials struct {
+	BioCode            string            `json:"bioCode"`
+	AccessToken        string            `json:"accessToken"`
+	BaseURL            string            `json:"baseUrl"`
+	Stores             []CredentialStore `json:"stores"`
+	PaymentTimeout     string            `json:"paymentTimeout"`
+	ReservationTimeout string            `json:"reservationTimeout"`
+	RefundReserveDelay string            `json:"refundReserveDelay"`
+	RefundTimeout      string            `json:"refundTimeout"`
+}
+
+// CredentialStore lists a store's terminals and their PoS ids.
+type CredentialStore struct {
+	StoreID   string               `json:"storeId"`
+	Name      string               `json:"name"`
+	Terminals []CredentialTerminal `json:"terminals"`
+}
+
+// CredentialTerminal is a terminal and its PoS ("" when it has none).
+type CredentialTerminal struct {
+	TerminalID string `json:"terminalId"`
+	PosID      string `json:"posId"`
+}
+
+func (p *Provider) credentialsLocked(m *merchant) Credentials {
+	c := Credentials{
+		BioCode: m.BioCode, AccessToken: m.AccessToken, BaseURL: p.deps.BaseURL(),
+		Stores:             []CredentialStore{},
+		PaymentTimeout:     m.Timings.Payment.String(),
+		ReservationTimeout: m.Timings.Reservation.String(),
+		RefundReserveDelay: m.Timings.RefundReserve.String(),
+		RefundTimeout:      m.Timings.Refund.String(),
+	}
+	for _, s := range m.Stores {
+		cs := CredentialStore{StoreID: s.ID, Name: s.Name, Terminals: []CredentialTerminal{}}
+		for _, t := range s.Terminals {
+			cs.Terminals = append(cs.Terminals, CredentialTerminal{TerminalID: t.ID, PosID: t.PosID})
+		}
+		c.Stores = append(c.Stores, cs)
+	}
+	return c
+}
+
+// Credentials implements sim.Provider.
+func (p *Provider) Credentials() any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.credentialsLocked(p.st.merchants[FixtureBioCode])
+}
+
+// Settings are the optional settings of POST /_sim/mobilepay/merchants.
+type Settings struct {
+	// WithoutAccessToken mints the merchant with no access token, so the
+	// client creates one with api/pos/manage/token.
+	WithoutAccessToken bool    `json:"withoutAccessToken"`
+	PaymentTimeout     *string `json:"paymentTimeout"`
+	ReservationTimeout *string `json:"reservationTimeout"`
+	RefundReserveDelay *string `json:"refundReserveDelay"`
+	RefundTimeout      *string `json:"refundTimeout"`
+}
+
+func decodeSettings(b []byte) (Settings, timings, error) {
+	var s Settings
+	t := defaultTimings()
+	if strings.TrimSpace(string(b)) != "" {
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&s); err != nil {
+			return s, t, sim.ErrBadRequest("settings: %v", err)
+		}
+	}
+	for _, d := range []struct {
+		name string
+		in   *string
+		out  *time.Duration
+	}{
+		{"paymentTimeout", s.PaymentTimeout, &t.Payment},
+		{"reservationTimeout", s.ReservationTimeout, &t.Reservation},
+		{"refundReserveDelay", s.RefundReserveDelay, &t.RefundReserve},
+		{"refundTimeout", s.RefundTimeout, &t.Refund},
+	} {
+		if d.in == nil {
+			continue
+		}
+		v, err := time.ParseDuration(*d.in)
+		if err != nil || v <= 0 {
+			return s, t, sim.ErrBadRequest("%s: want a positive Go duration such as \"5m\", got %q", d.name, *d.in)
+		}
+		*d.out = v
+	}
+	return s, t, nil
+}
+
+// NewMerchant implements sim.Provider: it mints an isolated merchant with
+// the fixture's layout of stores and terminals under fresh ids.
+func (p *Provider) NewMerchant(body []byte) (any, error) {
+	s, t, err := decodeSettings(body)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.st
+	bio := "BIO" + st.ids.Digits(8)
+	for st.merchants[bio] != nil {
+		bio = "BIO" + st.ids.Digits(8)
+	}
+	m := &merchant{BioCode: bio, Name: "Sandbox Bio " + bio[3:], Timings: t}
+	if !s.WithoutAccessToken {
+		m.AccessToken = p.newTokenLocked()
+	}
+	for i, fs := range fixtureLayout {
+		str := newStore(m, st.ids.UUID(), fs.name, fs.city, fs.location, i)
+		for _, ft := range fs.terminals {
+			tm := st.addTerminal(m, str, bio+"-"+ft.id)
+			if ft.posID != "" {
+				st.attachPos(tm, st.ids.UUID(), "QR-"+tm.ID)
+			}
+		}
+	}
+	st.addMerchant(m)
+	return p.credentialsLocked(m), nil
+}
+
+func (p *Provider) newTokenLocked() string { return "mp_" + p.st.ids.Hex(40) }
+
+var _ sim.Provider = (*Provider)(nil)
