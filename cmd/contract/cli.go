@@ -1,0 +1,398 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paysandbox/paysandbox/contract/diff"
+	"github.com/paysandbox/paysandbox/contract/report"
+	"github.com/paysandbox/paysandbox/contract/result"
+	crun "github.com/paysandbox/paysandbox/contract/run"
+	"github.com/paysandbox/paysandbox/contract/scenario"
+	"github.com/paysandbox/paysandbox/contract/target"
+	"github.com/paysandbox/paysandbox/sim"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailures = 1
+	exitUsage    = 2
+)
+
+const usage = `contract replays YAML scenarios against payment provider fakes or real sandboxes.
+
+Usage:
+  contract run      [flags] [paths]   run scenarios (default scenarios/) and report
+  contract plan     [flags] [paths]   what would run on the target, and which steps it cannot perform (alias: list)
+  contract validate [paths]           parse and check scenario files only
+  contract diff --a TARGET --b TARGET [flags] [paths]
+                                      run on two targets and show where responses differ
+  contract coverage --target URL      print a running simulator's coverage (GET /_sim/coverage)
+
+Targets (--target, --a, --b):
+  in-process[:SEED]   a simulator inside the runner (default; frozen virtual clock)
+  http://HOST:PORT    a running simulator (cmd/simulator)
+  NAME                a target of the targets file (--targets); real sandboxes need --live
+
+Exit status: 0 all passed, 1 failures (or differences), 2 usage or parse errors.
+Run "contract run -h" for the flags.
+`
+
+// config is the parsed command line.
+type config struct {
+	cmd          string
+	paths        []string
+	target       string
+	a, b         string
+	targetsFile  string
+	live         bool
+	runRe        *regexp.Regexp
+	tags         []string
+	parallel     int
+	junit, json  string
+	timeout      time.Duration
+	coverage     bool
+	seed         int64
+	verbose      bool
+	color        string
+	receiverAddr string
+	receiverURL  string
+	controlToken string
+}
+
+func parseArgs(args []string, stderr io.Writer) (*config, error) {
+	if len(args) == 0 {
+		return nil, errors.New("missing command")
+	}
+	c := &config{cmd: args[0]}
+	switch c.cmd {
+	case "list":
+		c.cmd = "plan"
+	case "run", "plan", "validate", "diff", "coverage":
+	case "help", "-h", "--help":
+		return nil, flag.ErrHelp
+	default:
+		return nil, fmt.Errorf("unknown command %q", c.cmd)
+	}
+	fs := flag.NewFlagSet("contract "+c.cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var runExpr, tags string
+	fs.StringVar(&c.target, "target", envOr("CONTRACT_TARGET", "in-process"), "where to run: in-process[:SEED], a simulator URL, or a targets-file NAME (env CONTRACT_TARGET)")
+	fs.StringVar(&c.a, "a", "", "diff: the first target")
+	fs.StringVar(&c.b, "b", "", "diff: the second target")
+	fs.StringVar(&c.targetsFile, "targets", envOr("CONTRACT_TARGETS", "contract-targets.yaml"), "the targets file for named targets (env CONTRACT_TARGETS)")
+	fs.BoolVar(&c.live, "live", false, "allow real sandboxes (explicit opt-in, so CI never hits them by accident)")
+	fs.StringVar(&runExpr, "run", "", "only scenarios whose name matches this regular expression")
+	fs.StringVar(&tags, "tags", "", "only scenarios with one of these comma-separated tags; !tag excludes")
+	fs.IntVar(&c.parallel, "parallel", runtime.NumCPU(), "scenarios run at once")
+	fs.StringVar(&c.junit, "junit", "", "write a JUnit XML report to this file")
+	fs.StringVar(&c.json, "json", "", "write a JSON report to this file")
+	fs.DurationVar(&c.timeout, "timeout", 10*time.Minute, "stop the whole run after this long")
+	fs.BoolVar(&c.coverage, "coverage", false, "print the simulator's coverage (GET /_sim/coverage) after a run on a fake target")
+	fs.Int64Var(&c.seed, "seed", 1, "seed of uuid() and fake data in scenarios")
+	fs.BoolVar(&c.verbose, "v", false, "list every step")
+	fs.StringVar(&c.color, "color", "auto", "colour: auto (only on a terminal), always, never")
+	fs.StringVar(&c.receiverAddr, "receiver", "127.0.0.1:0", "listen address of the callback receiver (simulator URL targets)")
+	fs.StringVar(&c.receiverURL, "receiver-url", "", "URL the simulator uses to reach the receiver (default http://<listen address>)")
+	fs.StringVar(&c.controlToken, "control-token", os.Getenv("SIM_CONTROL_TOKEN"), "control token of a simulator started with one (env SIM_CONTROL_TOKEN)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage+"\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	// Flags may come before or after the paths.
+	rest := args[1:]
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		c.paths = append(c.paths, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(c.paths) == 0 {
+		c.paths = []string{"scenarios"}
+	}
+	if runExpr != "" {
+		re, err := regexp.Compile(runExpr)
+		if err != nil {
+			return nil, fmt.Errorf("--run: %v", err)
+		}
+		c.runRe = re
+	}
+	if tags != "" {
+		c.tags = strings.Split(tags, ",")
+	}
+	if c.parallel < 1 {
+		return nil, errors.New("--parallel must be at least 1")
+	}
+	if c.cmd == "diff" && (c.a == "" || c.b == "") {
+		return nil, errors.New("diff needs --a TARGET and --b TARGET")
+	}
+	switch c.color {
+	case "auto", "always", "never":
+	default:
+		return nil, fmt.Errorf("--color: want auto, always or never, got %q", c.color)
+	}
+	return c, nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// run is the whole command; main only wires the process to it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c, err := parseArgs(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "contract: %v\n\n%s", err, usage)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, fmt.Errorf("--timeout %s passed", c.timeout))
+	defer cancel()
+	if c.cmd == "coverage" {
+		return printCoverage(ctx, c, stdout, stderr)
+	}
+
+	catalog, err := crun.NewCatalog()
+	if err != nil {
+		fmt.Fprintf(stderr, "contract: %v\n", err)
+		return exitUsage
+	}
+	scs, probs := scenario.Load(c.paths, scenario.Options{Providers: catalog.Providers})
+	for _, p := range probs {
+		fmt.Fprintln(stderr, p)
+	}
+	if len(probs) > 0 {
+		fmt.Fprintf(stderr, "contract: %d problems in scenario files\n", len(probs))
+		return exitUsage
+	}
+	if c.cmd == "validate" {
+		fmt.Fprintf(stdout, "%d scenarios OK\n", len(scs))
+		return exitOK
+	}
+	filter := crun.Filter{Run: c.runRe, Tags: c.tags}
+
+	switch c.cmd {
+	case "plan":
+		t, err := openTarget(ctx, c, c.target)
+		if err != nil {
+			fmt.Fprintf(stderr, "contract: %v\n", err)
+			return exitUsage
+		}
+		defer t.Close()
+		writePlan(stdout, t, crun.Plan(scs, t, filter))
+		return exitOK
+	case "diff":
+		return runDiff(ctx, c, catalog, scs, filter, stdout, stderr)
+	}
+
+	t, err := openTarget(ctx, c, c.target)
+	if err != nil {
+		fmt.Fprintf(stderr, "contract: %v\n", err)
+		return exitUsage
+	}
+	defer t.Close()
+	text := report.Text{W: stdout, Color: useColor(c.color, stdout), Verbose: c.verbose}
+	plan := crun.Plan(scs, t, filter)
+	if len(plan) == 0 {
+		fmt.Fprintln(stderr, "contract: no scenario matches the filters")
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "running %d scenarios on %s (%s), %d at a time\n\n", len(plan), t.Name(), t.Kind(), c.parallel)
+	res := crun.Run(ctx, crun.Config{
+		Target: t, Catalog: catalog, Parallel: c.parallel, Seed: c.seed,
+		Progress: text.Progress, Coverage: c.coverage,
+	}, plan)
+	text.Failures(res)
+	text.Summary(res)
+	if c.coverage {
+		if res.Coverage == nil {
+			fmt.Fprintf(stdout, "\ncoverage: target %s has no control plane to report it\n", t.Name())
+		} else {
+			fmt.Fprintln(stdout)
+			var ran []string
+			for _, s := range res.Scenarios {
+				if !slices.Contains(ran, s.Provider) {
+					ran = append(ran, s.Provider)
+				}
+			}
+			report.Coverage(stdout, res.Coverage, ran)
+		}
+	}
+	if err := writeReports(c, res); err != nil {
+		fmt.Fprintf(stderr, "contract: %v\n", err)
+		return exitUsage
+	}
+	if res.Summary.Failed > 0 {
+		return exitFailures
+	}
+	return exitOK
+}
+
+func useColor(mode string, w io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return report.IsTerminal(w)
+}
+
+func writeReports(c *config, res result.Run) error {
+	write := func(path string, fn func(io.Writer, result.Run) error) error {
+		if path == "" {
+			return nil
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := fn(f, res); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	if err := write(c.junit, report.JUnit); err != nil {
+		return err
+	}
+	return write(c.json, report.JSON)
+}
+
+// openTarget opens a target by its command-line spec.
+func openTarget(ctx context.Context, c *config, spec string) (*target.Target, error) {
+	switch {
+	case spec == "" || spec == "in-process" || strings.HasPrefix(spec, "in-process:"):
+		opts := sim.Options{}
+		if s, ok := strings.CutPrefix(spec, "in-process:"); ok {
+			seed, err := strconv.ParseUint(s, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("target %q: want in-process:SEED with a number", spec)
+			}
+			opts.Seed = seed
+		}
+		return target.InProcess(spec, opts)
+	case strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://"):
+		return target.Simulator(ctx, spec, c.simOptions())
+	}
+	f, err := target.LoadFile(c.targetsFile)
+	if err != nil {
+		return nil, fmt.Errorf("target %q: %w", spec, err)
+	}
+	return f.Open(ctx, spec, target.OpenOptions{Live: c.live, Simulator: c.simOptions()})
+}
+
+func (c *config) simOptions() target.SimulatorOptions {
+	return target.SimulatorOptions{ReceiverAddr: c.receiverAddr, ReceiverURL: c.receiverURL, ControlToken: c.controlToken}
+}
+
+func writePlan(w io.Writer, t *target.Target, plan []crun.Planned) {
+	fmt.Fprintf(w, "target %s (%s; control plane: %s; callback receiver: %s)\n", t.Name(), t.Kind(), yesNo(t.HasControl()), yesNo(t.Receiver() != nil))
+	runs, skips, stepSkips := 0, 0, 0
+	for _, p := range plan {
+		s := p.Scenario
+		status := "RUN "
+		if p.Skip != "" {
+			status = "SKIP"
+			skips++
+		} else {
+			runs++
+		}
+		extra := ""
+		if p.Exclusive {
+			extra = "  [alone: moves the virtual clock]"
+		}
+		fmt.Fprintf(w, "\n%s  %s  (%s, %s, %d steps)%s\n", status, s.Name, s.File, s.Provider, len(s.Compiled.Steps), extra)
+		if p.Skip != "" {
+			fmt.Fprintf(w, "      %s\n", p.Skip)
+			continue
+		}
+		for i, st := range s.Compiled.Steps {
+			mark := "run "
+			why := ""
+			switch {
+			case p.Steps[i] != "":
+				mark, why = "skip", "  -- "+p.Steps[i]
+				stepSkips++
+			case st.Kind == scenario.KindAwait && !t.HasControl():
+				why = fmt.Sprintf("  -- polls in real time every %s, up to %s", st.Every, st.Within)
+			case st.Kind == scenario.KindAwait:
+				why = fmt.Sprintf("  -- polls every %s of virtual time, up to %s", st.Every, st.Within)
+			}
+			fmt.Fprintf(w, "      %s %2d. [%s] %s%s\n", mark, i+1, st.Kind, st.Title, why)
+		}
+	}
+	fmt.Fprintf(w, "\n%d scenarios would run, %d would be skipped; %d steps would be skipped\n", runs, skips, stepSkips)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func runDiff(ctx context.Context, c *config, catalog *crun.Catalog, scs []*scenario.Scenario, filter crun.Filter, stdout, stderr io.Writer) int {
+	var results []result.Run
+	for _, spec := range []string{c.a, c.b} {
+		t, err := openTarget(ctx, c, spec)
+		if err != nil {
+			fmt.Fprintf(stderr, "contract: %v\n", err)
+			return exitUsage
+		}
+		res := crun.Run(ctx, crun.Config{Target: t, Catalog: catalog, Parallel: c.parallel, Seed: c.seed}, crun.Plan(scs, t, filter))
+		t.Close()
+		fmt.Fprintf(stdout, "%s: %d passed, %d failed, %d skipped\n", spec, res.Summary.Passed, res.Summary.Failed, res.Summary.Skipped)
+		results = append(results, res)
+	}
+	ds := diff.Compare(results[0], results[1], scs)
+	var b strings.Builder
+	diff.Write(&b, c.a, c.b, ds)
+	fmt.Fprint(stdout, b.String())
+	if len(ds) > 0 {
+		return exitFailures
+	}
+	return exitOK
+}
+
+// printCoverage prints the coverage a simulator has recorded so far.
+func printCoverage(ctx context.Context, c *config, stdout, stderr io.Writer) int {
+	t, err := openTarget(ctx, c, c.target)
+	if err != nil {
+		fmt.Fprintf(stderr, "contract: %v\n", err)
+		return exitUsage
+	}
+	defer t.Close()
+	if !t.HasControl() {
+		fmt.Fprintf(stderr, "contract: target %s has no control plane to report coverage\n", t.Name())
+		return exitUsage
+	}
+	cov, err := t.Coverage(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "contract: %v\n", err)
+		return exitFailures
+	}
+	report.Coverage(stdout, cov, nil)
+	return exitOK
+}

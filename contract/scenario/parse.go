@@ -1,0 +1,655 @@
+package scenario
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/paysandbox/paysandbox/contract/expr"
+	"github.com/paysandbox/paysandbox/contract/match"
+)
+
+// Schema is the JSON Schema of scenario files (docs/scenario.schema.json is
+// a copy, kept equal by a test).
+//
+//go:embed scenario.schema.json
+var Schema []byte
+
+// Problem is one thing wrong with a scenario file.
+type Problem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string {
+	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Message)
+}
+
+// Problems is a list of problems; as an error it prints one per line.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Options say what a scenario may refer to.
+type Options struct {
+	// Providers are the provider names scenarios may use.
+	Providers []string
+}
+
+var schemaOnce = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("scenario.schema.json", doc); err != nil {
+		return nil, err
+	}
+	return c.Compile("scenario.schema.json")
+})
+
+// Load reads every scenario under paths: files are read as they are;
+// directories are walked for *.yaml and *.yml, skipping directories whose
+// names start with "_" or "." (such as scenarios/_failing) unless named
+// directly. Scenarios come back sorted by file.
+func Load(paths []string, opts Options) ([]*Scenario, Problems) {
+	var files []string
+	var probs Problems
+	for _, root := range paths {
+		info, err := os.Stat(root)
+		if err != nil {
+			probs = append(probs, Problem{File: root, Line: 0, Column: 0, Message: err.Error()})
+			continue
+		}
+		if !info.IsDir() {
+			files = append(files, root)
+			continue
+		}
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if d.IsDir() {
+				if p != root && (strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") || name == "testdata") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if err != nil {
+			probs = append(probs, Problem{File: root, Message: err.Error()})
+		}
+	}
+	sort.Strings(files)
+	var out []*Scenario
+	names := map[string]string{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			probs = append(probs, Problem{File: f, Message: err.Error()})
+			continue
+		}
+		s, ps := Parse(f, data, opts)
+		probs = append(probs, ps...)
+		if s == nil {
+			continue
+		}
+		if prev, dup := names[s.Name]; dup {
+			probs = append(probs, Problem{File: f, Line: 1, Column: 1, Message: fmt.Sprintf("scenario name %q is already used by %s", s.Name, prev)})
+			continue
+		}
+		names[s.Name] = f
+		out = append(out, s)
+	}
+	return out, probs
+}
+
+// Parse parses and checks one scenario file. It returns nil and the
+// problems when the file is not valid.
+func Parse(file string, data []byte, opts Options) (*Scenario, Problems) {
+	p := &parse{file: file}
+	astFile, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		p.yamlError(err)
+		return nil, p.probs
+	}
+	if len(astFile.Docs) != 1 || astFile.Docs[0].Body == nil {
+		p.add(nil, "want exactly one YAML document with a scenario, got %d", len(astFile.Docs))
+		return nil, p.probs
+	}
+	p.root = astFile.Docs[0].Body
+
+	var generic any
+	if err := yaml.NodeToValue(p.root, &generic); err != nil {
+		p.yamlError(err)
+		return nil, p.probs
+	}
+	p.checkSchema(generic)
+	if len(p.probs) > 0 {
+		return nil, p.probs
+	}
+
+	s := &Scenario{File: file}
+	if err := yaml.NodeToValue(p.root, s, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
+		p.yamlError(err)
+		return nil, p.probs
+	}
+	p.check(s, opts)
+	if len(p.probs) > 0 {
+		return nil, p.probs
+	}
+	return s, nil
+}
+
+type parse struct {
+	file  string
+	root  ast.Node
+	probs Problems
+}
+
+func (p *parse) add(path []string, format string, args ...any) {
+	line, col := p.locate(path)
+	p.probs = append(p.probs, Problem{File: p.file, Line: line, Column: col, Message: fmt.Sprintf(format, args...)})
+}
+
+func (p *parse) yamlError(err error) {
+	var ye yaml.Error
+	if errors.As(err, &ye) && ye.GetToken() != nil {
+		pos := ye.GetToken().Position
+		p.probs = append(p.probs, Problem{File: p.file, Line: pos.Line, Column: pos.Column, Message: ye.GetMessage()})
+		return
+	}
+	p.probs = append(p.probs, Problem{File: p.file, Line: 1, Column: 1, Message: err.Error()})
+}
+
+// locate returns the position of the node at path (map keys and list
+// indexes); for a map entry, the key's position. It stops at the deepest
+// node that exists.
+func (p *parse) locate(path []string) (int, int) {
+	node := p.root
+	if node == nil {
+		return 1, 1
+	}
+	pos := start(node)
+	for _, seg := range path {
+		next, keyPos := child(node, seg)
+		if next == nil {
+			break
+		}
+		node = next
+		if keyPos != nil {
+			pos = keyPos
+		} else {
+			pos = start(next)
+		}
+	}
+	return pos.Line, pos.Column
+}
+
+// start is where a node begins: a block mapping's token is its first ':',
+// so use its first key instead.
+func start(n ast.Node) *token.Position {
+	if m, ok := n.(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 {
+		return m.Values[0].Key.GetToken().Position
+	}
+	if mv, ok := n.(*ast.MappingValueNode); ok {
+		return mv.Key.GetToken().Position
+	}
+	return n.GetToken().Position
+}
+
+func child(n ast.Node, seg string) (ast.Node, *token.Position) {
+	switch x := n.(type) {
+	case *ast.MappingNode:
+		for _, mv := range x.Values {
+			if keyString(mv.Key) == seg {
+				return valueOrKey(mv), entryPos(mv)
+			}
+		}
+	case *ast.MappingValueNode:
+		if keyString(x.Key) == seg {
+			return valueOrKey(x), entryPos(x)
+		}
+	case *ast.SequenceNode:
+		i, err := strconv.Atoi(seg)
+		if err == nil && i >= 0 && i < len(x.Values) {
+			return x.Values[i], nil
+		}
+	case *ast.TagNode:
+		return child(x.Value, seg)
+	case *ast.AnchorNode:
+		return child(x.Value, seg)
+	}
+	return nil, nil
+}
+
+// entryPos is where a problem with a map entry is shown: at a scalar value
+// itself, at the key of a nested mapping or sequence.
+func entryPos(mv *ast.MappingValueNode) *token.Position {
+	switch mv.Value.(type) {
+	case *ast.MappingNode, *ast.SequenceNode, *ast.MappingValueNode, nil:
+		return mv.Key.GetToken().Position
+	}
+	return mv.Value.GetToken().Position
+}
+
+func valueOrKey(mv *ast.MappingValueNode) ast.Node {
+	if mv.Value != nil {
+		return mv.Value
+	}
+	return mv.Key
+}
+
+func keyString(k ast.MapKeyNode) string {
+	if s, ok := k.(*ast.StringNode); ok {
+		return s.Value
+	}
+	return strings.Trim(k.String(), `"'`)
+}
+
+func (p *parse) checkSchema(v any) {
+	sch, err := schemaOnce()
+	if err != nil {
+		p.add(nil, "internal: scenario schema: %v", err)
+		return
+	}
+	b, err := json.Marshal(expr.Normalize(v))
+	if err != nil {
+		p.add(nil, "not representable as JSON: %v", err)
+		return
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		p.add(nil, "not representable as JSON: %v", err)
+		return
+	}
+	err = sch.Validate(inst)
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return
+	}
+	printer := message.NewPrinter(language.English) // not safe for concurrent use
+	seen := map[string]bool{}
+	for _, leaf := range leaves(ve) {
+		path := leaf.InstanceLocation
+		msg := leaf.ErrorKind.LocalizedString(printer)
+		if props := additional(msg); len(props) > 0 {
+			for _, prop := range props {
+				full := append(append([]string(nil), path...), prop)
+				p.addOnce(seen, full, "unknown key %q%s", prop, where(path))
+			}
+			continue
+		}
+		p.addOnce(seen, path, "%s%s", msg, where(path))
+	}
+}
+
+func (p *parse) addOnce(seen map[string]bool, path []string, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	line, col := p.locate(path)
+	key := fmt.Sprintf("%d:%d:%s", line, col, msg)
+	if seen[key] {
+		return
+	}
+	seen[key] = true
+	p.probs = append(p.probs, Problem{File: p.file, Line: line, Column: col, Message: msg})
+}
+
+func where(path []string) string {
+	if len(path) == 0 {
+		return ""
+	}
+	return " (at " + dotted(path) + ")"
+}
+
+func dotted(path []string) string {
+	var b strings.Builder
+	for i, s := range path {
+		if _, err := strconv.Atoi(s); err == nil {
+			b.WriteString("[" + s + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteString(".")
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	if len(e.Causes) == 0 {
+		return []*jsonschema.ValidationError{e}
+	}
+	var out []*jsonschema.ValidationError
+	for _, c := range e.Causes {
+		out = append(out, leaves(c)...)
+	}
+	return out
+}
+
+var additionalRe = regexp.MustCompile(`additional properties? (.*) not allowed`)
+
+// additional returns the property names of an additionalProperties error
+// message.
+func additional(msg string) []string {
+	m := additionalRe.FindStringSubmatch(msg)
+	if m == nil {
+		return nil
+	}
+	var out []string
+	for _, q := range strings.Split(m[1], ", ") {
+		if s, err := strconv.Unquote(strings.TrimSpace(q)); err == nil {
+			out = append(out, s)
+		} else {
+			out = append(out, strings.Trim(q, `'"`))
+		}
+	}
+	return out
+}
+
+// check does the semantic checks the schema cannot and compiles s.
+func (p *parse) check(s *Scenario, opts Options) {
+	if s.Version != Version {
+		p.add([]string{"version"}, "version %d is not supported; this runner reads version %d", s.Version, Version)
+	}
+	if len(opts.Providers) > 0 && !contains(opts.Providers, s.Provider) {
+		p.add([]string{"provider"}, "unknown provider %q; the simulator serves %s", s.Provider, strings.Join(opts.Providers, ", "))
+	}
+	shape := expr.Helpers(expr.Options{})
+	for _, n := range runtimeNames {
+		shape[n] = expr.Unknown
+	}
+	reserved := func(name string) bool {
+		_, ok := shape[name]
+		return ok || contains(responseNames, name) || contains(callbackNames, name) || name == "it"
+	}
+	c := &s.Compiled
+	// The merchant is minted before variables exist: its settings see only
+	// the runtime names (receiver.url, scenario.name...).
+	if s.Merchant != nil {
+		v, err := expr.CompileValue(s.Merchant, shape)
+		if err != nil {
+			p.add([]string{"merchant"}, "%v", err)
+		}
+		c.Merchant = v
+	}
+	for _, item := range s.Variables {
+		name := fmt.Sprint(item.Key)
+		path := []string{"variables", name}
+		if reserved(name) {
+			p.add(path, "variable %q shadows a built-in name", name)
+			continue
+		}
+		v, err := expr.CompileValue(item.Value, shape)
+		if err != nil {
+			p.add(path, "%v", err)
+			continue
+		}
+		c.Variables = append(c.Variables, Var{Name: name, Value: v})
+		shape[name] = expr.Unknown
+	}
+	for i := range s.Steps {
+		cs := p.step(s, i, shape)
+		if cs.Kind == KindSim && (cs.Advance > 0 || strings.HasPrefix(cs.SimPath.Source, "clock/")) {
+			c.MovesClock = true
+		}
+		if cs.Kind == KindAwait {
+			c.MovesClock = true
+		}
+		c.Steps = append(c.Steps, cs)
+		for _, cp := range cs.Captures {
+			shape[cp.Name] = expr.Unknown
+		}
+	}
+	for i, name := range s.Secrets {
+		if _, ok := shape[name]; !ok || contains(runtimeNames, name) {
+			p.add([]string{"secrets", strconv.Itoa(i)}, "secrets: %q is not a variable or capture of this scenario", name)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parse) step(s *Scenario, i int, shape expr.Env) CompiledStep {
+	st := &s.Steps[i]
+	base := []string{"steps", strconv.Itoa(i)}
+	at := func(more ...string) []string { return append(append([]string(nil), base...), more...) }
+	cs := CompiledStep{Kind: st.Kind(), Title: st.Title(), Volatile: st.Volatile}
+	if cs.Kind == "" {
+		p.add(base, "a step needs exactly one of request, await, sim, callback")
+		return cs
+	}
+	switch cs.Kind {
+	case KindRequest:
+		cs.Request = p.request(st.Request, at("request"), shape)
+	case KindAwait:
+		cs.Request = p.request(&st.Await.Request, at("await", "request"), shape)
+		cs.Every = p.duration(st.Await.Every, time.Second, at("await", "every"))
+		cs.Within = p.duration(st.Await.Within, 0, at("await", "within"))
+		if cs.Every <= 0 || cs.Within < cs.Every {
+			p.add(at("await"), "await: want 0 < every <= within, got every %s, within %s", cs.Every, cs.Within)
+		}
+	case KindSim:
+		sim := st.Sim
+		switch {
+		case sim.Advance != "" && sim.Action != "":
+			p.add(at("sim"), "sim: give either action or advance, not both")
+		case sim.Advance != "":
+			cs.Advance = p.duration(sim.Advance, 0, at("sim", "advance"))
+			cs.SimPath, _ = expr.CompileTemplate("clock/advance", shape)
+			cs.SimMethod = "POST"
+			if sim.Body != nil || sim.Method != "" {
+				p.add(at("sim"), "sim: advance takes no method or body")
+			}
+		case sim.Action != "":
+			if strings.HasPrefix(sim.Action, "/") {
+				p.add(at("sim", "action"), "sim.action is relative to /_sim/: write %q", strings.TrimLeft(strings.TrimPrefix(sim.Action, "/_sim"), "/"))
+			}
+			t, err := expr.CompileTemplate(sim.Action, shape)
+			if err != nil {
+				p.add(at("sim", "action"), "%v", err)
+			}
+			cs.SimPath = t
+			cs.SimMethod = sim.Method
+			if cs.SimMethod == "" {
+				cs.SimMethod = "POST"
+			}
+			if sim.Body != nil {
+				v, err := expr.CompileValue(sim.Body, shape)
+				if err != nil {
+					p.add(at("sim", "body"), "%v", err)
+				}
+				cs.SimBody = v
+			}
+		default:
+			p.add(at("sim"), "sim: want action or advance")
+		}
+		if cs.SimPath == nil {
+			cs.SimPath, _ = expr.CompileTemplate("", shape)
+		}
+		cs.Standalone = sim.Standalone
+	case KindCallback:
+		cs.CallbackPath = st.Callback.Path
+		if cs.CallbackPath != "" && !strings.HasPrefix(cs.CallbackPath, "/") {
+			p.add(at("callback", "path"), "callback.path must start with /")
+		}
+		cs.Within = p.duration(st.Callback.Within, 5*time.Second, at("callback", "within"))
+	}
+
+	// Expectations and captures see the response (or the callback).
+	resp := shape.Clone()
+	names := responseNames
+	if cs.Kind == KindCallback {
+		names = callbackNames
+	}
+	for _, n := range names {
+		resp[n] = expr.Unknown
+	}
+	if e := st.Expect; e != nil {
+		m := func(v any, key string) match.Matcher {
+			if v == nil {
+				return nil
+			}
+			mm, err := match.Compile(v, resp)
+			if err != nil {
+				p.matchErr(at("expect", key), err)
+			}
+			return mm
+		}
+		cs.Status = m(e.Status, "status")
+		cs.Body = m(e.Body, "body")
+		cs.Text = m(e.Text, "text")
+		cs.Method = m(e.Method, "method")
+		cs.Path = m(e.Path, "path")
+		for _, k := range sortedKeys(e.Headers) {
+			cs.Headers = append(cs.Headers, Field{Name: k, Matcher: m(e.Headers[k], "headers."+k)})
+		}
+		for _, k := range sortedKeys(e.Query) {
+			cs.Query = append(cs.Query, Field{Name: k, Matcher: m(e.Query[k], "query."+k)})
+		}
+		if cs.Kind != KindCallback {
+			for _, k := range []struct {
+				name string
+				set  bool
+			}{{"method", e.Method != nil}, {"path", e.Path != nil}, {"query", e.Query != nil}} {
+				if k.set {
+					p.add(at("expect", k.name), "expect.%s is for callback steps; a request's method, path and query are what you send", k.name)
+				}
+			}
+		}
+		if cs.Kind == KindCallback && e.Status != nil {
+			p.add(at("expect", "status"), "expect.status is for requests; a callback step checks method, path, query, headers and body")
+		}
+	}
+	if cs.Kind == KindSim && st.Expect == nil {
+		// A control action must succeed unless the step says otherwise.
+		cs.Status, _ = match.Compile(map[string]any{"$gte": 200.0, "$lt": 300.0}, resp)
+	}
+	for _, item := range st.Capture {
+		name := fmt.Sprint(item.Key)
+		src, _ := item.Value.(string)
+		path := at("capture", name)
+		if _, builtin := shape[name]; builtin && (contains(runtimeNames, name) || isHelper(name)) {
+			p.add(path, "capture %q shadows a built-in name", name)
+			continue
+		}
+		prog, err := expr.CompileExpr(src, resp)
+		if err != nil {
+			p.add(path, "%v", err)
+			// Keep the name, so later uses do not cascade into more errors;
+			// the scenario does not run anyway.
+			cs.Captures = append(cs.Captures, Capture{Name: name})
+			resp[name] = expr.Unknown
+			continue
+		}
+		cs.Captures = append(cs.Captures, Capture{Name: name, Expr: prog})
+		resp[name] = expr.Unknown // later captures of the step may use it
+	}
+	return cs
+}
+
+func isHelper(name string) bool { return contains(expr.HelperNames(), name) }
+
+func (p *parse) matchErr(path []string, err error) {
+	var pe *match.PathError
+	if errors.As(err, &pe) {
+		p.add(append(path, pe.Path...), "%v", pe.Err)
+		return
+	}
+	p.add(path, "%v", err)
+}
+
+func (p *parse) duration(s string, def time.Duration, path []string) time.Duration {
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		p.add(path, "want a positive Go duration such as 500ms, 3s or 15m, got %q", s)
+		return def
+	}
+	return d
+}
+
+func (p *parse) request(r *Request, path []string, shape expr.Env) *CompiledRequest {
+	at := func(more ...string) []string { return append(append([]string(nil), path...), more...) }
+	out := &CompiledRequest{Method: r.Method}
+	tmpl := func(s string, where []string) *expr.Template {
+		t, err := expr.CompileTemplate(s, shape)
+		if err != nil {
+			p.add(where, "%v", err)
+		}
+		return t
+	}
+	out.Path = tmpl(r.Path, at("path"))
+	fields := func(m map[string]any, key string) []TField {
+		var fs []TField
+		for _, k := range sortedKeys(m) {
+			fs = append(fs, TField{Name: k, Value: tmpl(expr.Stringify(expr.Normalize(m[k])), at(key, k))})
+		}
+		return fs
+	}
+	out.Query = fields(r.Query, "query")
+	out.Headers = fields(r.Headers, "headers")
+	out.Form = fields(r.Form, "form")
+	bodies := 0
+	if r.JSON != nil {
+		bodies++
+		v, err := expr.CompileValue(r.JSON, shape)
+		if err != nil {
+			p.add(at("json"), "%v", err)
+		}
+		out.JSON = v
+	}
+	if r.Form != nil {
+		bodies++
+	}
+	if r.Raw != nil {
+		bodies++
+		out.Raw = tmpl(*r.Raw, at("raw"))
+	}
+	if bodies > 1 {
+		p.add(path, "a request has at most one of json, form, raw")
+	}
+	return out
+}

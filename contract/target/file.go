@@ -1,0 +1,166 @@
+package target
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+)
+
+// File is a targets file: named real sandboxes (and simulators), with
+// credentials taken from environment variables.
+//
+//	version: 1
+//	targets:
+//	  mispay-sandbox:
+//	    kind: sandbox
+//	    providers:
+//	      misspay:
+//	        baseUrl: https://api.mispay.co/sandbox/v1/api
+//	        credentials:
+//	          appId: ${MISPAY_APP_ID}
+//	          appSecret: ${MISPAY_APP_SECRET}
+//	  shared-sim:
+//	    kind: simulator
+//	    url: http://sim.ci.internal:8080
+type File struct {
+	Version int            `yaml:"version"`
+	Targets map[string]Def `yaml:"targets"`
+}
+
+// Def defines one target.
+type Def struct {
+	Kind      Kind                   `yaml:"kind"`
+	URL       string                 `yaml:"url"`
+	Providers map[string]ProviderDef `yaml:"providers"`
+}
+
+// ProviderDef is one provider of a sandbox target.
+type ProviderDef struct {
+	BaseURL     string            `yaml:"baseUrl"`
+	Credentials map[string]string `yaml:"credentials"`
+}
+
+// SandboxProvider is a provider of a sandbox target with its credentials
+// resolved from the environment.
+type SandboxProvider struct {
+	BaseURL     string
+	Credentials map[string]string
+}
+
+var envRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
+
+// LoadFile reads a targets file. Credentials must be ${ENV} references:
+// secrets are never stored in the file.
+func LoadFile(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var f File
+	if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
+		return nil, fmt.Errorf("%s: %s", path, yaml.FormatError(err, false, true))
+	}
+	if f.Version != 1 {
+		return nil, fmt.Errorf("%s: version: want 1, got %d", path, f.Version)
+	}
+	var problems []string
+	for _, name := range sortedNames(f.Targets) {
+		d := f.Targets[name]
+		switch d.Kind {
+		case KindSandbox:
+			if len(d.Providers) == 0 {
+				problems = append(problems, fmt.Sprintf("target %s: a sandbox needs providers", name))
+			}
+			for pn, p := range d.Providers {
+				if !strings.HasPrefix(p.BaseURL, "https://") && !strings.HasPrefix(p.BaseURL, "http://") {
+					problems = append(problems, fmt.Sprintf("target %s: provider %s: baseUrl must be an http(s) URL", name, pn))
+				}
+				for k, v := range p.Credentials {
+					if !envRef.MatchString(v) {
+						problems = append(problems, fmt.Sprintf("target %s: provider %s: credentials.%s must be an ${ENV_VAR} reference; secrets are never stored in the targets file", name, pn, k))
+					}
+				}
+			}
+		case KindSimulator:
+			if d.URL == "" {
+				problems = append(problems, fmt.Sprintf("target %s: a simulator needs url", name))
+			}
+		default:
+			problems = append(problems, fmt.Sprintf("target %s: kind must be sandbox or simulator, got %q", name, d.Kind))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%s: %s", path, strings.Join(problems, "; "))
+	}
+	return &f, nil
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ErrLiveNotAllowed is returned when a real sandbox is named without the
+// explicit opt-in.
+var ErrLiveNotAllowed = errors.New("real sandboxes need the explicit opt-in flag --live")
+
+// OpenOptions control Open.
+type OpenOptions struct {
+	// Live allows real sandboxes.
+	Live bool
+	// Getenv looks credentials up (default os.Getenv).
+	Getenv    func(string) string
+	Simulator SimulatorOptions
+}
+
+// Open opens the named target of f.
+func (f *File) Open(ctx context.Context, name string, o OpenOptions) (*Target, error) {
+	d, ok := f.Targets[name]
+	if !ok {
+		return nil, fmt.Errorf("no target %q in the targets file (have %s)", name, strings.Join(sortedNames(f.Targets), ", "))
+	}
+	if d.Kind == KindSimulator {
+		t, err := Simulator(ctx, d.URL, o.Simulator)
+		if err != nil {
+			return nil, err
+		}
+		t.name = name
+		return t, nil
+	}
+	if !o.Live {
+		return nil, fmt.Errorf("target %s is a real sandbox: %w", name, ErrLiveNotAllowed)
+	}
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	t := &Target{name: name, kind: KindSandbox, client: noRedirects(nil), sandbox: map[string]SandboxProvider{}}
+	var missing []string
+	for pn, p := range d.Providers {
+		sp := SandboxProvider{BaseURL: p.BaseURL, Credentials: map[string]string{}}
+		for k, v := range p.Credentials {
+			env := envRef.FindStringSubmatch(v)[1]
+			val := getenv(env)
+			if val == "" {
+				missing = append(missing, env)
+			}
+			sp.Credentials[k] = val
+		}
+		t.sandbox[pn] = sp
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("target %s: set the environment variables %s", name, strings.Join(missing, ", "))
+	}
+	return t, nil
+}

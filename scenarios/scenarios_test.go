@@ -1,0 +1,180 @@
+package scenarios_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/paysandbox/paysandbox/contract/report"
+	"github.com/paysandbox/paysandbox/contract/result"
+	"github.com/paysandbox/paysandbox/contract/run"
+	"github.com/paysandbox/paysandbox/contract/scenario"
+	"github.com/paysandbox/paysandbox/contract/target"
+	"github.com/paysandbox/paysandbox/sim"
+)
+
+// providerDirs are the library's provider folders (not _failing).
+func providerDirs(t testing.TB) []string {
+	t.Helper()
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), "_") && !strings.HasPrefix(e.Name(), ".") && e.Name() != "testdata" {
+			dirs = append(dirs, e.Name())
+		}
+	}
+	return dirs
+}
+
+func runDir(t testing.TB, catalog *run.Catalog, dir string) result.Run {
+	t.Helper()
+	scs, probs := scenario.Load([]string{dir}, scenario.Options{Providers: catalog.Providers})
+	if len(probs) > 0 {
+		t.Fatalf("scenario problems:\n%v", probs)
+	}
+	tg, err := target.InProcess("in-process", sim.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tg.Close)
+	return run.Run(context.Background(), run.Config{Target: tg, Catalog: catalog, Coverage: true, Seed: 1}, run.Plan(scs, tg, run.Filter{}))
+}
+
+// TestLibrary runs every provider's scenarios against an in-process
+// simulator: all must pass, and together they must exercise every
+// documented operation, error code and transition of the provider.
+func TestLibrary(t *testing.T) {
+	catalog, err := run.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := providerDirs(t)
+	if len(dirs) == 0 {
+		t.Fatal("no provider folders in scenarios/")
+	}
+	for _, dir := range dirs {
+		t.Run(dir, func(t *testing.T) {
+			t.Parallel()
+			res := runDir(t, catalog, dir)
+			if len(res.Scenarios) == 0 {
+				t.Fatalf("scenarios/%s has no scenarios", dir)
+			}
+			if res.Summary.Failed > 0 || res.Summary.Skipped > 0 {
+				var b bytes.Buffer
+				report.Text{W: &b}.Failures(res)
+				t.Errorf("%d passed, %d failed, %d skipped:\n%s", res.Summary.Passed, res.Summary.Failed, res.Summary.Skipped, b.String())
+			}
+			for _, s := range res.Scenarios {
+				if s.Provider != dir {
+					t.Errorf("%s: provider %q in the %s folder", s.File, s.Provider, dir)
+				}
+			}
+			cov, ok := res.Coverage[dir]
+			if !ok {
+				t.Fatalf("the simulator reports no coverage for %s (is it registered in sims.Registry?)", dir)
+			}
+			if !report.CoverageComplete(cov) {
+				var b bytes.Buffer
+				report.Coverage(&b, res.Coverage, []string{dir})
+				t.Errorf("scenarios/%s does not cover all of %s:\n%s", dir, dir, b.String())
+			}
+		})
+	}
+}
+
+// TestFailing runs scenarios/_failing: every scenario must fail, and the
+// report must say why.
+func TestFailing(t *testing.T) {
+	catalog, err := run.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runDir(t, catalog, "_failing")
+	want := map[string][]string{
+		"failing wrong status and body": {"status: got 400, want 200", `body.status: got "error : 400", want "success"`, "-want +got"},
+		"failing matcher mismatches": {
+			`does not match /^text/plain/`, "headers.x-missing: missing", "want a string", "length got 3, want 10",
+			"got 80, want > 100", "want it not to match", `want one of "success", "canceled"`,
+		},
+		"failing callback never arrives": {"no callback to", "/webhook within 200ms"},
+		"failing await gives up":         {"did not hold within 20m0s (5 polls every 5m0s)", `got "in-progress", want "success"`},
+		"failing control action refused": {"status: got 404"},
+	}
+	if len(res.Scenarios) != len(want) {
+		t.Errorf("ran %d failing scenarios, the test knows %d", len(res.Scenarios), len(want))
+	}
+	var all bytes.Buffer
+	report.Text{W: &all}.Failures(res)
+	for _, s := range res.Scenarios {
+		t.Run(s.Name, func(t *testing.T) {
+			if s.Status != result.Failed {
+				t.Fatalf("status %s, want failed", s.Status)
+			}
+			var b bytes.Buffer
+			report.Text{W: &b}.Failures(result.Run{Scenarios: []result.Scenario{s}})
+			for _, w := range want[s.Name] {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("report lacks %q:\n%s", w, b.String())
+				}
+			}
+		})
+	}
+	if strings.Contains(all.String(), "sk_") {
+		t.Errorf("a merchant secret leaked into the report:\n%s", all.String())
+	}
+}
+
+// TestDefaultRunSkipsFailing checks that the default walk never picks up
+// _failing.
+func TestDefaultRunSkipsFailing(t *testing.T) {
+	scs, probs := scenario.Load([]string{"."}, scenario.Options{})
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	for _, s := range scs {
+		if strings.Contains(filepath.ToSlash(s.File), "_failing/") {
+			t.Errorf("default load picked up %s", s.File)
+		}
+	}
+}
+
+// BenchmarkLibrary runs the whole library against a fresh in-process
+// simulator per iteration.
+func BenchmarkLibrary(b *testing.B) {
+	catalog, err := run.NewCatalog()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var scs []*scenario.Scenario
+	for _, dir := range providerDirs(b) {
+		s, probs := scenario.Load([]string{dir}, scenario.Options{Providers: catalog.Providers})
+		if len(probs) > 0 {
+			b.Fatal(probs)
+		}
+		scs = append(scs, s...)
+	}
+	steps := 0
+	for _, s := range scs {
+		steps += len(s.Compiled.Steps)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		tg, err := target.InProcess("bench", sim.Options{Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		res := run.Run(context.Background(), run.Config{Target: tg, Catalog: catalog}, run.Plan(scs, tg, run.Filter{}))
+		tg.Close()
+		if res.Summary.Failed > 0 {
+			b.Fatalf("%d scenarios failed", res.Summary.Failed)
+		}
+	}
+	b.ReportMetric(float64(len(scs)), "scenarios/op")
+	b.ReportMetric(float64(steps), "steps/op")
+}
