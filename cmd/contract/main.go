@@ -7,7 +7,7 @@
 //	go run ./cmd/contract validate
 //	go run ./cmd/contract diff --a in-process --b http://127.0.0.1:8080
 //
-// See docs/contract-runner.md and docs/scenarios.md.
+// See the README ("Contract runner") and docs/scenarios.md.
 package main
 
 import (
