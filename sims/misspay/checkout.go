@@ -78,6 +78,15 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	}
 	now := p.deps.Clock.Now()
 	p.mu.Lock()
+	// A reset may have replaced the state since authenticate: the checkout
+	// must belong to a merchant of the current state, or approving it would
+	// find no merchant.
+	cur, ok := p.st.merchants[m.AppID]
+	if !ok || cur.MerchantID != m.MerchantID {
+		p.mu.Unlock()
+		return httpx.Response{}, apiErr(ME10, "the token belongs to a merchant that no longer exists")
+	}
+	m = cur
 	c := &checkout{
 		TrackID: p.st.ids.UUID(), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
 		Amount: req.PurchaseAmount, Currency: req.Currency, Lang: req.Lang, Version: req.Version,

@@ -39,15 +39,17 @@ func (p *Provider) getToken(r *http.Request) (httpx.Response, error) {
 	p.mu.Lock()
 	m, ok := p.st.merchants[appID]
 	var jti string
+	var ttl time.Duration
 	if ok {
 		jti = p.st.ids.Hex(16)
+		ttl = m.TokenTTL // settings change under p.mu (PUT /_sim/misspay/merchants/{appId})
 	}
 	p.mu.Unlock()
 	if !ok || !constantTimeEqual(m.Secret, secret) {
 		return httpx.Response{}, apiErr(ME03, "no merchant application with this x-app-id and x-app-secret")
 	}
 	now := p.deps.Clock.Now().Truncate(time.Second)
-	exp := now.Add(m.TokenTTL)
+	exp := now.Add(ttl)
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims{
 		AppID:      m.AppID,
 		MerchantID: m.MerchantID,

@@ -1,0 +1,118 @@
+package misspay_test
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+)
+
+// Benchmarks of the fake end to end over HTTP (loopback, keep-alive),
+// through a simtest server. "raw" measures the fake alone; "validated" goes
+// through simtest's client, which also checks every response against
+// openapi.yaml, as the tests do.
+//
+//	go test -run='^$' -bench=. -benchmem ./sims/misspay/
+
+// benchClient is a keep-alive client that does not validate.
+func benchClient(b *testing.B) *http.Client {
+	tr := &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}
+	b.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+// benchRequests runs newReq in parallel and wants status from each.
+func benchRequests(b *testing.B, client *http.Client, status int, newReq func() *http.Request) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Do(newReq())
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != status {
+				b.Errorf("status %d, want %d", resp.StatusCode, status)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+func BenchmarkToken(b *testing.B) {
+	s := newServer(b)
+	fetchToken(b, s, fixture.AppID, fixture.AppSecret) // derives the merchant key once
+	newReq := func() *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, s.URL+"/misspay/token", nil)
+		req.Header = tokenHeaders(fixture.AppID, fixture.AppSecret)
+		return req
+	}
+	b.Run("raw", func(b *testing.B) { benchRequests(b, benchClient(b), http.StatusOK, newReq) })
+	b.Run("validated", func(b *testing.B) { benchRequests(b, s.With(b).Client, http.StatusOK, newReq) })
+}
+
+func BenchmarkStartCheckout(b *testing.B) {
+	s := newServer(b)
+	c := login(b, s, fixture)
+	body, err := json.Marshal(v12Body(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	newReq := func() *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/misspay/start-checkout", bytes.NewReader(body))
+		req.Header = c.headers()
+		req.Header.Set("Content-Type", "application/json")
+		return req
+	}
+	b.Run("raw", func(b *testing.B) { benchRequests(b, benchClient(b), http.StatusCreated, newReq) })
+	b.Run("validated", func(b *testing.B) { benchRequests(b, s.With(b).Client, http.StatusCreated, newReq) })
+}
+
+// BenchmarkOpenToken opens a GET /token blob as a client does: "derive"
+// runs the tests' hand-written PBKDF2 (40000 iterations) for every blob,
+// "stdlib-derive" uses crypto/pbkdf2 instead, "cached-key" reuses the key
+// for a known salt (the fake keeps one salt per merchant) and only runs
+// AES-256-GCM.
+func BenchmarkOpenToken(b *testing.B) {
+	s := newServer(b)
+	blob, _ := fetchToken(b, s, fixture.AppID, fixture.AppSecret)
+	b.Run("derive", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := open(fixture.AppSecret, blob, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("stdlib-derive", func(b *testing.B) {
+		for b.Loop() {
+			raw, _ := base64.StdEncoding.DecodeString(blob)
+			key, err := pbkdf2.Key(sha256.New, fixture.AppSecret, raw[:saltLen], iterations, keyLen)
+			if err != nil {
+				b.Fatal(err)
+			}
+			block, _ := aes.NewCipher(key)
+			gcm, _ := cipher.NewGCM(block)
+			if _, err := gcm.Open(nil, raw[saltLen:saltLen+nonceLen], raw[saltLen+nonceLen:], nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("cached-key", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := open(fixture.AppSecret, blob, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
