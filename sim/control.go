@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -138,7 +139,37 @@ func (s *Server) controlHandler() http.Handler {
 		})).Methods(http.MethodGet)
 		p.Control(pr)
 	}
-	return s.limitControl(s.requireToken(c))
+	return s.recoverControl(s.limitControl(s.requireToken(c)))
+}
+
+// recoverControl turns a panic in a control action into a 500 in the
+// control envelope, logged, instead of a dropped connection.
+func (s *Server) recoverControl(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bw := &bufferedWriter{header: http.Header{}}
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					s.log.Error("control panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v),
+						"stack", strings.TrimSpace(string(debug.Stack())))
+					bw = &bufferedWriter{header: http.Header{}}
+					writeControlError(bw, controlErr(http.StatusInternalServerError, "internal", "the simulator hit a bug; see its log"))
+				}
+			}()
+			next.ServeHTTP(bw, r)
+		}()
+		for k, v := range bw.header {
+			w.Header()[k] = v
+		}
+		if bw.status == 0 {
+			bw.status = http.StatusOK
+		}
+		w.WriteHeader(bw.status)
+		_, _ = w.Write(bw.body.Bytes())
+	})
 }
 
 func (s *Server) limitControl(next http.Handler) http.Handler {

@@ -64,6 +64,7 @@ func (p *toy) Routes(r *mux.Router) {
 	})).Methods(http.MethodPost)
 }
 func (p *toy) Control(r *mux.Router) {
+	r.Handle("/boom", sim.ControlH(func(*http.Request) (httpx.Response, error) { panic("control bug") })).Methods(http.MethodPost)
 	r.Handle("/conflict", sim.ControlH(func(*http.Request) (httpx.Response, error) {
 		return httpx.Response{}, &fsm.TransitionError{Table: "t", From: "a", Event: "b"}
 	})).Methods(http.MethodPost)
@@ -216,6 +217,7 @@ func TestControlCommon(t *testing.T) {
 		{"GET", "/_sim/toy/credentials", "", 200, `{"key":"toy-key"}`},
 		{"POST", "/_sim/toy/merchants", `{"x":1}`, 201, `{"key":"minted","settings":"{\"x\":1}"}`},
 		{"POST", "/_sim/toy/conflict", "", 409, ""},
+		{"POST", "/_sim/toy/boom", "", 500, `{"error":"internal","message":"the simulator hit a bug; see its log"}`},
 		{"GET", "/_sim/nope", "", 404, ""},
 		{"DELETE", "/_sim/health", "", 405, ""},
 		{"POST", "/_sim/reset?provider=nobody", "", 404, ""},

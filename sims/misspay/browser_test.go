@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -13,44 +12,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/simtest"
+	"github.com/paysandbox/paysandbox/sim/simtest/browsertest"
 	"github.com/paysandbox/paysandbox/sims/misspay"
 	"github.com/paysandbox/paysandbox/sims/misspay/seal"
 )
-
-// browser starts a headless Chromium, or skips the test when none is
-// installed (Debian: apt-get install chromium).
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	var path string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		t.Skip("no Chromium installed")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
-}
 
 // startV12Checkout gets a token for the merchant and starts a v1.2 checkout.
 func startV12Checkout(t *testing.T, s *simtest.Server, appID, secret string) (trackID, pageURL, jwt string) {
@@ -83,7 +48,7 @@ func startV12Checkout(t *testing.T, s *simtest.Server, appID, secret string) (tr
 // the plan, clicks "Approve and pay" and lands on the merchant's callback
 // URL with the encrypted result.
 func TestHostedPageInBrowser(t *testing.T) {
-	ctx := browser(t)
+	ctx := browsertest.New(t)
 	s := simtest.New(t, sim.Factory{Name: misspay.Name, New: func(d sim.Deps) sim.Provider { return misspay.New(d) }})
 	shop := simtest.NewReceiver(t, http.StatusOK)
 	var creds misspay.Credentials
@@ -129,6 +94,17 @@ func TestHostedPageInBrowser(t *testing.T) {
 	}
 	if u.Path != "/mispay/return" || u.Query().Get("appId") != creds.AppID || u.Query().Get("_") == "" {
 		t.Errorf("landed on %s, want the callback URL with _ and appId", landed)
+	}
+
+	s.Callbacks().Wait()
+	returns := 0
+	for _, r := range shop.Wait(t, shop.Count()) {
+		if r.Path == "/mispay/return" { // not the browser's /favicon.ico
+			returns++
+		}
+	}
+	if returns != 1 {
+		t.Errorf("the shop got %d callbacks, want exactly 1 (the browser's)", returns)
 	}
 
 	r := s.Do(simtest.Request{Method: "GET", Path: "/misspay/track-checkout/" + trackID,

@@ -186,6 +186,7 @@ func TestCallbackCodes(t *testing.T) {
 		{"cancel on page", func(t *testing.T, id string) {
 			resp := s.With(t).Do(simtest.Request{Method: http.MethodPost, Path: "/misspay/pay/" + id + "/cancel"})
 			require.Equal(t, http.StatusSeeOther, resp.Status)
+			follow(t, resp.Header.Get("Location")) // the browser brings the callback
 		}, "MP02", ""},
 		{"timeout action", func(t *testing.T, id string) { act(t, s, id, "timeout") }, "MP01", ""},
 		{"timeout on the clock", func(t *testing.T, id string) { s.With(t).Advance(30 * time.Minute) }, "MP01", ""},

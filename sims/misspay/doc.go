@@ -125,8 +125,11 @@
 //     and moneyRefundAmount is 0, as in the documentation's sample;
 //     refundPaymentHistories lists the earlier refunds of the purchase.
 //     Every refund sends webhook MP03 with isFullyRefunded.
-//   - Callbacks: the callbackUrl GET stands in for the customer's browser
-//     following the redirect, so the simulator sends it itself; both it and
+//   - Callbacks: after a control action (or Act) the simulator sends the
+//     callbackUrl GET itself, standing in for the customer's browser
+//     following the redirect; after a click on the hosted page the real
+//     browser follows the 303 and the simulator sends only the webhook, so
+//     the shop sees the callback once either way. Both it and
 //     the webhook are attempted once (no retries), as MIS Pay documents for
 //     the webhook. Existing query parameters of callbackUrl are kept and "_"
 //     comes first. Without a callbackUrl the hosted page redirects back to

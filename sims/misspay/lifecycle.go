@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/paysandbox/paysandbox/sim/callback"
@@ -185,24 +186,37 @@ func (p *Provider) scheduleTimeoutLocked(m *merchant, c *checkout) {
 	})
 }
 
-// Act performs a customer action on a checkout (the control API and the
-// hosted page both come here). It is the Go form of
-// POST /_sim/misspay/checkouts/{trackId}/{action}.
+// Act performs a customer action on a checkout. It is the Go form of
+// POST /_sim/misspay/checkouts/{trackId}/{action}: there is no browser, so
+// the simulator sends the callbackUrl GET itself, standing in for it.
 func (p *Provider) Act(trackID string, ev Event) (ActionResult, error) {
+	return p.act(trackID, ev, false)
+}
+
+// act applies ev; viaBrowser means a real browser will follow the
+// redirect to the callback URL itself (the hosted page's buttons), so only
+// the webhook is sent.
+func (p *Provider) act(trackID string, ev Event, viaBrowser bool) (ActionResult, error) {
 	if _, ok := eventCodes[ev]; !ok && ev != EventProgress && ev != EventFail {
 		return ActionResult{}, errUnknownAction(ev)
 	}
-	p.mu.Lock()
-	c, ok := p.st.checkouts[trackID]
-	if !ok {
-		p.mu.Unlock()
-		return ActionResult{}, errNoCheckout(trackID)
-	}
-	res, cbs, err := p.fireLocked(p.st.merchants[c.AppID], c, ev)
-	p.mu.Unlock()
+	res, cbs, err := p.actLocked(trackID, ev)
 	if err != nil {
 		return ActionResult{}, err
 	}
+	if viaBrowser {
+		cbs = slices.DeleteFunc(cbs, func(r callback.Request) bool { return r.Method == http.MethodGet })
+	}
 	p.send(cbs)
 	return res, nil
+}
+
+func (p *Provider) actLocked(trackID string, ev Event) (ActionResult, []callback.Request, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.st.checkouts[trackID]
+	if !ok {
+		return ActionResult{}, nil, errNoCheckout(trackID)
+	}
+	return p.fireLocked(p.st.merchants[c.AppID], c, ev)
 }

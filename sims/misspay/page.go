@@ -95,7 +95,7 @@ func (p *Provider) checkoutPage(r *http.Request) (httpx.Response, error) {
 // customer's button. It redirects the browser to the merchant callback.
 func (p *Provider) checkoutPageAction(r *http.Request) (httpx.Response, error) {
 	v := mux.Vars(r)
-	res, err := p.Act(v["trackId"], Event(v["action"]))
+	res, err := p.act(v["trackId"], Event(v["action"]), true)
 	switch {
 	case err == nil:
 		return httpx.Redirect(res.RedirectURL), nil

@@ -95,6 +95,13 @@ func TestHostedPage(t *testing.T) {
 	}
 	got := c.track(t, st.TrackID)
 	require.Equal(t, "success", got.Status)
+	// The browser follows the redirect: that is the shop's one callback (the
+	// simulator does not send its own GET for a click on the page).
+	s.Callbacks().Wait()
+	if n := shop.Count(); n != 0 {
+		t.Errorf("the simulator called the shop %d times before the browser followed the redirect", n)
+	}
+	follow(t, resp.Header.Get("Location"))
 	cb := shop.Wait(t, 1)[0]
 	if diff := cmp.Diff(map[string][]string(loc.Query()), cb.Query); diff != "" {
 		t.Errorf("Location query vs callback (-location +callback):\n%s", diff)
@@ -137,6 +144,7 @@ func TestHostedPageCancel(t *testing.T) {
 	if pt.Code != "MP02" || pt.CheckoutID != nil {
 		t.Errorf("cancel callback = %+v, want MP02 without checkoutId", pt)
 	}
+	follow(t, resp.Header.Get("Location"))
 	shop.Wait(t, 1)
 }
 
@@ -197,4 +205,12 @@ func TestHostedPageVariants(t *testing.T) {
 		resp := press(t, s, st.TrackID, "approve")
 		require.Equal(t, http.StatusConflict, resp.Status)
 	})
+}
+
+// follow does what the customer's browser does with a 303 from the page.
+func follow(t *testing.T, location string) {
+	t.Helper()
+	resp, err := http.Get(location)
+	require.NoError(t, err)
+	resp.Body.Close()
 }

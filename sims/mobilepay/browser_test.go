@@ -1,54 +1,18 @@
 package mobilepay_test
 
 import (
-	"context"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/paysandbox/paysandbox/sim/simtest/browsertest"
 	"github.com/paysandbox/paysandbox/sims/mobilepay"
 )
-
-// browser starts a headless Chromium, or skips the test when none is
-// installed (Debian: apt-get install chromium).
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	var path string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		t.Skip("no Chromium installed")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
-}
 
 // TestPhoneInBrowser clicks through a payment the way a developer would:
 // open the phone page the QR code links to, check in, and swipe to pay.
 func TestPhoneInBrowser(t *testing.T) {
-	ctx := browser(t)
+	ctx := browsertest.New(t)
 	s := newServer(t)
 	c := fixture(s, t)
 	phone := s.URL + "/mobilepay/phone/" + c.pos["T1001"]
