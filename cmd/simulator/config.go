@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the simulator's configuration: flags with environment defaults.
@@ -17,6 +18,7 @@ type Config struct {
 	PublicURL    string
 	Listen       []Listener
 	FrozenClock  bool
+	StartTime    time.Time
 	LogFormat    string
 	LogLevel     string
 	ControlToken string
@@ -89,6 +91,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	env("SIM_SEED", func(v string) (err error) { c.Seed, err = strconv.ParseUint(v, 10, 64); return })
 	env("SIM_PUBLIC_URL", func(v string) error { c.PublicURL = v; return nil })
 	env("SIM_LISTEN", listenFlag{&c.Listen}.Set)
+	env("SIM_START_TIME", func(v string) (err error) { c.StartTime, err = time.Parse(time.RFC3339, v); return })
 	env("SIM_FROZEN_CLOCK", func(v string) (err error) { c.FrozenClock, err = strconv.ParseBool(v); return })
 	env("SIM_LOG_FORMAT", func(v string) error { c.LogFormat = v; return nil })
 	env("SIM_LOG_LEVEL", func(v string) error { c.LogLevel = v; return nil })
@@ -105,6 +108,10 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base of URLs the fakes hand out, e.g. checkout page links (default http://ADDR) [SIM_PUBLIC_URL]")
 	fs.Var(listenFlag{&c.Listen}, "listen", "NAME=ADDR: also serve one provider at the root of its own listener; repeatable [SIM_LISTEN, comma-separated]")
 	fs.BoolVar(&c.FrozenClock, "frozen-clock", c.FrozenClock, "virtual time moves only through /_sim/clock, not with the wall clock [SIM_FROZEN_CLOCK]")
+	fs.Func("start-time", "virtual clock start, RFC 3339 (default: now); with --frozen-clock and --seed, runs repeat byte for byte [SIM_START_TIME]", func(v string) (err error) {
+		c.StartTime, err = time.Parse(time.RFC3339, v)
+		return err
+	})
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json [SIM_LOG_FORMAT]")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug (one line per request), info, warn, error [SIM_LOG_LEVEL]")
 	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "require this token (X-Sim-Control-Token or Authorization: Bearer) on every /_sim call [SIM_CONTROL_TOKEN]")

@@ -81,6 +81,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	srv, err := sims.New(sim.Options{
 		Seed:         cfg.Seed,
 		FrozenClock:  cfg.FrozenClock,
+		Start:        cfg.StartTime,
 		ControlToken: cfg.ControlToken,
 		NoControl:    cfg.NoControl,
 		Logger:       log,

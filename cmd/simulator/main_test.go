@@ -41,6 +41,10 @@ func TestLoad(t *testing.T) {
 			}},
 		{name: "flag beats env", args: []string{"--seed", "3"}, env: map[string]string{"SIM_SEED": "9"}, want: func(c *Config) { c.Seed = 3 }},
 		{name: "bad env", env: map[string]string{"SIM_SEED": "x"}, wantErr: "SIM_SEED"},
+		{name: "start time", args: []string{"--start-time", "2026-05-01T10:00:00Z"}, want: func(c *Config) {
+			c.StartTime = time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+		}},
+		{name: "bad start time", args: []string{"--start-time", "tomorrow"}, wantErr: "start-time"},
 		{name: "bad listen", args: []string{"--listen", "misspay"}, wantErr: "NAME=ADDR"},
 		{name: "bad addr", args: []string{"--addr", "nope"}, wantErr: "--addr"},
 		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: "--log-format"},
@@ -74,7 +78,7 @@ func TestHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("err = %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"--addr", "--seed", "--public-url", "--listen", "--frozen-clock", "--log-format", "--control-token", "--no-control", "decrypt", "SIM_ADDR"} {
+	for _, want := range []string{"--addr", "--seed", "--public-url", "--listen", "--frozen-clock", "--start-time", "--log-format", "--control-token", "--no-control", "decrypt", "SIM_ADDR"} {
 		if !strings.Contains(out.String(), strings.TrimLeft(want, "-")) {
 			t.Errorf("--help does not mention %s", want)
 		}
@@ -219,7 +223,7 @@ func TestControlToken(t *testing.T) {
 
 func TestSeedReproducible(t *testing.T) {
 	body := func(seed string) string {
-		_, base := start(t, "--seed", seed)
+		_, base := start(t, "--seed", seed, "--frozen-clock", "--start-time", "2026-05-01T10:00:00Z")
 		_, b := get(t, base+"/misspay/token", "x-app-id", misspay.FixtureAppID, "x-app-secret", misspay.FixtureAppSecret)
 		return string(b)
 	}

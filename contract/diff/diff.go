@@ -35,6 +35,21 @@ func ProviderVolatile(provider string) []string {
 			"body.baseUrl", "body.callbackUrl", "body.webhookUrl",
 			"headers.location", "query._", "query.appId",
 		}
+	case "mobilepay":
+		return []string{
+			// API views: ids, tokens, QR links and times; terminal names,
+			// brand names and error texts carry the merchant's ids.
+			"body.paymentId", "body.refundId", "body.posId", "body.storeId", "body.terminalId", "body.beaconId",
+			"body.name", "body.brandName", "body.message", "body.errors[*]",
+			"body.paymentsIds[*]", "body.refundsIds[*]", "body.storesIds[*]", "body.terminalsIds[*]",
+			"body.createdAt", "body.updatedAt", "body.checkedInAt",
+			// Control plane: minted merchants, check-ins, payment actions
+			// (errors: body.message) and the clock.
+			"body.bioCode", "body.accessToken", "body.baseUrl",
+			"body.stores[*].storeId", "body.stores[*].terminals[*].terminalId", "body.stores[*].terminals[*].posId",
+			"body.payment.paymentId", "body.now",
+			"headers.location",
+		}
 	}
 	return nil
 }

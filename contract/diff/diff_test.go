@@ -82,6 +82,29 @@ func TestTwoFakes(t *testing.T) {
 	require.Contains(t, out, "step 3: the checkout is in progress")
 }
 
+// TestTwoFakesMobilePay: the MobilePay library on two seeds differs only
+// in the provider's default volatile fields (ids, tokens, links, times).
+func TestTwoFakesMobilePay(t *testing.T) {
+	c, err := run.NewCatalog()
+	require.NoError(t, err)
+	scs, probs := scenario.Load([]string{"../../scenarios/mobilepay"}, scenario.Options{Providers: c.Providers})
+	require.Empty(t, probs)
+	a, err := target.InProcess("seed-1", sim.Options{Seed: 1})
+	require.NoError(t, err)
+	t.Cleanup(a.Close)
+	b, err := target.InProcess("seed-2", sim.Options{Seed: 2})
+	require.NoError(t, err)
+	t.Cleanup(b.Close)
+	ra, rb := runOn(t, c, a, scs), runOn(t, c, b, scs)
+	require.Zero(t, ra.Summary.Failed)
+	require.NotZero(t, ra.Summary.Passed)
+	if ds := diff.Compare(ra, rb, scs); len(ds) > 0 {
+		var sb strings.Builder
+		diff.Write(&sb, "seed-1", "seed-2", ds)
+		t.Fatalf("different seeds should differ only in volatile fields:\n%s", sb.String())
+	}
+}
+
 func TestVolatileMasksValuesNotTypes(t *testing.T) {
 	x := func(body any) result.Run {
 		return result.Run{Target: "t", Scenarios: []result.Scenario{{Name: "s", Provider: "acme", Status: result.Passed, Steps: []result.Step{{

@@ -177,7 +177,8 @@
 //   - A refund's currencyCode must equal the payment's; refunds that were
 //     cancelled or expired no longer count against the captured amount.
 //   - Query and body field names match case-insensitively (ASP.NET model
-//     binding); the first of a repeated query parameter wins; unknown fields
+//     binding); the first of a repeated query parameter wins, the last of
+//     body fields whose names differ only in case; unknown fields
 //     are ignored whatever they hold. A POST may carry fields (typically
 //     accessToken and bioCode) in the query string; the body wins where both
 //     have one. API paths match case-insensitively, as ASP.NET routes do

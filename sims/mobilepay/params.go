@@ -3,6 +3,7 @@ package mobilepay
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -71,24 +72,35 @@ func bodyParams(b []byte) (params, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, apiErr(CodeInvalidRequest, "The request body is empty; send the fields as a JSON object.")
 	}
-	var raw map[string]json.RawMessage
+	// The members are read in document order, so that of fields whose
+	// names differ only in case the last one wins, as for exact duplicates
+	// (a map would pick one at random).
+	invalid := apiErr(CodeInvalidRequest, "The request body is not a valid JSON object.")
 	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&raw); err != nil {
-		return nil, apiErr(CodeInvalidRequest, "The request body is not a valid JSON object.")
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, invalid
 	}
-	if dec.More() {
-		return nil, apiErr(CodeInvalidRequest, "The request body has data after the JSON object.")
-	}
-	if raw == nil {
+	if tok == nil {
 		return nil, apiErr(CodeInvalidRequest, "The request body must be a JSON object, not null.")
 	}
+	if tok != json.Delim('{') {
+		return nil, invalid
+	}
 	out := params{}
-	for k, v := range raw {
+	for dec.More() {
+		tok, err := dec.Token()
+		k, isKey := tok.(string)
+		var v json.RawMessage
+		if err != nil || !isKey || dec.Decode(&v) != nil {
+			return nil, invalid
+		}
 		key := strings.ToLower(k)
 		v = bytes.TrimSpace(v)
 		var val string
 		switch {
 		case len(v) == 0 || bytes.Equal(v, []byte("null")):
+			delete(out, key) // null counts as absent
 			continue
 		case v[0] == '"':
 			if err := json.Unmarshal(v, &val); err != nil {
@@ -100,6 +112,12 @@ func bodyParams(b []byte) (params, error) {
 			val = string(v) // a number or a boolean, as written
 		}
 		out[key] = val
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, invalid
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, apiErr(CodeInvalidRequest, "The request body has data after the JSON object.")
 	}
 	return out, nil
 }

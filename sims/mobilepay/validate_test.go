@@ -146,4 +146,18 @@ func TestLeniency(t *testing.T) {
 	if d.str("orderId") != "b" {
 		t.Fatalf("the body's orderId should win: %s", d.Raw)
 	}
+	// Body fields whose names differ only in case: the last one wins,
+	// every time (they were once read from a map, in random order).
+	ok(t, c.call("api/pos/payment/cancel", fields{"paymentId": id}))
+	names := [][3]string{{"orderId", "OrderId", "ORDERID"}, {"ORDERID", "OrderId", "orderId"}, {"OrderId", "ORDERID", "orderId"}}
+	for i := range 60 {
+		n := names[i%len(names)]
+		r := s.Do(simtest.Request{Method: http.MethodPost, Path: "/mobilepay/api/pos/payment/start",
+			Body: `{"` + n[0] + `":"first","` + n[1] + `":"second","` + n[2] + `":"last","accessToken":"` + c.token + `","bioCode":"` + c.bio + `","amount":"2","terminalId":"T1002"}`})
+		id := ok(t, result{Status: r.Status, Header: r.Header, Raw: r.Body, Body: r.JSON(t)}).str("paymentId")
+		if d := ok(t, c.call("api/pos/payment/details", fields{"paymentId": id})); d.str("orderId") != "last" {
+			t.Fatalf("try %d: the last of the case-variant fields should win: %s", i, d.Raw)
+		}
+		ok(t, c.call("api/pos/payment/cancel", fields{"paymentId": id}))
+	}
 }
