@@ -9,9 +9,10 @@ import (
 	"testing"
 )
 
-// The README's quickstart must work when pasted: run it with bash against
-// a fresh simulator, with the address and `go run` swapped for the test's
-// own server and a prebuilt binary.
+// The README's walk-throughs (the sh blocks marked <!-- quickstart -->)
+// must work when pasted: run each with bash against a fresh simulator, with
+// the address and `go run` swapped for the test's own server and a prebuilt
+// binary, and check what it printed.
 func TestREADMEQuickstart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -25,34 +26,56 @@ func TestREADMEQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile("(?s)<!-- quickstart -->\n```sh\n(.*?)```").FindSubmatch(readme)
-	if m == nil {
-		t.Fatal("README has no <!-- quickstart --> sh block")
+	blocks := regexp.MustCompile("(?s)<!-- quickstart -->\n```sh\n(.*?)```").FindAllSubmatch(readme, -1)
+	// Each block is recognised by a line it contains, and must print these.
+	want := map[string][]*regexp.Regexp{
+		"/misspay/token": {
+			regexp.MustCompile(`JWT: eyJ`),
+			regexp.MustCompile(`trackId: [0-9a-f-]{36}\n`),
+			regexp.MustCompile(`"status":"success","redirectUrl"`), // the approve reply
+			regexp.MustCompile(`"status":"success","result":\{"checkoutId":`),
+		},
+		"/api/pos/payment/start": {
+			regexp.MustCompile(`paymentId: [0-9a-f-]{36}\n`),
+			regexp.MustCompile(`"status":"IssuedToUser"`),
+			regexp.MustCompile(`"status":"Reserved"`),
+			regexp.MustCompile(`"message":"Captured"`),
+			regexp.MustCompile(`refundId: [0-9a-f-]{36}\n`),
+			regexp.MustCompile(`<status>Captured</status>`),
+		},
+	}
+	if len(blocks) != len(want) {
+		t.Fatalf("README has %d quickstart blocks, the test knows %d", len(blocks), len(want))
 	}
 	bin := filepath.Join(t.TempDir(), "simulator")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	_, base := start(t, "--frozen-clock")
-	script := strings.ReplaceAll(string(m[1]), "http://127.0.0.1:8080", base)
-	script = strings.ReplaceAll(script, "go run ./cmd/simulator", bin)
-
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("quickstart failed: %v\n%s", err, out)
-	}
-	got := string(out)
-	for _, want := range []string{
-		`JWT: eyJ`,
-		`"status":"success","redirectUrl"`, // the approve reply
-		`"status":"success","result":{"checkoutId":`,
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("quickstart output lacks %q:\n%s", want, got)
+	for _, b := range blocks {
+		script := string(b[1])
+		var checks []*regexp.Regexp
+		var name string
+		for marker, c := range want {
+			if strings.Contains(script, marker) {
+				name, checks = marker, c
+			}
 		}
-	}
-	if regexp.MustCompile(`trackId: [0-9a-f-]{36}\n`).FindString(got) == "" {
-		t.Errorf("quickstart did not print a trackId:\n%s", got)
+		if checks == nil {
+			t.Fatalf("unknown quickstart block:\n%s", script)
+		}
+		t.Run(strings.Trim(name, "/"), func(t *testing.T) {
+			_, base := start(t, "--frozen-clock")
+			script := strings.ReplaceAll(script, "http://127.0.0.1:8080", base)
+			script = strings.ReplaceAll(script, "go run ./cmd/simulator", bin)
+			out, err := exec.Command("bash", "-euo", "pipefail", "-c", script).CombinedOutput()
+			if err != nil {
+				t.Fatalf("walk-through failed: %v\n%s", err, out)
+			}
+			for _, re := range checks {
+				if !re.Match(out) {
+					t.Errorf("output lacks %s:\n%s", re, out)
+				}
+			}
+		})
 	}
 }
