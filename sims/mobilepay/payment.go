@@ -85,28 +85,21 @@ func startFields(ps params) (orderID string, amt amount, currency string, err er
 
 // startByTerminal handles GET and POST api/pos/payment/start.
 func (p *Provider) startByTerminal(ps params, m *merchant) (any, error) {
-	orderID, amt, currency, err := startFields(ps)
-	if err != nil {
-		return nil, err
-	}
-	t, err := p.terminalWithPosLocked(ps, m)
-	if err != nil {
-		return nil, err
-	}
-	pay, err := p.startPaymentLocked(m, t, orderID, amt, true, currency, Initiated)
-	if err != nil {
-		return nil, err
-	}
-	return paymentIDView{envelope: ok(), PaymentID: pay.ID}, nil
+	return p.start(ps, m, p.terminalWithPosLocked)
 }
 
 // startByPos handles GET and POST api/pos/payment/start/byPosId.
 func (p *Provider) startByPos(ps params, m *merchant) (any, error) {
+	return p.start(ps, m, p.posLocked)
+}
+
+// start starts a payment on the PoS that locate finds from the request.
+func (p *Provider) start(ps params, m *merchant, locate func(params, *merchant) (*terminal, error)) (any, error) {
 	orderID, amt, currency, err := startFields(ps)
 	if err != nil {
 		return nil, err
 	}
-	t, err := p.posLocked(ps, m)
+	t, err := locate(ps, m)
 	if err != nil {
 		return nil, err
 	}
