@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -97,9 +98,11 @@ func DecodeControl(r *http.Request, v any) error {
 
 func (s *Server) controlHandler() http.Handler {
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		drain(r)
 		writeControlError(w, ErrNotFound("no control action %s %s", r.Method, r.URL.Path))
 	})
 	notAllowed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		drain(r)
 		writeControlError(w, controlErr(http.StatusMethodNotAllowed, "method_not_allowed",
 			fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)))
 	})
@@ -107,6 +110,7 @@ func (s *Server) controlHandler() http.Handler {
 	// method mismatch inside a prefix subrouter once a later route fails
 	// to match, and would answer 404 instead of 405.
 	c := mux.NewRouter()
+	c.SkipClean(true) // no 301s to cleaned paths outside /_sim
 	c.NotFoundHandler, c.MethodNotAllowedHandler = notFound, notAllowed
 	c.Handle("/_sim/health", ControlH(s.handleHealth)).Methods(http.MethodGet)
 	c.Handle("/_sim/reset", ControlH(s.handleReset)).Methods(http.MethodPost)
@@ -191,7 +195,11 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := r.Header.Get(ControlTokenHeader)
 		if got == "" {
-			got = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			got = r.Header.Get("Authorization")
+			// The scheme is case-insensitive (RFC 9110, section 11.1).
+			if len(got) > len("Bearer ") && strings.EqualFold(got[:len("Bearer ")], "Bearer ") {
+				got = got[len("Bearer "):]
+			}
 		}
 		if subtle.ConstantTimeCompare([]byte(got), want) != 1 {
 			writeControlError(w, controlErr(http.StatusUnauthorized, "unauthorized",
@@ -232,6 +240,12 @@ func (s *Server) handleClock(*http.Request) (httpx.Response, error) {
 	return clockReply(s.clock.Now()), nil
 }
 
+// maxClockTime is as far as the control plane moves the virtual clock.
+// Times after the year 9999 have no RFC 3339 form, so encoding/json cannot
+// write them (the journal and the callback log would fail); the margin
+// leaves a year for a clock that keeps running at real speed.
+var maxClockTime = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // handleClockAdvance handles POST /_sim/clock/advance {"by":"15m"}.
 func (s *Server) handleClockAdvance(r *http.Request) (httpx.Response, error) {
 	var body struct {
@@ -243,6 +257,9 @@ func (s *Server) handleClockAdvance(r *http.Request) (httpx.Response, error) {
 	d, err := time.ParseDuration(body.By)
 	if err != nil {
 		return httpx.Response{}, ErrBadRequest("by: want a Go duration such as \"15m\" or \"36h\", got %q", body.By)
+	}
+	if d > 0 && s.clock.Now().Add(d).After(maxClockTime) {
+		return httpx.Response{}, ErrBadRequest("by: the virtual clock cannot go past %s, got %q", maxClockTime.Format(time.RFC3339), body.By)
 	}
 	now, err := s.clock.Advance(d)
 	if err != nil {
@@ -262,6 +279,9 @@ func (s *Server) handleClockSet(r *http.Request) (httpx.Response, error) {
 	t, err := time.Parse(time.RFC3339Nano, body.To)
 	if err != nil {
 		return httpx.Response{}, ErrBadRequest("to: want an RFC 3339 time, got %q", body.To)
+	}
+	if t.After(maxClockTime) {
+		return httpx.Response{}, ErrBadRequest("to: the virtual clock cannot go past %s, got %q", maxClockTime.Format(time.RFC3339), body.To)
 	}
 	now, err := s.clock.Set(t)
 	if err != nil {
@@ -315,4 +335,13 @@ func (s *Server) handleCoverage(r *http.Request) (httpx.Response, error) {
 		rep = map[string]ProviderCoverage{name: rep[name]}
 	}
 	return httpx.JSON(http.StatusOK, map[string]any{"providers": rep}), nil
+}
+
+// drain reads (up to the body limit) what a client sent before the error
+// reply, so a client that writes its whole body first still reads the
+// answer instead of a connection reset.
+func drain(r *http.Request) {
+	if r.Body != nil {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}
 }

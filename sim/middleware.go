@@ -43,8 +43,8 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 	name := p.Name()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The journal records the path as the client sent it, before any
-		// prefix is stripped.
-		fullPath := r.URL.Path
+		// prefix is stripped, with card numbers masked.
+		fullPath := journal.MaskPANs(r.URL.Path)
 		collapseSlashes(r)
 		relPath := strings.TrimPrefix(r.URL.Path, prefix)
 		if r.URL.RawQuery != "" {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -168,6 +169,9 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 	if opts.PublicURL == "" {
 		opts.PublicURL = "http://127.0.0.1:8080"
 	}
+	if opts.Start.After(maxClockTime) {
+		return nil, fmt.Errorf("sim: start time %s is past %s, the latest the virtual clock can show", opts.Start.Format(time.RFC3339), maxClockTime.Format(time.RFC3339))
+	}
 	clk := clock.New(clock.Options{Start: opts.Start, Frozen: opts.FrozenClock})
 	s := &Server{
 		opts:      opts,
@@ -206,7 +210,7 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		m := &mounted{p: p, doc: doc}
 		router := s.providerRouter(p)
 		m.root = s.wrap(p, "", router)
-		m.prefixed = s.wrap(p, "/"+name, http.StripPrefix("/"+name, router))
+		m.prefixed = s.wrap(p, "/"+name, stripPrefix("/"+name, router))
 		s.providers[name] = m
 		s.names = append(s.names, name)
 	}
@@ -305,10 +309,36 @@ func (s *Server) Close() { s.clock.Close() }
 
 func (s *Server) providerRouter(p Provider) *mux.Router {
 	r := mux.NewRouter()
+	// gorilla/mux would answer a path with "." or ".." segments with a
+	// 301 to the cleaned path, which drops the mount prefix
+	// (/misspay/../_sim/reset -> /_sim/reset); such paths get the
+	// provider's 404 instead.
+	r.SkipClean(true)
 	r.NotFoundHandler = s.faultHandler(p, FaultNotFound)
 	r.MethodNotAllowedHandler = s.faultHandler(p, FaultMethodNotAllowed)
 	p.Routes(r)
 	return r
+}
+
+// stripPrefix is http.StripPrefix for a mount prefix the root handler has
+// already matched on the decoded path. Where the escaped path spells the
+// prefix differently ("/%6Disspay/token"), http.StripPrefix would answer a
+// bare text 404; this drops the escaped form so the provider's router (and
+// its error envelope) sees the request.
+func stripPrefix(prefix string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rawPath, ok := strings.CutPrefix(r.URL.RawPath, prefix)
+		if !ok {
+			rawPath = ""
+		}
+		r2 := new(http.Request)
+		*r2 = *r
+		r2.URL = new(url.URL)
+		*r2.URL = *r.URL
+		r2.URL.Path = strings.TrimPrefix(r.URL.Path, prefix)
+		r2.URL.RawPath = rawPath
+		h.ServeHTTP(w, r2)
+	})
 }
 
 func (s *Server) faultHandler(p Provider, f Fault) http.Handler {

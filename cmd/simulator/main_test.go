@@ -123,7 +123,12 @@ func start(tb testing.TB, args ...string) (*process, string) {
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if m := listenRe.FindStringSubmatch(p.stdout.String()); m != nil {
+		// The banner's last line names the control plane; wait for all of it.
+		if out := p.stdout.String(); strings.Contains(out, "  control ") {
+			m := listenRe.FindStringSubmatch(out)
+			if m == nil {
+				tb.Fatalf("banner without an address:\n%s", out)
+			}
 			tb.Cleanup(func() { p.stop(tb) })
 			return p, m[1]
 		}

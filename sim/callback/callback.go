@@ -7,9 +7,11 @@ package callback
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -133,10 +135,19 @@ func (d *Dispatcher) Send(req Request, policy Policy) string {
 	return e.rec.ID
 }
 
+// redactURL redacts the secret query parameters of a callback URL and the
+// password of its user information (http://user:password@host/).
 func redactURL(raw string) string {
 	for i := 0; i < len(raw); i++ {
 		if raw[i] == '?' {
-			return raw[:i+1] + journal.Query(raw[i+1:])
+			raw = raw[:i+1] + journal.Query(raw[i+1:])
+			break
+		}
+	}
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), journal.Redacted)
+			return u.String()
 		}
 	}
 	return raw
@@ -147,6 +158,11 @@ func (d *Dispatcher) attempt(e *entry, gen int) {
 	status, err := d.do(e.req)
 	a := Attempt{At: at, Status: status}
 	if err != nil {
+		// The transport's error quotes the URL; show the redacted one.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = redactURL(e.req.URL)
+		}
 		a.Error = err.Error()
 	}
 

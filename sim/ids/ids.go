@@ -92,3 +92,14 @@ func (g *Generator) UUID() string {
 // ObjectID returns 24 hexadecimal characters, the shape of a MongoDB
 // ObjectId, which several providers use for their identifiers.
 func (g *Generator) ObjectID() string { return g.Hex(24) }
+
+// NewGeneration returns the stream of name for a provider's gen-th reset;
+// generation 0 (start-up) is New(seed, name). Identifiers minted after a
+// reset so never repeat those handed out before it (a stale credential
+// cannot land on a new merchant), and a run stays reproducible.
+func NewGeneration(seed uint64, name string, gen int) *Generator {
+	if gen == 0 {
+		return New(seed, name)
+	}
+	return New(seed, fmt.Sprintf("%s/reset/%d", name, gen))
+}

@@ -139,7 +139,9 @@ func Query(raw string) string {
 
 // Body returns a JSON-friendly, redacted view of a message body: parsed JSON
 // with secret keys replaced, a form with secret fields replaced, or text cut
-// at limit bytes. Binary bodies become a size note.
+// at limit bytes. Binary bodies become a size note. A JSON body longer than
+// limit is kept as its redacted JSON text, cut at limit bytes: parsed, a
+// 1 MiB body can take tens of MiB, and the journal keeps a thousand.
 func Body(b []byte, contentType string, limit int) any {
 	if len(b) == 0 {
 		return nil
@@ -147,20 +149,68 @@ func Body(b []byte, contentType string, limit int) any {
 	if strings.Contains(contentType, "json") || (contentType == "" && json.Valid(b)) {
 		var v any
 		if json.Unmarshal(b, &v) == nil {
-			return redactValue(v)
+			v = redactValue(v)
+			if len(b) <= limit {
+				return v
+			}
+			if out, err := json.Marshal(v); err == nil {
+				return truncate(string(out), limit)
+			}
+			return "[" + contentType + " body, " + itoa(len(b)) + " bytes]"
 		}
 	}
 	if strings.Contains(contentType, "x-www-form-urlencoded") {
-		return Query(string(b))
+		return truncate(Query(string(b)), limit)
 	}
 	if strings.HasPrefix(contentType, "image/") || strings.Contains(contentType, "octet-stream") {
 		return "[" + contentType + " body, " + itoa(len(b)) + " bytes]"
 	}
-	s := string(b)
+	// Cut first: the key/value scan is linear but not cheap, and a cut
+	// value still matches its key.
+	return MaskPANs(redactText(truncate(string(b), limit)))
+}
+
+func truncate(s string, limit int) string {
 	if len(s) > limit {
-		s = s[:limit] + "…[truncated]"
+		return s[:limit] + "…[truncated]"
 	}
-	return MaskPANs(s)
+	return s
+}
+
+// secretPairRe finds the key/value pairs of a body kept as text (malformed
+// JSON, JSON sent as text/plain, XML, free text): "key": "value",
+// key=value, key: Bearer value, and <key>value</key>.
+var secretPairRe = regexp.MustCompile(`(?i)"?([a-z][a-z0-9_-]*)"?(\s*[:=]\s*"?)((?:bearer\s+|basic\s+)?[^"&,;\s}<]*)|<([a-z][a-z0-9_.:-]*)>([^<]*)</`)
+
+// redactText replaces the values of secret keys in a body that could not
+// be parsed as JSON or a form, so that a secret is not kept just because
+// the client sent a malformed body or the wrong Content-Type.
+func redactText(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range secretPairRe.FindAllStringSubmatchIndex(s, -1) {
+		var key string
+		var from, to int
+		if m[2] >= 0 {
+			key, from, to = s[m[2]:m[3]], m[6], m[7]
+		} else {
+			key, from, to = s[m[8]:m[9]], m[10], m[11]
+			if i := strings.LastIndexByte(key, ':'); i >= 0 {
+				key = key[i+1:] // a namespace prefix
+			}
+		}
+		if from == to || !IsSecret(key) {
+			continue
+		}
+		b.WriteString(s[last:from])
+		b.WriteString(Redacted)
+		last = to
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 func redactValue(v any) any {

@@ -69,8 +69,13 @@
 //   - Crypto: the fake keeps one random salt per merchant and derives the
 //     key once, with a fresh nonce per message; real MIS Pay draws a fresh
 //     salt each time. Clients cannot tell: the salt travels in the message.
-//     Salts and nonces come from the seeded generator, so a reset with the
-//     same seed repeats them.
+//     Salts and nonces come from the seeded generator.
+//   - Reset: the fixture merchant (appId, secret and merchantId
+//     "648e1d5f8a65485327aad4e8") is the same before and after, so its
+//     tokens stay valid; every other id (minted merchants, track ids,
+//     checkout ids) comes from a fresh seeded stream per reset and never
+//     repeats one handed out before, so a stale credential of a minted
+//     merchant is ME10, never another merchant's.
 //   - Start-checkout validation (ME97 otherwise): version "v1.2" or "v1.1";
 //     orderId non-empty, at most 255 characters; purchaseCurrency "SAR" only
 //     (MIS Pay is a Saudi riyal product); lang "en" or "ar". v1.2: totalPrice,

@@ -28,6 +28,9 @@ var openapiYAML []byte
 const (
 	FixtureAppID     = "mispay-sandbox-app"
 	FixtureAppSecret = "mispay-sandbox-secret"
+	// FixtureMerchantID is fixed too, so the fixture's tokens survive a
+	// reset; minted merchants draw fresh ids after every reset.
+	FixtureMerchantID = "648e1d5f8a65485327aad4e8"
 )
 
 // Defaults for the configurable timings.
@@ -42,6 +45,7 @@ type Provider struct {
 	api    httpx.Adapter
 	jwtKey []byte
 	mu     sync.Mutex
+	resets int // how often Reset ran: the id stream of the state
 	st     *state
 }
 
@@ -93,19 +97,19 @@ func New(deps sim.Deps) *Provider {
 	k.Write([]byte("paysandbox/misspay/jwt"))
 	_ = binary.Write(k, binary.BigEndian, deps.Seed)
 	p.jwtKey = k.Sum(nil)
-	p.st = p.newState()
+	p.st = p.newState(0)
 	deps.Cover.Declare(Name, ErrorCodes, map[string][]fsm.Edge{"checkout": checkoutFSM.Edges()})
 	return p
 }
 
-func (p *Provider) newState() *state {
+func (p *Provider) newState(gen int) *state {
 	st := &state{
-		ids:        ids.New(p.deps.Seed, Name),
+		ids:        ids.NewGeneration(p.deps.Seed, Name, gen),
 		merchants:  map[string]*merchant{},
 		checkouts:  map[string]*checkout{},
 		byCheckout: map[string]*checkout{},
 	}
-	p.addMerchantLocked(st, FixtureAppID, FixtureAppSecret)
+	p.addMerchantLocked(st, FixtureAppID, FixtureAppSecret).MerchantID = FixtureMerchantID
 	return st
 }
 
@@ -117,7 +121,7 @@ func (p *Provider) addMerchantLocked(st *state, appID, secret string) *merchant 
 		TokenTTL:        DefaultTokenTTL,
 		CheckoutTimeout: DefaultCheckoutTimeout,
 		salt:            st.ids.Bytes(seal.SaltSize),
-		rand:            ids.New(p.deps.Seed, Name+"/nonce/"+appID),
+		rand:            ids.New(p.deps.Seed, Name+"/nonce/"+appID+"/"+st.ids.Hex(8)),
 	}
 	st.merchants[appID] = m
 	return m
@@ -132,7 +136,11 @@ func (p *Provider) OpenAPI() []byte { return openapiYAML }
 // Reset implements sim.Provider: merchants, checkouts and ID streams go
 // back to start-up. Pending timeouts of old checkouts become no-ops.
 func (p *Provider) Reset() {
-	st := p.newState()
+	p.mu.Lock()
+	p.resets++
+	gen := p.resets
+	p.mu.Unlock()
+	st := p.newState(gen)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, c := range p.st.checkouts {

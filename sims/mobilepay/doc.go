@@ -158,6 +158,9 @@
 //     X-Sim-Secret header, stripped before sending) so the journal masks it.
 //   - The accessToken never expires; reset invalidates the previous one at
 //     once.
+//   - POST /_sim/reset restores the fixture merchant exactly; ids minted
+//     after a reset (bioCodes, tokens, payment and refund ids) come from a
+//     fresh seeded stream and never repeat those handed out before it.
 //   - Cancelling a payment that already finished (cancelled, rejected,
 //     expired) is refused with 409, like a captured one; "any state but
 //     Captured" is read as "any state before capture".

@@ -289,11 +289,17 @@ func TestReset(t *testing.T) {
 	if ti.str("posId") != c.pos["T1002"] {
 		t.Fatalf("PoS not restored: %s", ti.Raw)
 	}
-	// Old timers are harmless; ids restart from the seed.
+	// Old timers are harmless; ids after a reset never repeat those handed
+	// out before it, so a stale id or credential cannot land on new state.
 	s.Advance(48 * 60 * 60 * 1e9)
 	id2 := c.start("T1001", "o", "1")
-	if id2 != id {
-		t.Fatalf("after reset the first payment id = %s, want %s (seeded)", id2, id)
+	if id2 == id {
+		t.Fatalf("after reset the first payment id repeats %s", id)
+	}
+	m2 := minted(s, t, nil)
+	fails(t, m.call("api/pos/manage/stores", nil), http.StatusUnauthorized, mobilepay.CodeUnauthorized)
+	if m2.bio == m.bio {
+		t.Fatalf("a merchant minted after the reset reuses bioCode %s", m.bio)
 	}
 }
 

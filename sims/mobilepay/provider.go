@@ -47,8 +47,9 @@ type Provider struct {
 	deps sim.Deps
 	api  httpx.Adapter
 
-	mu sync.Mutex
-	st *state
+	mu     sync.Mutex
+	resets int // how often Reset ran: the id stream of the state
+	st     *state
 }
 
 type state struct {
@@ -138,7 +139,7 @@ var fixtureLayout = []fixtureStore{
 func New(deps sim.Deps) *Provider {
 	p := &Provider{deps: deps}
 	p.api = httpx.Adapter{Errors: p.errorResponse, Encode: encodeBody}
-	p.st = p.newState()
+	p.st = p.newState(0)
 	deps.Cover.Declare(Name, ErrorCodes, map[string][]fsm.Edge{
 		paymentFSM.Name(): paymentFSM.Edges(),
 		refundFSM.Name():  refundFSM.Edges(),
@@ -153,9 +154,9 @@ func defaultTimings() timings {
 	}
 }
 
-func (p *Provider) newState() *state {
+func (p *Provider) newState(gen int) *state {
 	st := &state{
-		ids:       ids.New(p.deps.Seed, Name),
+		ids:       ids.NewGeneration(p.deps.Seed, Name, gen),
 		merchants: map[string]*merchant{},
 		pos:       map[string]*terminal{},
 		terminals: map[string]*terminal{},
@@ -212,7 +213,11 @@ func (p *Provider) OpenAPI() []byte { return openapiYAML }
 // Reset implements sim.Provider: merchants, payments, refunds, check-ins
 // and id streams go back to start-up. Pending timers become no-ops.
 func (p *Provider) Reset() {
-	st := p.newState()
+	p.mu.Lock()
+	p.resets++
+	gen := p.resets
+	p.mu.Unlock()
+	st := p.newState(gen)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, pay := range p.st.payments {
