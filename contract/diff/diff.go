@@ -66,7 +66,7 @@ func providerVolatile(provider string) []string {
 
 // volatileKey is the fallback for providers without defaults: keys that
 // usually hold IDs, times, tokens and links.
-var volatileKey = regexp.MustCompile(`(?i)(^id$|id$|token|secret|date|time|^created|^updated|url$|reference$)`)
+var volatileKey = regexp.MustCompile(`(?i)(^id$|id$|token|secret|date|time|^now$|^created|^updated|url$|reference$)`)
 
 // Scenario is the difference of one scenario.
 type Scenario struct {
