@@ -93,6 +93,9 @@ func DecodeControl(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return ErrBadRequest("invalid JSON body: %v", err)
 	}
+	if dec.More() {
+		return ErrBadRequest("invalid JSON body: more than one JSON value")
+	}
 	return nil
 }
 

@@ -195,6 +195,7 @@ func TestClockControlFiresTimersInOrder(t *testing.T) {
 		{"/_sim/clock/advance", `{"by":"-1m"}`},
 		{"/_sim/clock/advance", `{"by":"soon"}`},
 		{"/_sim/clock/advance", `{"by":"1m","extra":1}`},
+		{"/_sim/clock/advance", `{"by":"1m"}{"by":"2m"}`},
 		{"/_sim/clock/set", `{"to":"yesterday"}`},
 	} {
 		if status, body := do(t, "POST", ts.URL+tc.path, tc.body); status != 400 || !strings.Contains(body, `"error":"bad_request"`) {

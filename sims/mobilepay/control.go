@@ -94,6 +94,9 @@ func (p *Provider) findPosLocked(posID, terminalID, bioCode string) (*terminal, 
 		if !found || bioCode != "" && t.merchant.BioCode != bioCode {
 			return nil, sim.ErrNotFound("no mobilepay point of sale %q", posID)
 		}
+		if terminalID != "" && terminalID != t.ID {
+			return nil, sim.ErrBadRequest("posId %q belongs to terminal %q, not %q", posID, t.ID, terminalID)
+		}
 		return t, nil
 	case terminalID != "":
 		t, found := p.st.terminals[terminalID]
