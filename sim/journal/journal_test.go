@@ -41,9 +41,11 @@ func TestRingKeepsNewest(t *testing.T) {
 }
 
 func TestRedaction(t *testing.T) {
-	h := http.Header{"Authorization": {"Bearer abc"}, "X-App-Secret": {"s3cret"}, "X-App-Id": {"app"}}
+	h := http.Header{"Authorization": {"Bearer abc"}, "X-App-Secret": {"s3cret"}, "X-App-Id": {"app"},
+		"X-Access-Token": {"t"}, "X-Partner-Api-Key": {"k"}, "X-Token-Ttl": {"1h"}}
 	got := journal.Headers(h)
-	want := map[string]string{"Authorization": journal.Redacted, "X-App-Secret": journal.Redacted, "X-App-Id": "app"}
+	want := map[string]string{"Authorization": journal.Redacted, "X-App-Secret": journal.Redacted, "X-App-Id": "app",
+		"X-Access-Token": journal.Redacted, "X-Partner-Api-Key": journal.Redacted, "X-Token-Ttl": "1h"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Headers (-want +got):\n%s", diff)
 	}

@@ -68,7 +68,20 @@ func Scrub(b []byte, secrets []string) []byte {
 
 // IsSecret reports whether a header, query parameter or JSON key of this
 // name holds a secret.
-func IsSecret(name string) bool { return secretNames[normalise(name)] }
+func IsSecret(name string) bool {
+	n := normalise(name)
+	if secretNames[n] {
+		return true
+	}
+	// Names not on the list but built like one: X-Access-Token,
+	// clientSecret, merchantPassword, x-partner-api-key.
+	for _, suffix := range []string{"token", "secret", "password", "apikey"} {
+		if strings.HasSuffix(n, suffix) {
+			return true
+		}
+	}
+	return false
+}
 
 // panRe finds runs of 13 to 19 digits, which are checked with Luhn before
 // being masked as card numbers.
