@@ -4,8 +4,10 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"io"
 	"net/http"
 	"strings"
@@ -28,6 +30,18 @@ func JSON(status int, body any) Response { return Response{Status: status, Body:
 // HTML returns an HTML page.
 func HTML(status int, page []byte) Response {
 	return Response{Status: status, Raw: page, ContentType: "text/html; charset=utf-8"}
+}
+
+// HTMLMessage returns a minimal HTML page titled title that shows msg,
+// escaped: the error pages of hosted checkout pages and virtual phones.
+func HTMLMessage(status int, title, msg string) Response {
+	var b bytes.Buffer
+	b.WriteString("<!doctype html><meta charset=utf-8><title>")
+	template.HTMLEscape(&b, []byte(title))
+	b.WriteString("</title><p>")
+	template.HTMLEscape(&b, []byte(msg))
+	b.WriteString("</p>\n")
+	return HTML(status, b.Bytes())
 }
 
 // Redirect returns a 303 See Other to location.

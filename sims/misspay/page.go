@@ -54,11 +54,7 @@ func plan(total amount, now time.Time) []instalment {
 }
 
 func htmlError(status int, msg string) httpx.Response {
-	var b bytes.Buffer
-	b.WriteString("<!doctype html><meta charset=utf-8><title>MIS Pay</title><p>")
-	template.HTMLEscape(&b, []byte(msg))
-	b.WriteString("</p>\n")
-	return httpx.HTML(status, b.Bytes())
+	return httpx.HTMLMessage(status, "MIS Pay", msg)
 }
 
 // checkoutPage handles GET /pay/{trackId}: the hosted checkout page. Opening

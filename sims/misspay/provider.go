@@ -137,12 +137,9 @@ func (p *Provider) OpenAPI() []byte { return openapiYAML }
 // back to start-up. Pending timeouts of old checkouts become no-ops.
 func (p *Provider) Reset() {
 	p.mu.Lock()
-	p.resets++
-	gen := p.resets
-	p.mu.Unlock()
-	st := p.newState(gen)
-	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.resets++
+	st := p.newState(p.resets)
 	for _, c := range p.st.checkouts {
 		if c.timer != nil {
 			c.timer.Stop()

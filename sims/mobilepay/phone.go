@@ -46,11 +46,7 @@ var phoneMessages = map[string]string{
 }
 
 func phoneError(status int, msg string) httpx.Response {
-	var b bytes.Buffer
-	b.WriteString("<!doctype html><meta charset=utf-8><title>MobilePay</title><p>")
-	template.HTMLEscape(&b, []byte(msg))
-	b.WriteString("</p>\n")
-	return httpx.HTML(status, b.Bytes())
+	return httpx.HTMLMessage(status, "MobilePay", msg)
 }
 
 // qrPNG handles GET /qr/{posId}.png: the PoS's QR code, encoding the

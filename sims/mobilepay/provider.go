@@ -214,12 +214,9 @@ func (p *Provider) OpenAPI() []byte { return openapiYAML }
 // and id streams go back to start-up. Pending timers become no-ops.
 func (p *Provider) Reset() {
 	p.mu.Lock()
-	p.resets++
-	gen := p.resets
-	p.mu.Unlock()
-	st := p.newState(gen)
-	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.resets++
+	st := p.newState(p.resets)
 	for _, pay := range p.st.payments {
 		pay.stopTimer()
 	}
