@@ -114,7 +114,7 @@ func (p *Provider) errorResponse(_ *http.Request, err error) httpx.Response {
 	default:
 		body = envelope{Status: "error", Result: codedResult{Code: row.status, Message: e.code}}
 	}
-	p.deps.Cover.Error(Name, e.code)
+	p.cover.Error(e.code)
 	resp := httpx.JSON(row.status, body)
 	if e.detail != "" {
 		resp.Header = http.Header{DetailHeader: {headerSafe(e.detail)}}
