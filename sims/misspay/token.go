@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -87,13 +86,8 @@ func (p *Provider) merchantNow(appID string) time.Time {
 // authenticate checks the bearer JWT and x-app-id of an API call and
 // returns the calling merchant.
 func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
-	auth := r.Header.Get("Authorization")
-	raw, ok := strings.CutPrefix(auth, "Bearer ")
+	raw, ok := auth.Bearer(r.Header.Get("Authorization"))
 	if !ok {
-		raw, ok = strings.CutPrefix(auth, "bearer ")
-	}
-	raw = strings.TrimSpace(raw)
-	if !ok || raw == "" {
 		return nil, apiErr(ME10, "the authorization header must be \"Bearer <jwt from GET /token>\"")
 	}
 	var c claims
