@@ -118,7 +118,7 @@ func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult,
 		}
 		if callbackURL != "" {
 			res.RedirectURL = withQuery(callbackURL, url.Values{"_": {underscore}, "appId": {m.AppID}})
-			out = append(out, callback.Request{Provider: Name, Method: http.MethodGet, URL: res.RedirectURL, Header: http.Header{}, Clock: m.clk})
+			out = append(out, callback.Request{Provider: Name, Method: http.MethodGet, URL: res.RedirectURL, Header: http.Header{}, Clock: m.clk, Merchant: m.MerchantID})
 		}
 		if m.WebhookURL != "" {
 			out = append(out, p.webhook(m, webhookBody{CheckoutID: c.checkoutIDPtr(), OrderID: c.OrderID, Code: code, AppID: m.AppID}))
@@ -132,7 +132,7 @@ func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult,
 
 func (p *Provider) webhook(m *merchant, body webhookBody) callback.Request {
 	return callback.Request{
-		Provider: Name, Method: http.MethodPost, URL: m.WebhookURL, Clock: m.clk,
+		Provider: Name, Method: http.MethodPost, URL: m.WebhookURL, Clock: m.clk, Merchant: m.MerchantID,
 		Header: http.Header{"Content-Type": {"application/json"}}, Body: mustJSON(body),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
@@ -114,5 +115,6 @@ func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
 		// The merchant was reset away since the token was issued.
 		return nil, apiErr(ME10, "the token belongs to a merchant that no longer exists")
 	}
+	sim.SetMerchant(r, m.MerchantID)
 	return m, nil
 }
