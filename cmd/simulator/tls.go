@@ -30,10 +30,11 @@ func defaultTLSDirUsage() string {
 	return dir
 }
 
-// tlsDir is --tls-dir or its default.
+// tlsDir is --tls-dir, made absolute so the paths the banner prints work
+// from any directory, or its default.
 func (c Config) tlsDir() (string, error) {
 	if c.TLSDir != "" {
-		return c.TLSDir, nil
+		return filepath.Abs(c.TLSDir)
 	}
 	dir, err := defaultTLSDir()
 	if err != nil {

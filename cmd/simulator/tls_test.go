@@ -211,8 +211,12 @@ func TestDefaultTLSDir(t *testing.T) {
 	if want := filepath.Join(cache, "paysandbox", "tls"); got != want {
 		t.Errorf("default --tls-dir = %s, want %s", got, want)
 	}
-	if got, _ := (Config{TLSDir: "/x"}).tlsDir(); got != "/x" {
+	if got, _ := (Config{TLSDir: "/x"}).tlsDir(); got != filepath.FromSlash("/x") && runtime.GOOS != "windows" {
 		t.Errorf("--tls-dir /x gives %s", got)
+	}
+	wd, _ := os.Getwd()
+	if got, _ := (Config{TLSDir: "certs"}).tlsDir(); got != filepath.Join(wd, "certs") {
+		t.Errorf("--tls-dir certs gives %s, want it absolute", got)
 	}
 }
 
