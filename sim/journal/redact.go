@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -46,13 +47,6 @@ func normalise(name string) string {
 	}
 	return b.String()
 }
-
-// SecretHeader is a response header a provider sets to name secret values
-// its response body carries under a key that is not secret by itself (a
-// freshly issued access token in a generic "message" field). The platform
-// removes the header before the response leaves and masks each value in the
-// journal, whatever the body's format.
-const SecretHeader = "X-Sim-Secret"
 
 // Scrub returns b with every occurrence of each secret replaced by
 // Redacted. Values shorter than 8 bytes are ignored, so a short value cannot
@@ -251,7 +245,4 @@ func redactValue(v any) any {
 	}
 }
 
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
-}
+func itoa(n int) string { return strconv.Itoa(n) }
