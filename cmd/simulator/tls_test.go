@@ -62,7 +62,7 @@ func TestTLS(t *testing.T) {
 	}
 	out := p.stdout.String()
 	ca := filepath.Join(dir, "ca.pem")
-	for _, want := range []string{"public URL https://127.0.0.1:", "SSL_CERT_FILE=" + ca, "curl --cacert " + ca, "(created now)", "*.localhost"} {
+	for _, want := range []string{"public URL https://127.0.0.1:", "SSL_CERT_FILE=" + ca, "curl --cacert " + ca, "(created now)", "*.localhost", "baseUrl=https://127.0.0.1:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("banner lacks %q:\n%s", want, out)
 		}
