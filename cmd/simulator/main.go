@@ -2,6 +2,7 @@
 // the others registered in package sims) and the /_sim control plane.
 //
 //	go run ./cmd/simulator                   # http://127.0.0.1:8080
+//	go run ./cmd/simulator --tls             # https://127.0.0.1:8080, local CA
 //	go run ./cmd/simulator --help
 //	go run ./cmd/simulator decrypt --secret S BLOB   (a provider tool)
 package main
@@ -173,12 +174,14 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	var servers []*http.Server
 	for _, b := range all {
 		hs := newHTTPServer(b.h, log)
+		if certs != nil {
+			hs.TLSConfig = certs.TLSConfig()
+		}
 		servers = append(servers, hs)
 		go func() {
 			var err error
 			if certs != nil {
-				hs.TLSConfig = certs.TLSConfig()
-				err = hs.ServeTLS(b.ln, "", "")
+				err = hs.ServeTLS(b.ln, "", "") // HTTP/2 and HTTP/1.1
 			} else {
 				err = hs.Serve(b.ln)
 			}
