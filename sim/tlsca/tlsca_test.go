@@ -344,3 +344,27 @@ func TestCanonicalHosts(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEnsureReuse is the cost --tls adds to a later start: load and
+// check the CA and the stored server certificate.
+func BenchmarkEnsureReuse(b *testing.B) {
+	dir := b.TempDir()
+	if _, err := Ensure(Options{Dir: dir, Now: now}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if c, err := Ensure(Options{Dir: dir, Now: now}); err != nil || c.Issued {
+			b.Fatalf("Issued=%v err=%v", c != nil && c.Issued, err)
+		}
+	}
+}
+
+// BenchmarkEnsureFirst is the cost of a first start: a new CA and server
+// certificate.
+func BenchmarkEnsureFirst(b *testing.B) {
+	for b.Loop() {
+		if _, err := Ensure(Options{Dir: b.TempDir(), Now: now}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
