@@ -97,10 +97,14 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	p.st.checkouts[c.TrackID] = c
 	p.scheduleTimeoutLocked(m, c)
 	p.mu.Unlock()
-	return success(http.StatusCreated, startCheckoutResult{
+	resp := success(http.StatusCreated, startCheckoutResult{
 		URL:     p.deps.BaseURL() + "/pay/" + c.TrackID,
 		TrackID: c.TrackID,
-	}), nil
+	})
+	if req.Warning != "" {
+		resp.Header = http.Header{DetailHeader: {headerSafe(req.Warning)}}
+	}
+	return resp, nil
 }
 
 type trackResult struct {
