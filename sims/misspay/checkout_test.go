@@ -535,7 +535,7 @@ func TestGetCheckout(t *testing.T) {
 
 	resp := c.do(http.MethodGet, "/checkout/"+checkoutID, nil)
 	require.Equal(t, http.StatusOK, resp.Status, "%s", resp.Body)
-	approvedAt := start.Add(2 * time.Minute).Format(time.RFC3339Nano)
+	approvedAt := start.Add(2 * time.Minute).Format("2006-01-02T15:04:05.000Z")
 	want := map[string]any{
 		"status": "success",
 		"result": map[string]any{
@@ -545,7 +545,7 @@ func TestGetCheckout(t *testing.T) {
 			"purchaseCurrency": "SAR",
 			"purchaseDate":     approvedAt,
 			"status":           "success",
-			"createdAt":        start.Format(time.RFC3339Nano),
+			"createdAt":        start.Format("2006-01-02T15:04:05.000Z"),
 			"updatedAt":        approvedAt,
 		},
 	}
