@@ -85,13 +85,10 @@ func constantTimeEqual(a, b string) bool {
 // authenticate checks the bearer JWT and x-app-id of an API call and
 // returns the calling merchant.
 func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
-	auth := r.Header.Get("Authorization")
-	raw, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok {
-		raw, ok = strings.CutPrefix(auth, "bearer ")
-	}
+	// The scheme is case-insensitive (RFC 9110, section 11.1).
+	scheme, raw, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 	raw = strings.TrimSpace(raw)
-	if !ok || raw == "" {
+	if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
 		return nil, apiErr(ME10, "the authorization header must be \"Bearer <jwt from GET /token>\"")
 	}
 	var c claims
