@@ -136,7 +136,7 @@
 //     documentation's second precision (2022-12-31T23:59:59Z).
 //   - Track: the response is wrapped in the success envelope, although the
 //     documentation's Track Checkout section shows a bare object: MIS Pay's
-//     own Magento 2, WooCommerce-era and OpenCart clients all read
+//     own Magento 2 extension and the OpenCart plugin both read
 //     result.status (and result.orderId), which only the envelope gives;
 //     the README warns readers of the document; purchaseAmount is a number; checkoutId appears
 //     only once the status is success. A timed-out checkout reports
