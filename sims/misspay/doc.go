@@ -138,8 +138,8 @@
 //     documentation's Track Checkout section shows a bare object: MIS Pay's
 //     own Magento 2 extension and the OpenCart plugin both read
 //     result.status (and result.orderId), which only the envelope gives;
-//     the README warns readers of the document; purchaseAmount is a number; checkoutId appears
-//     only once the status is success. A timed-out checkout reports
+//     the README warns readers of the document. purchaseAmount is a
+//     number; checkoutId appears only once the status is success. A timed-out checkout reports
 //     "canceled" (the track statuses have no "timeout"; the callback code
 //     MP01 tells the two apart). "fail" (status error) sends no callback.
 //   - Checkout ids are assigned when the customer completes the purchase, so
