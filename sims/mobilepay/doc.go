@@ -36,6 +36,7 @@
 //	Reserved     --capture-->          Captured    (partial capture allowed)
 //	Reserved     --expire-->           ExpiredAndCancelled (also the reservation timeout)
 //	Initiated|Prepared|Paired|IssuedToUser|Reserved --cancel--> CancelledByClient
+//	(cancel in a finished state other than Captured answers success and changes nothing)
 //
 // Refunds follow refundFSM: Initiated --reserve--> Reserved (by itself after
 // the refund reserve delay) --capture--> Captured; Initiated|Reserved
@@ -161,9 +162,15 @@
 //   - POST /_sim/reset restores the fixture merchant exactly; ids minted
 //     after a reset (bioCodes, tokens, payment and refund ids) come from a
 //     fresh seeded stream and never repeat those handed out before it.
-//   - Cancelling a payment that already finished (cancelled, rejected,
-//     expired) is refused with 409, like a captured one; "any state but
-//     Captured" is read as "any state before capture".
+//   - Cancel works "at any state but not when you have already Capture a
+//     payment" (the seed, twice), read literally: cancelling a payment that
+//     already finished (CancelledByUser, CancelledByClient,
+//     CancelledByMobilePay, ExpiredAndCancelled,
+//     RejectedByMobilePayDueToAgeRestrictions) succeeds with message = its
+//     state and changes nothing (no transition: the fsm table is not
+//     involved), so a till that cancels defensively after its own timeout
+//     gets success. Only a Captured payment is refused (409
+//     CancelNotAllowed).
 //   - Capture without amount captures the reserved amount; capture is
 //     allowed once (a second capture is 409: the payment is no longer
 //     Reserved).
@@ -173,7 +180,9 @@
 //   - A customer leaving does not change an issued payment; deleting a PoS
 //     is refused while it has an active payment and clears its check-in.
 //   - GET api/pos/payments accepts no state (active payments) or
-//     state=Captured; any other state is 400. Results are in creation order.
+//     state=Captured; any other state is 400. The filter may also be named
+//     paymentState, as the seed's prose names it (state wins when both are
+//     given). Results are in creation order.
 //   - The retrieval calls return the newest matching payment; byterminal and
 //     byposId match any state when paymentState is empty; byposId also finds
 //     payments of a deleted PoS.
