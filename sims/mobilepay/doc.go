@@ -49,6 +49,22 @@
 // MobilePay after 5m in that state; a reservation expires after 24h; a
 // refund is reserved 1s after creation and expires 24h after that.
 //
+// Where the automatic CancelledByMobilePay comes from: the seed says "The
+// Point of Sale is responsible for cancelling a payment that has been
+// initiated but not completed. Otherwise you can't state a new payment."
+// The fake keeps that true -- a payment waiting for the customer blocks
+// its PoS, and the PoS should cancel it -- but the seed also lists
+// CancelledByMobilePay, a state no PoS call produces. Integra wraps
+// MobilePay PoS v10, whose payment flows (payment_flows.md) have MobilePay
+// cancel an Initiated or IssuedToUser payment left inactive too long with
+// exactly that state. The fake models that v10 behaviour for every state
+// that waits for the customer (Prepared and Paired too). v10 publishes no
+// figure, so the 5 minutes are the fake's own choice, configurable per
+// merchant (paymentTimeout): a PoS that relies on MobilePay instead of
+// cancelling itself shows up once the timeout is set long. A PoS that
+// cancels after MobilePay already did gets success (cancel works in any
+// state but Captured).
+//
 // # Fixture merchant (the same for every seed)
 //
 //	bioCode      BIO0001
@@ -194,7 +210,21 @@
 //     are ignored whatever they hold. A POST may carry fields (typically
 //     accessToken and bioCode) in the query string; the body wins where both
 //     have one. API paths match case-insensitively, as ASP.NET routes do
-//     (the seed itself writes both byPosId and byposId).
+//     (the seed itself writes both byPosId and byposId), and with or
+//     without one trailing slash.
+//   - ASP.NET Web API binding: GUID fields (paymentId, refundId, posId,
+//     storeId) bind as a Guid does, in any case and in Guid.Parse's other
+//     formats ({...}, (...), 32 digits without hyphens); the fake answers
+//     with its canonical lower-case hyphenated form. A value that is no GUID
+//     is looked up as given (404 as for an unknown id; ASP.NET would fail
+//     the binding instead, and the fake has no evidence of Integra's
+//     answer). POST twins bind the body by Content-Type, like Web API's
+//     default formatters: application/x-www-form-urlencoded as a form
+//     (an empty form is fine: the query may carry every field),
+//     application/xml and text/xml as one element whose child elements are
+//     the fields (DataContractSerializer style; root name, namespace and
+//     member order are not checked, i:nil="true" is absent), anything
+//     else as JSON. Malformed bodies of every kind are 400.
 //   - Age: check-ins record the customer's age and the check-in status
 //     reports it; the age-restriction rejection is a control action (Integra
 //     has no restriction parameters).

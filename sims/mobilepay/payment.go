@@ -132,7 +132,7 @@ func (p *Provider) prepare(ps params, m *merchant) (any, error) {
 // paymentLocked finds the caller's payment named by the paymentId field.
 // Another merchant's payment is "not found".
 func (p *Provider) paymentLocked(ps params, m *merchant) (*payment, error) {
-	id, err := ps.required("paymentId")
+	id, err := ps.guid("paymentId")
 	if err != nil {
 		return nil, err
 	}
@@ -374,7 +374,7 @@ func (p *Provider) retrieveByTerminal(ps params, m *merchant) (any, error) {
 // keep the posId they were made on, so this finds them after the PoS was
 // deleted too.
 func (p *Provider) retrieveByPos(ps params, m *merchant) (any, error) {
-	id, err := ps.required("posId")
+	id, err := ps.guid("posId")
 	if err != nil {
 		return nil, err
 	}
