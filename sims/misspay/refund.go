@@ -96,14 +96,14 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 	}
 	history := make([]refundRecord, len(c.Refunds))
 	copy(history, c.Refunds)
-	rec := refundRecord{TransactionID: p.st.ids.ObjectID(), Amount: amt, MerchantRefundID: refundID, CreatedAt: nodeTime(p.deps.Clock.Now())}
+	rec := refundRecord{TransactionID: p.st.ids.ObjectID(), Amount: amt, MerchantRefundID: refundID, CreatedAt: nodeTime(m.clk.Now())}
 	rec.result = refundResult{
 		TransactionID: rec.TransactionID, UserID: c.UserID, MerchantID: m.MerchantID, OrderID: c.OrderID,
 		NewPurchaseAmount: c.Amount - c.refunded() - amt, MoneyRefundToUser: amt, MoneyRefundAmount: 0,
 		IncreaseUserBalance: amt, RefundPaymentHistories: history,
 	}
 	c.Refunds = append(c.Refunds, rec)
-	c.UpdatedAt = p.deps.Clock.Now()
+	c.UpdatedAt = m.clk.Now()
 	full := c.refunded() == c.Amount
 	var hook []callback.Request
 	if m.WebhookURL != "" {
