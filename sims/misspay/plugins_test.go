@@ -18,9 +18,11 @@ package misspay_test
 //   - Magento 2: mispay-bnpl/mispay-magento2-extension
 //     Helper/MISPayHelper.php, Helper/MISPayRequestHelper.php,
 //     Controller/Callback/index.php, Cron/TrackCheckoutStatus.php,
-//     Observer/ControllerActionPredispatch.php; the dynamic-callback variant
-//     (same repository at a later commit, and
-//     mis-pay-dev/mispay-magento2-extension-dynamic-callback).
+//     Observer/ControllerActionPredispatch.php: the v1.1 body of the
+//     releases up to 2024 (e.g. commit 991bbfd) and the v1.2 body of the
+//     current main branch (commit 943e00e, since e0d327f); the
+//     dynamic-callback variant
+//     (mis-pay-dev/mispay-magento2-extension-dynamic-callback).
 //   - OpenCart 3: IP-CAM/Mispay-Opencart-Plugin
 //     upload/system/library/MispayController.php,
 //     upload/catalog/model/extension/payment/mispay.php,
@@ -634,9 +636,10 @@ func TestWooCommercePlugin(t *testing.T) {
 // Every API call sends x-app-secret and x-app-id, plus Authorization and
 // Content-Type: application/json (also on GET). The token is kept while
 // isJWTValid: the JWT payload is base64-decoded after "-"->"+", "_"->"/"
-// (no signature check) and its exp must be after now. The start-checkout
-// body is hand-built text with purchaseAmount =
-// number_format(grandTotal, 1, '.', '') as a bare JSON number, and
+// (no signature check) and its exp must be after now. In the releases up
+// to 2024 the start-checkout body is hand-built v1.1 text with
+// purchaseAmount = number_format(grandTotal, 1, '.', '') as a bare JSON
+// number (the current v1.2 body is startCheckoutSessionV12 below), and
 // purchaseCurrency is the literal "SAR" (getCurrency()'s "SR" mapping never
 // reaches the body). The observer reads result.url and result.trackId. The
 // callback controller (frontName "mispay") decodes
