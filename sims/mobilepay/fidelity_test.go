@@ -222,6 +222,12 @@ func TestFormAndXMLBodies(t *testing.T) {
 		}
 	}
 
+	// The access token in form and XML bodies stays out of the journal.
+	j := string(s.Control(http.MethodGet, "/_sim/journal?provider=mobilepay", nil, http.StatusOK, nil).Body)
+	if !strings.Contains(j, "order-xml") || strings.Contains(j, c.token) {
+		t.Errorf("journal: want the XML call with its accessToken redacted:\n%s", j)
+	}
+
 	// Malformed bodies of each kind are 400 in the envelope, never 5xx.
 	for _, b := range []struct{ ct, body string }{
 		{"application/xml", "<PosPaymentStartModel><orderId>x</orderId>"},
