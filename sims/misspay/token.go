@@ -87,6 +87,7 @@ func (p *Provider) merchantNow(appID string) time.Time {
 // authenticate checks the bearer JWT and x-app-id of an API call and
 // returns the calling merchant.
 func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
+	// The scheme is case-insensitive (RFC 9110, section 11.1).
 	raw, ok := auth.Bearer(r.Header.Get("Authorization"))
 	if !ok {
 		return nil, apiErr(ME10, "the authorization header must be \"Bearer <jwt from GET /token>\"")

@@ -52,6 +52,11 @@ func TestWireGolden(t *testing.T) {
 	record("GET", "api/pos/manage/token", fields{"bioCode": c.bio}, false)
 	record("GET", "api/pos/payment/status", fields{"paymentId": id}, false)
 	record("GET", "api/pos/nope", nil, true)
+	// Cancel in a finished state answers success with that state; GUIDs
+	// bind in any case and in braces.
+	record("GET", "api/pos/payment/cancel", fields{"paymentId": prep}, true)
+	record("GET", "api/pos/payment/cancel", fields{"paymentId": "{" + strings.ToUpper(prep) + "}"}, true)
+	record("GET", "api/pos/payments", fields{"paymentState": "Captured"}, true)
 
 	simtest.Golden(t, filepath.Join("testdata", "wire.golden"), out.Bytes())
 }
