@@ -21,6 +21,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/clock"
+	"github.com/paysandbox/paysandbox/sim/fault"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/journal"
 	"github.com/paysandbox/paysandbox/sim/oas"
@@ -58,6 +59,12 @@ const (
 	FaultMethodNotAllowed
 	FaultBodyTooLarge
 	FaultInternal
+	// FaultUnavailable is an injected 503: the provider is down for
+	// maintenance (fault rules, package sim/fault).
+	FaultUnavailable
+	// FaultRateLimited is an injected 429: too many requests. The platform
+	// adds Retry-After.
+	FaultRateLimited
 )
 
 func (f Fault) String() string {
@@ -68,6 +75,10 @@ func (f Fault) String() string {
 		return "method not allowed"
 	case FaultBodyTooLarge:
 		return "body too large"
+	case FaultUnavailable:
+		return "service unavailable"
+	case FaultRateLimited:
+		return "too many requests"
 	default:
 		return "internal error"
 	}
@@ -82,9 +93,22 @@ func (f Fault) Status() int {
 		return http.StatusMethodNotAllowed
 	case FaultBodyTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case FaultUnavailable:
+		return http.StatusServiceUnavailable
+	case FaultRateLimited:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}
+}
+
+// CallbackCorrupter is implemented by a provider whose callbacks carry a
+// signature somewhere the platform cannot guess (a sealed query parameter,
+// a signed JWT body): CorruptCallback returns req with that signature
+// broken, for the "corrupt" callback fault. Without it the platform flips
+// one character of a signature-like header, else of the body.
+type CallbackCorrupter interface {
+	CorruptCallback(req callback.Request) callback.Request
 }
 
 // Factory builds a provider. The registry of all providers is a slice of
@@ -164,6 +188,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// TLS tells providers the simulator is served over HTTPS.
 	TLS bool
+	// Faults are fault rules loaded at start-up (--faults FILE); they
+	// survive resets.
+	Faults []fault.Rule
 }
 
 // DefaultBodyLimit caps request bodies when Options.BodyLimit is 0.
@@ -187,6 +214,11 @@ type Server struct {
 
 	clocksMu sync.Mutex
 	clocks   map[merchantKey]*clock.Child
+
+	faults   *fault.Set
+	stop     chan struct{} // closed by ReleaseHeld: hung requests give up
+	stopOnce sync.Once
+	held     chan struct{} // bounds the requests a fault holds at once
 }
 
 type merchantKey struct{ provider, id string }
@@ -223,7 +255,11 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		publicURL: strings.TrimRight(opts.PublicURL, "/"),
 		providers: map[string]*mounted{},
 		clocks:    map[merchantKey]*clock.Child{},
+		stop:      make(chan struct{}),
+		held:      make(chan struct{}, maxHeld),
 	}
+	s.faults = fault.NewSet(opts.Seed, s.faultNow)
+	s.callbacks.WithFaults(s.callbackFault)
 	for _, f := range factories {
 		if f.Name == "" || strings.ContainsAny(f.Name, "/_") {
 			return nil, fmt.Errorf("sim: invalid provider name %q", f.Name)
@@ -259,6 +295,17 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		m.prefixed = s.wrap(p, "/"+name, stripPrefix("/"+name, router))
 		s.providers[name] = m
 		s.names = append(s.names, name)
+	}
+	for i, r := range opts.Faults {
+		if err := s.checkFaultScope(r); err != nil {
+			return nil, fmt.Errorf("sim: fault rule %d: %w", i+1, err)
+		}
+		if r.Origin == "" {
+			r.Origin = fault.OriginFile
+		}
+		if _, err := s.faults.Add(r); err != nil {
+			return nil, fmt.Errorf("sim: fault rule %d: %w", i+1, err)
+		}
 	}
 	s.handler = s.buildRoot()
 	return s, nil
@@ -387,6 +434,7 @@ func (s *Server) Reset(name string) error {
 		m.p.Reset()
 		s.journal.Reset(name)
 		s.callbacks.Reset(name)
+		s.faults.Reset(name)
 		return nil
 	}
 	s.dropClocks("")
@@ -395,12 +443,16 @@ func (s *Server) Reset(name string) error {
 	}
 	s.journal.Reset("")
 	s.callbacks.Reset("")
+	s.faults.Reset("")
 	return nil
 }
 
-// Close stops the clock's wall-time timer. In-flight callbacks finish on
-// their own.
-func (s *Server) Close() { s.clock.Close() }
+// Close stops the clock's wall-time timer and releases the requests a
+// fault holds (ReleaseHeld). In-flight callbacks finish on their own.
+func (s *Server) Close() {
+	s.ReleaseHeld()
+	s.clock.Close()
+}
 
 func (s *Server) providerRouter(p Provider) *mux.Router {
 	r := mux.NewRouter()
