@@ -7,10 +7,12 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/paysandbox/paysandbox/sim/fault"
 	"github.com/paysandbox/paysandbox/sims"
 )
 
@@ -30,6 +32,10 @@ type Config struct {
 	// local CA kept in TLSDir (default: see defaultTLSDir).
 	TLS    bool
 	TLSDir string
+	// FaultsFile is the --faults YAML file; Faults its rules (global
+	// unless they name a merchant), loaded at start-up.
+	FaultsFile string
+	Faults     []fault.Rule
 }
 
 // Listener serves one provider at the root of its own address.
@@ -104,6 +110,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	env("SIM_NO_CONTROL", func(v string) (err error) { c.NoControl, err = strconv.ParseBool(v); return })
 	env("SIM_TLS", func(v string) (err error) { c.TLS, err = strconv.ParseBool(v); return })
 	env("SIM_TLS_DIR", func(v string) error { c.TLSDir = v; return nil })
+	env("SIM_FAULTS", c.loadFaults)
 	if err := errors.Join(envErrs...); err != nil {
 		return c, err
 	}
@@ -125,6 +132,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	fs.BoolVar(&c.NoControl, "no-control", c.NoControl, "serve no control plane at all, like a real sandbox [SIM_NO_CONTROL]")
 	fs.BoolVar(&c.TLS, "tls", c.TLS, "serve every listener over HTTPS, with a certificate from a local CA created on first start; trust TLS-DIR/ca.pem [SIM_TLS]")
 	fs.StringVar(&c.TLSDir, "tls-dir", c.TLSDir, "keep the --tls CA (ca.pem, ca-key.pem) and server certificate in `DIR` (default "+defaultTLSDirUsage()+") [SIM_TLS_DIR]")
+	fs.Func("faults", "load fault rules from a YAML `FILE` at start-up, e.g. 5% of MIS Pay calls answer 503 (see README, Failure scenarios) [SIM_FAULTS]", c.loadFaults)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), usageHeader, toolsUsage())
 		fs.PrintDefaults()
@@ -136,6 +144,20 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	return c, c.validate()
+}
+
+// loadFaults reads a --faults file.
+func (c *Config) loadFaults(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	rules, err := fault.ParseFile(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	c.FaultsFile, c.Faults = path, rules
+	return nil
 }
 
 func (c Config) validate() error {

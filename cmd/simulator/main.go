@@ -125,11 +125,15 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		NoControl:    cfg.NoControl,
 		Logger:       log,
 		TLS:          cfg.TLS,
+		Faults:       cfg.Faults,
 	})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	if len(cfg.Faults) > 0 {
+		log.Warn("fault rules loaded: some requests and callbacks will fail on purpose", "file", cfg.FaultsFile, "rules", len(cfg.Faults))
+	}
 
 	type bound struct {
 		ln   net.Listener
@@ -174,6 +178,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	var servers []*http.Server
 	for _, b := range all {
 		hs := newHTTPServer(b.h, log)
+		hs.RegisterOnShutdown(srv.ReleaseHeld) // requests a fault holds must not delay shutdown
 		if certs != nil {
 			hs.TLSConfig = certs.TLSConfig()
 		}
