@@ -164,6 +164,13 @@ func planOne(s *scenario.Scenario, t *target.Target) Planned {
 					skipRest = fmt.Sprintf("depends on step %d (%s), which %s cannot perform", i+1, st.Title, t.Name())
 				}
 			}
+		case scenario.KindFault:
+			if !t.HasControl() {
+				p.Steps[i] = fmt.Sprintf("fault injection needs the simulator's control plane (/_sim/faults), which %s target %s does not have", t.Kind(), t.Name())
+				if !st.Standalone {
+					skipRest = fmt.Sprintf("depends on step %d (%s), a fault %s cannot inject", i+1, st.Title, t.Name())
+				}
+			}
 		case scenario.KindCallback:
 			if t.Receiver() == nil {
 				p.Steps[i] = fmt.Sprintf("%s cannot call the runner's callback receiver back", t.Name())

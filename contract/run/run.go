@@ -102,6 +102,9 @@ type scenarioRun struct {
 	// clock is the scenario's merchant's clock (the simulator's when the
 	// provider's merchant has no merchantId).
 	clock target.Clock
+	// faulted is set once a fault step added rules, which the scenario
+	// removes when it ends.
+	faulted bool
 }
 
 func runScenario(ctx context.Context, cfg Config, p Planned) (res result.Scenario) {
@@ -124,6 +127,7 @@ func runScenario(ctx context.Context, cfg Config, p Planned) (res result.Scenari
 	if r.box != nil {
 		defer r.box.Close()
 	}
+	defer r.clearFaults(ctx)
 
 	failed := false
 	ran := 0

@@ -26,6 +26,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/contract/expr"
 	"github.com/paysandbox/paysandbox/contract/match"
+	"github.com/paysandbox/paysandbox/sim/fault"
 )
 
 // Schema is the JSON Schema of scenario files (docs/scenario.schema.json is
@@ -460,12 +461,18 @@ func (p *parse) step(s *Scenario, i int, shape expr.Env) CompiledStep {
 	at := func(more ...string) []string { return append(append([]string(nil), base...), more...) }
 	cs := CompiledStep{Kind: st.Kind(), Title: st.Title(), Volatile: st.Volatile}
 	if cs.Kind == "" {
-		p.add(base, "a step needs exactly one of request, await, sim, callback")
+		p.add(base, "a step needs exactly one of request, await, sim, callback, fault")
 		return cs
 	}
 	switch cs.Kind {
 	case KindRequest:
 		cs.Request = p.request(st.Request, at("request"), shape)
+		if st.Request.Timeout != "" {
+			cs.Timeout = p.duration(st.Request.Timeout, 0, at("request", "timeout"))
+		}
+	case KindFault:
+		cs.FaultRule = p.fault(st.Fault, at("fault"), shape)
+		cs.Standalone = st.Fault.Standalone
 	case KindAwait:
 		cs.Request = p.request(&st.Await.Request, at("await", "request"), shape)
 		cs.Every = p.duration(st.Await.Every, time.Second, at("await", "every"))
@@ -529,6 +536,18 @@ func (p *parse) step(s *Scenario, i int, shape expr.Env) CompiledStep {
 	for _, n := range names {
 		resp[n] = expr.Unknown
 	}
+	if e := st.Expect; e != nil && e.Dropped {
+		cs.Dropped = true
+		if cs.Kind != KindRequest {
+			p.add(at("expect", "dropped"), "expect.dropped is for request steps")
+		}
+		if e.Status != nil || e.Headers != nil || e.Body != nil || e.Text != nil {
+			p.add(at("expect", "dropped"), "expect.dropped: a dropped request has no status, headers or body to check")
+		}
+		if len(st.Capture) > 0 {
+			p.add(at("capture"), "a dropped request has nothing to capture")
+		}
+	}
 	if e := st.Expect; e != nil {
 		m := func(v any, key string) match.Matcher {
 			if v == nil {
@@ -565,7 +584,7 @@ func (p *parse) step(s *Scenario, i int, shape expr.Env) CompiledStep {
 			p.add(at("expect", "status"), "expect.status is for requests; a callback step checks method, path, query, headers and body")
 		}
 	}
-	if cs.Kind == KindSim && st.Expect == nil {
+	if (cs.Kind == KindSim || cs.Kind == KindFault) && (st.Expect == nil || st.Expect.Status == nil) {
 		// A control action must succeed unless the step says otherwise.
 		cs.Status, _ = match.Compile(map[string]any{"$gte": 200.0, "$lt": 300.0}, resp)
 	}
@@ -590,6 +609,43 @@ func (p *parse) step(s *Scenario, i int, shape expr.Env) CompiledStep {
 		resp[name] = expr.Unknown // later captures of the step may use it
 	}
 	return cs
+}
+
+// fault compiles a fault step's rule. A rule without ${...} is checked
+// now, against the same model the simulator uses; one with templates when
+// the simulator receives it.
+func (p *parse) fault(f *Fault, path []string, shape expr.Env) *expr.Value {
+	rule := map[string]any{}
+	for k, v := range map[string]any{"operation": f.Operation, "method": f.Method, "path": f.Path} {
+		if v != "" {
+			rule[k] = v
+		}
+	}
+	for k, v := range map[string]map[string]any{"match": f.Match, "action": f.Action, "when": f.When} {
+		if v != nil {
+			rule[k] = v
+		}
+	}
+	if f.Action == nil {
+		p.add(path, "fault: action is required, e.g. action: {kind: error, status: 503}")
+	}
+	v, err := expr.CompileValue(rule, shape)
+	if err != nil {
+		p.add(path, "%v", err)
+		return v
+	}
+	if b, err := json.Marshal(expr.Normalize(rule)); err == nil && !bytes.Contains(b, []byte("${")) && f.Action != nil {
+		var r fault.Rule
+		if err := fault.DecodeStrict(b, &r); err != nil {
+			p.add(path, "fault: %v", err)
+			return v
+		}
+		r.Provider, r.MerchantID = "scenario", "merchant"
+		if err := r.Validate(); err != nil {
+			p.add(path, "fault: %v", err)
+		}
+	}
+	return v
 }
 
 func (p *parse) isHelper(name string) bool { return contains(expr.HelperNames(p.helpers), name) }

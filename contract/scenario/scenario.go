@@ -48,6 +48,7 @@ type Step struct {
 	Await    *Await        `yaml:"await"`
 	Sim      *Sim          `yaml:"sim"`
 	Callback *Callback     `yaml:"callback"`
+	Fault    *Fault        `yaml:"fault"`
 	Expect   *Expect       `yaml:"expect"`
 	Capture  yaml.MapSlice `yaml:"capture"`
 	Volatile []string      `yaml:"volatile"`
@@ -62,6 +63,9 @@ type Request struct {
 	JSON    any            `yaml:"json"`
 	Form    map[string]any `yaml:"form"`
 	Raw     *string        `yaml:"raw"`
+	// Timeout bounds this request (default: the run's request timeout),
+	// e.g. a client that gives up on a hung provider.
+	Timeout string `yaml:"timeout"`
 }
 
 // Await repeats Request until the step's expectations hold.
@@ -80,6 +84,19 @@ type Sim struct {
 	Standalone bool   `yaml:"standalone"`
 }
 
+// Fault adds a fault rule for the scenario's merchant (POST /_sim/faults):
+// the same model as the control plane's, without provider and merchantId,
+// which the runner fills in. See docs/control-api.md, Faults.
+type Fault struct {
+	Operation  string         `yaml:"operation"`
+	Method     string         `yaml:"method"`
+	Path       string         `yaml:"path"`
+	Match      map[string]any `yaml:"match"`
+	Action     map[string]any `yaml:"action"`
+	When       map[string]any `yaml:"when"`
+	Standalone bool           `yaml:"standalone"`
+}
+
 // Callback waits for a callback at the runner's receiver.
 type Callback struct {
 	Path   string `yaml:"path"`
@@ -95,6 +112,10 @@ type Expect struct {
 	Method  any            `yaml:"method"`
 	Path    any            `yaml:"path"`
 	Query   map[string]any `yaml:"query"`
+	// Dropped expects the request to fail at the transport: the connection
+	// reset or closed without a complete answer, or the request's timeout
+	// passed (an injected fault). Only status-less checks apply then.
+	Dropped bool `yaml:"dropped"`
 }
 
 // Kind is a step's kind.
@@ -106,6 +127,7 @@ const (
 	KindAwait    Kind = "await"
 	KindSim      Kind = "sim"
 	KindCallback Kind = "callback"
+	KindFault    Kind = "fault"
 )
 
 // Kind returns the step's kind ("" when none or several are set).
@@ -122,6 +144,9 @@ func (s *Step) Kind() Kind {
 	}
 	if s.Callback != nil {
 		kinds = append(kinds, KindCallback)
+	}
+	if s.Fault != nil {
+		kinds = append(kinds, KindFault)
 	}
 	if len(kinds) != 1 {
 		return ""
@@ -146,6 +171,16 @@ func (s *Step) Title() string {
 		return "sim " + s.Sim.Action
 	case KindCallback:
 		return "callback " + s.Callback.Path
+	case KindFault:
+		what := s.Fault.Operation
+		if what == "" {
+			what = strings.TrimSpace(s.Fault.Method + " " + s.Fault.Path)
+		}
+		kind, _ := s.Fault.Action["kind"].(string)
+		if what == "" {
+			return "fault " + kind
+		}
+		return "fault " + kind + " on " + what
 	}
 	return "step"
 }
@@ -184,6 +219,13 @@ type CompiledStep struct {
 	Standalone bool
 
 	CallbackPath string // callback: the path below the receiver URL ("" any)
+
+	FaultRule *expr.Value // fault: the rule, without provider and merchantId
+
+	// Timeout bounds a request step (0: the run's default); Dropped
+	// expects its connection to be dropped.
+	Timeout time.Duration
+	Dropped bool
 
 	Status, Body, Text, Method, Path match.Matcher
 	Headers                          []Field

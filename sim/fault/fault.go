@@ -112,9 +112,10 @@ type Rule struct {
 	// Operation is an operationId of the provider's OpenAPI document or
 	// "METHOD /documented/{path}" (as the coverage report names them).
 	Operation string `json:"operation,omitempty"`
-	// Method and Path match the request (or the callback's URL path):
-	// Path is a pattern below the provider base where "*" matches within
-	// one segment and a final "/**" any rest.
+	// Method and Path match the request: Path is a pattern below the
+	// provider base where "*" matches within one segment and a final "/**"
+	// any rest. For a callback, Path matches the end of its URL's path
+	// ("/webhook" matches https://shop.example/hooks/webhook).
 	Method string `json:"method,omitempty"`
 	Path   string `json:"path,omitempty"`
 	// Match compares fields of the request or callback.

@@ -260,8 +260,14 @@ func (r *Rule) matches(req Request) bool {
 	if r.Method != "" && r.Method != req.Method {
 		return false
 	}
-	if r.Path != "" && !matchPath(r.Path, req.Path) {
-		return false
+	if r.Path != "" {
+		p := req.Path
+		if req.Callback {
+			p = tail(p, strings.Count(strings.TrimSuffix(r.Path, "/**"), "/"))
+		}
+		if !matchPath(r.Path, p) {
+			return false
+		}
 	}
 	if m := r.Match; m != nil {
 		for k, v := range m.Query {
@@ -310,6 +316,17 @@ func matchPath(pattern, p string) bool {
 	}
 	ok, _ := path.Match(pattern, p)
 	return ok
+}
+
+// tail is the last n segments of an absolute path ("/a/b/c", 2: "/b/c"):
+// a callback rule's path matches the end of the callback URL's path, which
+// starts with wherever the merchant's receiver lives.
+func tail(p string, n int) string {
+	segs := strings.Split(p, "/")
+	if n >= len(segs) {
+		return p
+	}
+	return "/" + strings.Join(segs[len(segs)-n:], "/")
 }
 
 // bodyFields reads fields of a JSON or form body lazily.

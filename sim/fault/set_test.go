@@ -235,3 +235,16 @@ faults:
 		t.Fatal("a misspelt key was accepted")
 	}
 }
+
+func TestCallbackPathMatchesTheEnd(t *testing.T) {
+	now := t0
+	s := newSet(&now)
+	if _, err := s.Add(fault.Rule{Provider: "p", MerchantID: "m", Path: "/hooks/*", Action: fault.Action{Kind: fault.Drop}}); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]bool{"/box-1/hooks/webhook": true, "/hooks/webhook": true, "/box-1/webhook": false, "/hooks/webhook/x": false} {
+		if got := s.Decide(fault.Request{Provider: "p", Merchant: "m", Path: path, Callback: true}) != nil; got != want {
+			t.Errorf("%s: matched = %v, want %v", path, got, want)
+		}
+	}
+}
