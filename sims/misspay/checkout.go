@@ -34,7 +34,12 @@ type checkout struct {
 	// TransactionID is assigned by PUT /checkout/{id}/end.
 	TransactionID string
 	UserID        string
-	Refunds       []refundRecord
+	// Refunds are the checkout's refunds in order; each answer's history
+	// is the prefix before it, shared rather than copied, so memory grows
+	// linearly with the number of refunds.
+	Refunds  []refundRecord
+	Refunded amount         // the sum of Refunds
+	byRefund map[string]int // merchantRefundId -> index in Refunds
 	// CallbackURI overrides the merchant's callbackUrl for this checkout.
 	CallbackURI string
 
@@ -49,13 +54,7 @@ func (c *checkout) checkoutIDPtr() *string {
 	return &id
 }
 
-func (c *checkout) refunded() amount {
-	var sum amount
-	for _, r := range c.Refunds {
-		sum += r.Amount
-	}
-	return sum
-}
+func (c *checkout) refunded() amount { return c.Refunded }
 
 type startCheckoutResult struct {
 	URL     string `json:"url"`
