@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sims/babpos"
 	"github.com/paysandbox/paysandbox/sims/misspay"
 	"github.com/paysandbox/paysandbox/sims/mobilepay"
 )
@@ -22,6 +23,7 @@ func Registry() []sim.Factory {
 	return []sim.Factory{
 		{Name: misspay.Name, New: func(d sim.Deps) sim.Provider { return misspay.New(d) }},
 		{Name: mobilepay.Name, New: func(d sim.Deps) sim.Provider { return mobilepay.New(d) }},
+		{Name: babpos.Name, New: func(d sim.Deps) sim.Provider { return babpos.New(d) }},
 	}
 }
 
