@@ -169,3 +169,7 @@ func failure(tb testing.TB, resp simtest.Response) babpos.Failure {
 	mustJSON(tb, resp.Body, &f)
 	return f
 }
+
+func simtestLogin(user, pass string) simtest.Request {
+	return simtest.Request{Method: http.MethodPost, Path: loginPath, Body: map[string]string{"username": user, "password": pass}}
+}
