@@ -18,9 +18,19 @@ const journalBodyLimit = 16 << 10
 // bufferedWriter holds a whole response so that a panic can still be turned
 // into the provider's error envelope and the journal sees what was sent.
 type bufferedWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+	header  http.Header
+	status  int
+	body    bytes.Buffer
+	secrets []string // values to mask in the journal (httpx.Response.Secrets)
+	code    string   // the provider error code answered (httpx.Response.Code)
+}
+
+// Annotate implements httpx.Annotator.
+func (b *bufferedWriter) Annotate(secrets []string, code string) {
+	b.secrets = append(b.secrets, secrets...)
+	if code != "" {
+		b.code = code
+	}
 }
 
 func (b *bufferedWriter) Header() http.Header { return b.header }
@@ -64,8 +74,10 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		if bw.status == 0 {
 			bw.status = http.StatusOK
 		}
-		secrets := bw.header.Values(journal.SecretHeader)
-		bw.header.Del(journal.SecretHeader)
+		secrets := bw.secrets
+		if bw.code != "" {
+			s.cover.Error(name, bw.code)
+		}
 
 		s.journal.Add(journal.Entry{
 			At:       at,

@@ -47,13 +47,6 @@ func normalise(name string) string {
 	return b.String()
 }
 
-// SecretHeader is a response header a provider sets to name secret values
-// its response body carries under a key that is not secret by itself (a
-// freshly issued access token in a generic "message" field). The platform
-// removes the header before the response leaves and masks each value in the
-// journal, whatever the body's format.
-const SecretHeader = "X-Sim-Secret"
-
 // Scrub returns b with every occurrence of each secret replaced by
 // Redacted. Values shorter than 8 bytes are ignored, so a short value cannot
 // mask unrelated text; b itself is returned when there is nothing to do.

@@ -102,3 +102,32 @@ func TestResetForgetsTokens(t *testing.T) {
 	e.token = e.login()
 	e.buy("100", http.StatusOK)
 }
+
+// TestMerchantClock: advancing one merchant's clock expires its tokens and
+// fires its terminal timeouts, and no other merchant's.
+func TestMerchantClock(t *testing.T) {
+	s := newServer(t)
+	f1, _ := fixtureECRs(s, t)
+	es, creds := mintedECRs(s, t, nil)
+	m1 := es[0]
+	f1.mode(map[string]string{"mode": "manual"})
+	m1.mode(map[string]string{"mode": "manual"})
+	fch := f1.async("100", "clock-f")
+	mch := m1.async("100", "clock-m")
+	f1.waitScreen(babpos.AwaitingCard)
+	m1.waitScreen(babpos.AwaitingCard)
+	s.Control(http.MethodPost, "/_sim/clock/advance", map[string]string{"provider": babpos.Name, "merchantId": creds.MerchantID, "by": "1h"}, http.StatusOK, nil)
+	if resp := <-mch; resp.Status != http.StatusRequestTimeout {
+		t.Errorf("minted merchant's purchase = %d", resp.Status)
+	}
+	if st := f1.state(); st.Screen != babpos.AwaitingCard {
+		t.Errorf("the fixture's terminal timed out with another merchant's clock: %s", st.Screen)
+	}
+	m1.mode(map[string]string{"mode": "auto"})
+	m1.buy("100", http.StatusUnauthorized) // its token expired
+	f1.ctl(http.MethodPost, "/tap", nil, http.StatusOK)
+	if resp := <-fch; resp.Status != http.StatusOK {
+		t.Errorf("fixture purchase = %d", resp.Status)
+	}
+	f1.buy("100", http.StatusOK) // its token lives on
+}

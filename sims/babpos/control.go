@@ -2,7 +2,6 @@ package babpos
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/fsm"
 	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/money"
 )
 
 // TerminalState is a terminal as the control plane and the terminal page
@@ -94,8 +94,11 @@ var prompts = map[Screen][2]string{
 	Printing:     {"Printing receipt...", "جاري طباعة الإيصال..."},
 }
 
-// sar renders halalas as SAR with two decimals.
-func sar(halalas int64) string { return fmt.Sprintf("SAR %d.%02d", halalas/100, halalas%100) }
+// riyal is the terminal's currency; amounts are in halalas.
+var riyal = money.MustCurrency("SAR")
+
+// sar renders halalas as the terminal shows them: "SAR 120.00".
+func sar(halalas int64) string { return "SAR " + money.FromMinor(halalas, riyal).Decimal() }
 
 func (p *Provider) stateLocked(t *terminal) TerminalState {
 	pr := prompts[t.screen]

@@ -113,7 +113,7 @@ func (p *Provider) render(e *apiError) httpx.Response {
 	if msg == "" {
 		msg = spec.msg
 	}
-	p.deps.Cover.Error(Name, e.code)
+	p.cover.Error(e.code)
 	resp := httpx.JSON(spec.status, Failure{Status: "failed", Msg: msg})
 	resp.Header = http.Header{ErrorHeader: {e.code}}
 	if e.detail != "" {

@@ -1,6 +1,7 @@
 package babpos
 
 import (
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/fsm"
 )
 
@@ -66,13 +67,11 @@ func Transitions() []fsm.Edge { return terminalFSM.Edges() }
 
 // fireLocked moves t's screen by ev, recording the edge for coverage.
 func (p *Provider) fireLocked(t *terminal, ev Event) error {
-	from := t.screen
-	to, err := terminalFSM.Fire(from, ev)
+	to, err := sim.Fire(p.cover, terminalFSM, t.screen, ev)
 	if err != nil {
 		return err
 	}
 	t.screen = to
 	t.gen++
-	p.deps.Cover.Transition(Name, terminalFSM.Name(), fsm.Edge{From: string(from), Event: string(ev), To: string(to)})
 	return nil
 }

@@ -3,14 +3,13 @@ package babpos
 import (
 	"crypto/rand"
 	_ "embed"
-	"encoding/hex"
 	"math/big"
 	"sync"
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/clock"
-	"github.com/paysandbox/paysandbox/sim/fsm"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/ids"
 )
@@ -80,8 +79,9 @@ var Faults = []string{FaultOffline, FaultBusy, FaultCardReadError, FaultConnecti
 
 // Provider is the BAB POS fake. Create it with New.
 type Provider struct {
-	deps sim.Deps
-	api  httpx.Adapter
+	deps  sim.Deps
+	api   httpx.Adapter
+	cover *sim.Tracker
 
 	mu     sync.Mutex
 	resets int
@@ -98,7 +98,7 @@ type state struct {
 	ecrs      map[string]*ecr      // by username
 	terminals map[string]*terminal // by terminalId
 	receipts  map[int64]*transaction
-	tokens    map[string]tokenEntry
+	tokens    *auth.Store[*ecr]
 	gone      chan struct{} // closed by Reset: waiting purchases give up
 }
 
@@ -112,6 +112,7 @@ type merchant struct {
 	CVMLimit             int64
 	TokenTTL             time.Duration
 	clock                clock.Clock
+	timers               *clock.Group // every timer of the merchant; stopped by Reset
 	terminals            []*terminal
 	ecrs                 []*ecr
 	refs                 map[string]*transaction // by refNumber
@@ -125,11 +126,6 @@ type ecr struct {
 	Username, Password string
 	merchant           *merchant
 	terminal           *terminal
-}
-
-type tokenEntry struct {
-	ecr     *ecr
-	expires time.Time
 }
 
 // terminal is a virtual card terminal on the merchant's counter.
@@ -150,10 +146,11 @@ type terminal struct {
 
 // New builds the provider with its fixture merchant.
 func New(deps sim.Deps) *Provider {
+	deps = deps.WithDefaults(Name)
 	p := &Provider{deps: deps, txSeq: 1000, receiptSeq: 400}
 	p.api = httpx.Adapter{Errors: p.errorResponse}
+	p.cover = deps.Cover.Track(Name, ErrorCodes, terminalFSM)
 	p.st = p.newState(0)
-	deps.Cover.Declare(Name, ErrorCodes, map[string][]fsm.Edge{terminalFSM.Name(): terminalFSM.Edges()})
 	return p
 }
 
@@ -164,7 +161,7 @@ func (p *Provider) newState(gen int) *state {
 		ecrs:      map[string]*ecr{},
 		terminals: map[string]*terminal{},
 		receipts:  map[int64]*transaction{},
-		tokens:    map[string]tokenEntry{},
+		tokens:    auth.NewStore(func(e *ecr) clock.Clock { return e.merchant.clock }),
 		gone:      make(chan struct{}),
 	}
 	m := p.newMerchant(FixtureMerchantID, "Bab Merchant", "تاجر باب", DefaultCVMLimit, DefaultTokenTTL)
@@ -175,15 +172,13 @@ func (p *Provider) newState(gen int) *state {
 }
 
 func (p *Provider) newMerchant(id, nameEn, nameAr string, cvm int64, ttl time.Duration) *merchant {
+	clk := p.deps.MerchantClock(id)
 	return &merchant{
 		ID: id, NameEn: nameEn, NameAr: nameAr, AddressEn: "Riyadh", AddressAr: "الرياض",
 		MCC: "5411", Acquirer: "INMA", CVMLimit: cvm, TokenTTL: ttl,
-		clock: p.clockFor(id), refs: map[string]*transaction{}, balances: map[string]int64{},
+		clock: clk, timers: clock.NewGroup(clk), refs: map[string]*transaction{}, balances: map[string]int64{},
 	}
 }
-
-// clockFor is the clock a merchant's time and timers run on.
-func (p *Provider) clockFor(string) clock.Clock { return p.deps.Clock }
 
 func (st *state) addMerchant(m *merchant) {
 	st.merchants[m.ID] = m
@@ -216,9 +211,10 @@ func (p *Provider) Reset() {
 	old := p.st
 	for _, t := range old.terminals {
 		t.gen++
-		if t.cur != nil && t.cur.timer != nil {
-			t.cur.timer.Stop()
-		}
+	}
+	for _, m := range old.merchants {
+		m.timers.Stop()
+		p.deps.DropMerchant(m.ID)
 	}
 	close(old.gone)
 	p.st = p.newState(p.resets)
@@ -280,7 +276,7 @@ type Settings struct {
 	// CVMLimit in halalas (default 30000, SAR 300).
 	CVMLimit *int64 `json:"cvmLimit"`
 	// TokenTTL is a Go duration (default "1h").
-	TokenTTL *string `json:"tokenTtl"`
+	TokenTTL *sim.Duration `json:"tokenTtl"`
 	// NameEn and NameAr name the merchant on receipts.
 	NameEn string `json:"merchantNameEn"`
 	NameAr string `json:"merchantNameAr"`
@@ -291,8 +287,8 @@ type Settings struct {
 // terminal page) and passwords come from crypto/rand.
 func (p *Provider) NewMerchant(body []byte) (any, error) {
 	var s Settings
-	if err := decodeStrict(body, &s); err != nil {
-		return nil, sim.ErrBadRequest("settings: %v", err)
+	if err := sim.DecodeSettings(body, &s); err != nil {
+		return nil, err
 	}
 	n, cvm, ttl := 2, int64(DefaultCVMLimit), DefaultTokenTTL
 	if s.Terminals != nil {
@@ -308,11 +304,10 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		cvm = *s.CVMLimit
 	}
 	if s.TokenTTL != nil {
-		d, err := time.ParseDuration(*s.TokenTTL)
-		if err != nil || d <= 0 {
-			return nil, sim.ErrBadRequest("tokenTtl: want a positive Go duration such as \"1h\", got %q", *s.TokenTTL)
+		if *s.TokenTTL <= 0 {
+			return nil, sim.ErrBadRequest("tokenTtl: want a positive Go duration such as \"1h\"")
 		}
-		ttl = d
+		ttl = time.Duration(*s.TokenTTL)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -335,7 +330,7 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		for st.terminals[tid] != nil {
 			tid = secretDigits(16)
 		}
-		st.addTerminal(m, tid, "ecr-"+id+"-"+string(rune('1'+i)), secretHex(24))
+		st.addTerminal(m, tid, "ecr-"+id+"-"+string(rune('1'+i)), auth.Token(12))
 	}
 	return p.credentialsLocked(m), nil
 }
@@ -351,15 +346,6 @@ func secretDigits(n int) string {
 		b[i] = byte('0' + d.Int64())
 	}
 	return string(b)
-}
-
-// secretHex returns n hex characters from crypto/rand.
-func secretHex(n int) string {
-	b := make([]byte, (n+1)/2)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b)[:n]
 }
 
 var _ sim.Provider = (*Provider)(nil)

@@ -2,18 +2,17 @@ package babpos
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/httpx"
-	"github.com/paysandbox/paysandbox/sim/journal"
+	"github.com/paysandbox/paysandbox/sim/money"
 )
 
 // Limits of the request fields (BAB documents none; see doc.go).
@@ -113,13 +112,14 @@ func decodePurchase(r *http.Request) (PurchaseRequest, int64, error) {
 	if err != nil {
 		return PurchaseRequest{}, 0, err
 	}
-	if !allDigits(amount) {
+	a, err := money.ParseMinor(amount, riyal)
+	if err != nil {
 		return PurchaseRequest{}, 0, apiErr(CodeBadRequest, "amount must be a whole number of halalas: digits only, no decimals or sign, e.g. \"12000\"")
 	}
-	n, err := strconv.ParseInt(amount, 10, 64)
-	if err != nil || n == 0 {
+	if a.Sign() <= 0 {
 		return PurchaseRequest{}, 0, apiErr(CodeBadRequest, "amount must be greater than zero")
 	}
+	n := a.Minor
 	ref, err := stringField(fields, "refNumber", maxRefNumber)
 	if err != nil {
 		return PurchaseRequest{}, 0, err
@@ -144,12 +144,12 @@ func (p *Provider) login(r *http.Request) (httpx.Response, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e, ok := p.st.ecrs[user]
-	if !ok || !equalSecret(pass, e.Password) {
+	if !ok || !auth.Equal(pass, e.Password) {
 		return httpx.Response{}, apiErr(CodeUnauthorized, "wrong username or password")
 	}
 	token, ttl := p.issueTokenLocked(e)
 	resp := httpx.JSON(http.StatusOK, LoginAnswer{AccessToken: token, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second)})
-	resp.Header = http.Header{journal.SecretHeader: {token}}
+	resp.Secrets = []string{token}
 	return resp, nil
 }
 
@@ -157,7 +157,7 @@ func (p *Provider) login(r *http.Request) (httpx.Response, error) {
 // the purchase on the ECR's terminal and waits until the terminal is done,
 // the ECR goes away, or the simulator is reset.
 func (p *Provider) purchaseHandler(r *http.Request) (httpx.Response, error) {
-	token, ok := bearer(r.Header.Get("Authorization"))
+	token, ok := auth.Bearer(r.Header.Get("Authorization"))
 	p.mu.Lock()
 	e, err := p.lookupTokenLocked(token, ok)
 	p.mu.Unlock()
@@ -249,78 +249,23 @@ func (p *Provider) abandonLocked(pur *purchase) {
 	p.finishLocked(pur, nil, apiErr(CodeUnavailable, "the ECR went away"))
 }
 
-// lookupTokenLocked finds the ECR of a bearer token, on its merchant's
-// clock.
+// lookupTokenLocked finds the ECR of a bearer token; tokens expire on
+// their merchant's clock.
 func (p *Provider) lookupTokenLocked(token string, ok bool) (*ecr, error) {
 	if !ok {
 		return nil, apiErr(CodeUnauthorized, "Authorization: Bearer <accessToken> is required")
 	}
-	ent, found := p.st.tokens[token]
-	if !found {
+	e, err := p.st.tokens.Lookup(token)
+	switch {
+	case errors.Is(err, auth.ErrExpired):
+		return nil, apiErr(CodeUnauthorized, "the token expired")
+	case err != nil:
 		return nil, apiErr(CodeUnauthorized, "the token is not valid")
 	}
-	if !ent.ecr.merchant.clock.Now().Before(ent.expires) {
-		delete(p.st.tokens, token)
-		return nil, apiErr(CodeUnauthorized, "the token expired")
-	}
-	return ent.ecr, nil
+	return e, nil
 }
-
-// maxTokens bounds the token table; expired tokens are swept when it is
-// reached.
-const maxTokens = 10000
 
 func (p *Provider) issueTokenLocked(e *ecr) (string, time.Duration) {
-	st := p.st
-	if len(st.tokens) >= maxTokens {
-		for k, v := range st.tokens {
-			if !v.ecr.merchant.clock.Now().Before(v.expires) {
-				delete(st.tokens, k)
-			}
-		}
-		if len(st.tokens) >= maxTokens { // all alive: drop the oldest-expiring
-			var oldest string
-			for k, v := range st.tokens {
-				if oldest == "" || v.expires.Before(st.tokens[oldest].expires) {
-					oldest = k
-				}
-			}
-			delete(st.tokens, oldest)
-		}
-	}
-	token := secretHex(64)
-	ttl := e.merchant.TokenTTL
-	st.tokens[token] = tokenEntry{ecr: e, expires: e.merchant.clock.Now().Add(ttl)}
-	return token, ttl
-}
-
-// bearer returns the token of an Authorization header value.
-func bearer(h string) (string, bool) {
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
-	tok = strings.TrimSpace(tok)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
-		return "", false
-	}
-	return tok, true
-}
-
-func equalSecret(got, want string) bool {
-	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
-
-// decodeStrict decodes optional JSON settings: empty is fine, unknown
-// fields and trailing data are errors.
-func decodeStrict(b []byte, v any) error {
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("more than one JSON value")
-	}
-	return nil
+	token, _ := p.st.tokens.Issue(e, e.merchant.TokenTTL)
+	return token, e.merchant.TokenTTL
 }

@@ -32,7 +32,7 @@ func (p *Provider) armLocked(pur *purchase, d time.Duration, fn func()) {
 		return
 	}
 	t, st, gen := pur.terminal, p.st, pur.terminal.gen
-	pur.timer = t.merchant.clock.AfterFunc(d, func() {
+	pur.timer = t.merchant.timers.AfterFunc(d, func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if p.st != st || t.gen != gen || t.cur != pur {

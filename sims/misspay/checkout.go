@@ -76,7 +76,7 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	now := p.deps.Clock.Now()
+	now := m.clk.Now()
 	p.mu.Lock()
 	// A reset may have replaced the state since authenticate: the checkout
 	// must belong to a merchant of the current state, or approving it would
@@ -194,7 +194,7 @@ func (p *Provider) endCheckout(r *http.Request) (httpx.Response, error) {
 	}
 	if c.TransactionID == "" {
 		c.TransactionID = p.st.ids.ObjectID()
-		c.UpdatedAt = p.deps.Clock.Now()
+		c.UpdatedAt = m.clk.Now()
 	}
 	return success(http.StatusOK, endResult{TransactionID: c.TransactionID, CheckoutID: c.CheckoutID, OrderID: c.OrderID}), nil
 }
@@ -228,7 +228,7 @@ func (p *Provider) updateOrderID(r *http.Request) (httpx.Response, error) {
 	if !ok {
 		return httpx.Response{}, apiErr(ME05, "no checkout with id %q for this merchant", id).coded()
 	}
-	c.OrderID, c.UpdatedAt = orderID, p.deps.Clock.Now()
+	c.OrderID, c.UpdatedAt = orderID, m.clk.Now()
 	return success(http.StatusOK, map[string]string{"orderId": orderID}), nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/fsm"
 )
@@ -90,13 +91,12 @@ type webhookBody struct {
 // returns the callbacks to send once the lock is released.
 func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult, []callback.Request, error) {
 	from := c.Status
-	to, err := checkoutFSM.Fire(from, ev)
+	to, err := sim.Fire(p.cover, checkoutFSM, from, ev)
 	if err != nil {
 		return ActionResult{}, nil, err
 	}
-	now := p.deps.Clock.Now()
+	now := m.clk.Now()
 	c.Status, c.UpdatedAt = to, now
-	p.deps.Cover.Transition(Name, checkoutFSM.Name(), fsmEdge(from, ev, to))
 	if ev == EventApprove {
 		id := p.st.ids.ObjectID()
 		c.CheckoutID, c.PurchaseDate = id, now
@@ -127,10 +127,6 @@ func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult,
 		res.RedirectURL = p.deps.BaseURL() + "/pay/" + c.TrackID
 	}
 	return res, out, nil
-}
-
-func fsmEdge(from Status, ev Event, to Status) fsm.Edge {
-	return fsm.Edge{From: string(from), Event: string(ev), To: string(to)}
 }
 
 func (p *Provider) webhook(m *merchant, body webhookBody) callback.Request {
@@ -170,12 +166,11 @@ func withQuery(raw string, params url.Values) string {
 // scheduleTimeoutLocked arms the checkout window: a checkout nobody
 // finishes times out by itself (MP01) when the window passes on the clock.
 func (p *Provider) scheduleTimeoutLocked(m *merchant, c *checkout) {
-	st := p.st
-	c.timer = p.deps.Clock.AfterFunc(m.CheckoutTimeout, func() {
+	c.timer = m.timers.AfterFunc(m.CheckoutTimeout, func() {
 		p.mu.Lock()
-		if p.st != st || st.checkouts[c.TrackID] != c || checkoutFSM.Terminal(c.Status) {
+		if checkoutFSM.Terminal(c.Status) {
 			p.mu.Unlock()
-			return // reset, or finished meanwhile
+			return // finished meanwhile
 		}
 		c.timer = nil
 		_, cbs, err := p.fireLocked(m, c, EventTimeout)

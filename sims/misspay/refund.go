@@ -97,14 +97,14 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 	}
 	history := make([]refundRecord, len(c.Refunds))
 	copy(history, c.Refunds)
-	rec := refundRecord{TransactionID: p.st.ids.ObjectID(), Amount: amt, MerchantRefundID: refundID, CreatedAt: p.deps.Clock.Now().UTC()}
+	rec := refundRecord{TransactionID: p.st.ids.ObjectID(), Amount: amt, MerchantRefundID: refundID, CreatedAt: m.clk.Now().UTC()}
 	rec.result = refundResult{
 		TransactionID: rec.TransactionID, UserID: c.UserID, MerchantID: m.MerchantID, OrderID: c.OrderID,
 		NewPurchaseAmount: c.Amount - c.refunded() - amt, MoneyRefundToUser: amt, MoneyRefundAmount: 0,
 		IncreaseUserBalance: amt, RefundPaymentHistories: history,
 	}
 	c.Refunds = append(c.Refunds, rec)
-	c.UpdatedAt = p.deps.Clock.Now()
+	c.UpdatedAt = m.clk.Now()
 	full := c.refunded() == c.Amount
 	var hook []callback.Request
 	if m.WebhookURL != "" {

@@ -154,8 +154,8 @@
 //     The fixture merchant starts with a token so it works with zero
 //     set-up, so token create answers 409 for it; mint a merchant with
 //     withoutAccessToken to try token create. New tokens are "mp_" + 40 hex
-//     characters. Responses carrying a token name it to the platform (the
-//     X-Sim-Secret header, stripped before sending) so the journal masks it.
+//     characters. Responses carrying a token name it to the platform (in
+//     httpx.Response.Secrets, never sent) so the journal masks it.
 //   - The accessToken never expires; reset invalidates the previous one at
 //     once.
 //   - POST /_sim/reset restores the fixture merchant exactly; ids minted

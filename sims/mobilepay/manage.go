@@ -2,6 +2,8 @@ package mobilepay
 
 import (
 	"time"
+
+	"github.com/paysandbox/paysandbox/sim/auth"
 )
 
 // messageView is Integra's envelope with a "message" payload
@@ -63,7 +65,7 @@ func (p *Provider) resetToken(ps params) (any, error) {
 		return nil, err
 	}
 	m, found := p.st.merchants[bio]
-	if !found || m.AccessToken == "" || !equalSecret(m.AccessToken, prev) {
+	if !found || m.AccessToken == "" || !auth.Equal(prev, m.AccessToken) {
 		return nil, apiErr(CodeUnauthorized, deniedMessage)
 	}
 	m.AccessToken = p.newTokenLocked()

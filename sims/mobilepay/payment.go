@@ -53,7 +53,7 @@ func (p *Provider) startPaymentLocked(m *merchant, t *terminal, orderID string, 
 	if t.active != nil {
 		return nil, apiErr(CodePaymentActive, "A payment will only be initiated if there is no active payment on the PoS; capture or cancel the active payment first (api/pos/payments lists it).")
 	}
-	now := p.deps.Clock.Now()
+	now := m.clk.Now()
 	p.st.seq++
 	pay := &payment{
 		ID: p.st.ids.UUID(), merchant: m, terminal: t, PosID: t.PosID, OrderID: orderID,
