@@ -129,5 +129,6 @@ func TestMerchantClock(t *testing.T) {
 	if resp := <-fch; resp.Status != http.StatusOK {
 		t.Errorf("fixture purchase = %d", resp.Status)
 	}
+	f1.mode(map[string]string{"mode": "auto"})
 	f1.buy("100", http.StatusOK) // its token lives on
 }
