@@ -1,9 +1,8 @@
 package babpos
 
 import (
-	"crypto/rand"
 	_ "embed"
-	"math/big"
+	"io"
 	"sync"
 	"time"
 
@@ -335,17 +334,22 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	return p.credentialsLocked(m), nil
 }
 
-// secretDigits returns n digits from crypto/rand.
+// secretDigits returns n digits from crypto/rand (through sim/auth),
+// uniformly: bytes of 250 and above are skipped.
 func secretDigits(n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		d, err := rand.Int(rand.Reader, big.NewInt(10))
-		if err != nil {
-			panic(err)
+	out := make([]byte, 0, n)
+	buf := make([]byte, 2*n)
+	for len(out) < n {
+		if _, err := io.ReadFull(auth.Random(), buf); err != nil {
+			panic(err) // crypto/rand does not fail
 		}
-		b[i] = byte('0' + d.Int64())
+		for _, b := range buf {
+			if b < 250 && len(out) < n {
+				out = append(out, '0'+b%10)
+			}
+		}
 	}
-	return string(b)
+	return string(out)
 }
 
 var _ sim.Provider = (*Provider)(nil)
