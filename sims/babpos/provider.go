@@ -22,10 +22,22 @@ var openapiYAML []byte
 // OpenAPI is the embedded OpenAPI document of the BAB POS API.
 var OpenAPI = openapiYAML
 
-// Volatile names the answer fields whose values change from run to run
-// (for contract diff).
-var Volatile = []string{"accessToken", "transactionId", "id", "startDate", "startTime", "endDate", "endTime",
-	"stan", "rrn", "approvalCode", "applicationCryptogram", "paymentAccountReference", "merchantId", "terminalId"}
+// Volatile are the response fields of BAB POS exchanges (and of its
+// control actions) whose values differ between two runs or two targets:
+// ids and counters shared by every merchant, tokens, times, minted
+// merchants' ids and names, seeded codes. `contract diff` compares them by
+// type.
+var Volatile = []string{
+	"body.accessToken", "body.transactionId",
+	"body.receipt.id", "body.receipt.startDate", "body.receipt.startTime", "body.receipt.endDate", "body.receipt.endTime",
+	"body.receipt.merchantId", "body.receipt.terminalId", "body.receipt.merchantNameEn", "body.receipt.merchantNameAr",
+	"body.receipt.rrn", "body.receipt.approvalCode", "body.receipt.applicationCryptogram", "body.receipt.paymentAccountReference",
+	// Control plane: credentials, terminal state, receipts.
+	"body.merchantId", "body.terminalId", "body.baseUrl", "body.username", "body.password",
+	"body.merchantNameEn", "body.merchantNameAr",
+	"body.ecrs[*].username", "body.ecrs[*].password", "body.ecrs[*].terminalId", "body.ecrs[*].pageUrl",
+	"body.last.transactionId", "body.last.receiptId", "body.last.receiptText", "body.answer",
+}
 
 // Fixture merchant: the same on every start and for every seed.
 const (
