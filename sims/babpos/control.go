@@ -137,6 +137,7 @@ func (p *Provider) terminalLocked(id string) (*terminal, error) {
 	if !ok {
 		return nil, sim.ErrNotFound("no terminal %q", id)
 	}
+	t.merchant.lastUsed = t.merchant.clock.Now()
 	return t, nil
 }
 

@@ -189,7 +189,9 @@
 //
 // Minted merchants get a 15-digit merchantId (seeded), 16-digit terminal
 // ids and passwords from crypto/rand (a terminal id names the terminal's
-// unauthenticated page), ECR usernames ecr-<merchantId>-<n>.
+// unauthenticated page), ECR usernames ecr-<merchantId>-<n>. A minted
+// merchant nobody used (login, purchase, terminal action or page) for 24h
+// of its own clock is forgotten with its terminals, tokens and receipts.
 //
 // # Assumptions
 //

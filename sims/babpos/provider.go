@@ -68,6 +68,10 @@ const (
 	maxTransactions = 5000
 	// maxTerminals bounds a minted merchant's terminals.
 	maxTerminals = 8
+	// MerchantRetention: a minted merchant nobody used (login, purchase,
+	// terminal action) for this long on its clock is forgotten, with its
+	// terminals, tokens and receipts. The fixture merchant stays.
+	MerchantRetention = 24 * time.Hour
 )
 
 // Terminal modes.
@@ -130,6 +134,7 @@ type merchant struct {
 	history              []*transaction
 	balances             map[string]int64 // by PAN: what a card has left
 	rrnSeq               int
+	lastUsed             time.Time // minted merchants: evicted when idle for MerchantRetention
 }
 
 // ecr is a cash register login, paired with one terminal.
@@ -343,7 +348,56 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		}
 		st.addTerminal(m, tid, "ecr-"+id+"-"+string(rune('1'+i)), auth.Token(12))
 	}
+	m.lastUsed = m.clock.Now()
+	p.armEvictionLocked(m, MerchantRetention)
 	return p.credentialsLocked(m), nil
+}
+
+// armEvictionLocked checks, after d on the merchant's clock, whether m has
+// been idle for MerchantRetention, and forgets it if so.
+func (p *Provider) armEvictionLocked(m *merchant, d time.Duration) {
+	st := p.st
+	m.timers.AfterFunc(d, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.st != st || st.merchants[m.ID] != m {
+			return
+		}
+		idle := m.clock.Now().Sub(m.lastUsed)
+		busy := false
+		for _, t := range m.terminals {
+			busy = busy || t.cur != nil
+		}
+		if idle < MerchantRetention || busy {
+			p.armEvictionLocked(m, max(MerchantRetention-idle, time.Minute))
+			return
+		}
+		p.evictLocked(m)
+	})
+}
+
+// evictLocked forgets a minted merchant.
+func (p *Provider) evictLocked(m *merchant) {
+	st := p.st
+	delete(st.merchants, m.ID)
+	for i, id := range st.order {
+		if id == m.ID {
+			st.order = append(st.order[:i], st.order[i+1:]...)
+			break
+		}
+	}
+	for _, e := range m.ecrs {
+		delete(st.ecrs, e.Username)
+	}
+	for _, t := range m.terminals {
+		delete(st.terminals, t.ID)
+	}
+	for _, tx := range m.history {
+		delete(st.receipts, tx.Answer.Receipt.ID)
+	}
+	st.tokens.RevokeIf(func(e *ecr) bool { return e.merchant == m })
+	m.timers.Stop()
+	p.deps.DropMerchant(m.ID)
 }
 
 // secretDigits returns n digits from crypto/rand (through sim/auth),

@@ -147,6 +147,7 @@ func (p *Provider) login(r *http.Request) (httpx.Response, error) {
 	if !ok || !auth.Equal(pass, e.Password) {
 		return httpx.Response{}, apiErr(CodeUnauthorized, "wrong username or password")
 	}
+	e.merchant.lastUsed = e.merchant.clock.Now()
 	token, ttl := p.issueTokenLocked(e)
 	resp := httpx.JSON(http.StatusOK, LoginAnswer{AccessToken: token, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second)})
 	resp.Secrets = []string{token}
@@ -208,6 +209,7 @@ func (p *Provider) purchaseHandler(r *http.Request) (httpx.Response, error) {
 // transaction to replay.
 func (p *Provider) startLocked(e *ecr, ref string, amount int64) (*purchase, *transaction, error) {
 	m, t := e.merchant, e.terminal
+	m.lastUsed = m.clock.Now()
 	if tx := m.refs[ref]; tx != nil {
 		if tx.Amount != amount {
 			return nil, nil, apiErr(CodeDuplicateRef, "refNumber %q was used for transaction %d with amount %d", ref, tx.ID, tx.Amount)
