@@ -367,7 +367,7 @@ func (s *Server) handleJournal(r *http.Request) (httpx.Response, error) {
 			return httpx.Response{}, ErrBadRequest("limit: want a non-negative integer, got %q", l)
 		}
 	}
-	return httpx.JSON(http.StatusOK, map[string]any{"entries": s.journal.List(name, limit)}), nil
+	return httpx.JSON(http.StatusOK, map[string]any{"entries": s.journal.List(name, r.URL.Query().Get("merchantId"), limit)}), nil
 }
 
 // handleCallbacks handles GET /_sim/callbacks?provider=.
@@ -376,7 +376,7 @@ func (s *Server) handleCallbacks(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	return httpx.JSON(http.StatusOK, map[string]any{"callbacks": s.callbacks.List(name)}), nil
+	return httpx.JSON(http.StatusOK, map[string]any{"callbacks": s.callbacks.List(name, r.URL.Query().Get("merchantId"))}), nil
 }
 
 // handleCoverage handles GET /_sim/coverage?provider=.

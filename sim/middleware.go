@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -63,6 +64,8 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		at := s.clock.Now()
 
 		bw := &bufferedWriter{header: http.Header{}}
+		info := &requestInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 		reqBody, tooLarge := s.readBody(r)
 		switch {
 		case tooLarge:
@@ -82,6 +85,7 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		s.journal.Add(journal.Entry{
 			At:       at,
 			Provider: name,
+			Merchant: info.merchant,
 			Method:   r.Method,
 			Path:     fullPath,
 			Status:   bw.status,
@@ -160,4 +164,21 @@ func collapseSlashes(r *http.Request) {
 	}
 	r.URL.Path = p
 	r.URL.RawPath = ""
+}
+
+type requestInfoKey struct{}
+
+// requestInfo is what a provider tells the platform about the request it
+// serves, through the request's context.
+type requestInfo struct {
+	merchant string
+}
+
+// SetMerchant tags the request being served with the merchant it acts for,
+// so its journal entry can be read per merchant (GET
+// /_sim/journal?merchantId=). Providers call it once they know the caller.
+func SetMerchant(r *http.Request, merchantID string) {
+	if info, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
+		info.merchant = merchantID
+	}
 }

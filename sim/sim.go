@@ -217,7 +217,7 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		opts:      opts,
 		clock:     clk,
 		journal:   journal.New(opts.JournalLimit),
-		callbacks: callback.New(clk, opts.HTTPClient),
+		callbacks: callback.New(clk, opts.HTTPClient).WithLogger(opts.Logger.With("component", "callbacks")),
 		log:       opts.Logger,
 		cover:     newCoverage(),
 		publicURL: strings.TrimRight(opts.PublicURL, "/"),

@@ -153,7 +153,9 @@ func (r *scenarioRun) sim(ctx context.Context, cs *scenario.CompiledStep, sr *re
 	}
 	var reqBody []byte
 	if body != nil {
-		reqBody, _ = json.Marshal(body)
+		if reqBody, err = json.Marshal(body); err != nil {
+			return fail("sim", "body: %v", err)
+		}
 	}
 	resp, err := r.t.Control(ctx, cs.SimMethod, path, body)
 	if err != nil {

@@ -34,7 +34,12 @@ type checkout struct {
 	// TransactionID is assigned by PUT /checkout/{id}/end.
 	TransactionID string
 	UserID        string
-	Refunds       []refundRecord
+	// Refunds are the checkout's refunds in order; each answer's history
+	// is the prefix before it, shared rather than copied, so memory grows
+	// linearly with the number of refunds.
+	Refunds  []refundRecord
+	Refunded amount         // the sum of Refunds
+	byRefund map[string]int // merchantRefundId -> index in Refunds
 	// CallbackURI overrides the merchant's callbackUrl for this checkout.
 	CallbackURI string
 
@@ -49,13 +54,7 @@ func (c *checkout) checkoutIDPtr() *string {
 	return &id
 }
 
-func (c *checkout) refunded() amount {
-	var sum amount
-	for _, r := range c.Refunds {
-		sum += r.Amount
-	}
-	return sum
-}
+func (c *checkout) refunded() amount { return c.Refunded }
 
 type startCheckoutResult struct {
 	URL     string `json:"url"`
@@ -97,10 +96,14 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	p.st.checkouts[c.TrackID] = c
 	p.scheduleTimeoutLocked(m, c)
 	p.mu.Unlock()
-	return success(http.StatusCreated, startCheckoutResult{
+	resp := success(http.StatusCreated, startCheckoutResult{
 		URL:     p.deps.BaseURL() + "/pay/" + c.TrackID,
 		TrackID: c.TrackID,
-	}), nil
+	})
+	if req.Warning != "" {
+		resp.Header = http.Header{DetailHeader: {headerSafe(req.Warning)}}
+	}
+	return resp, nil
 }
 
 type trackResult struct {
@@ -139,15 +142,23 @@ func (p *Provider) lookupLocked(m *merchant, checkoutID string) (*checkout, bool
 	return c, true
 }
 
+// nodeTime is a time as MIS Pay's Node service serialises a Date
+// (Date.prototype.toJSON): UTC, exactly three fraction digits.
+type nodeTime time.Time
+
+func (t nodeTime) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(t).UTC().Format("2006-01-02T15:04:05.000Z") + `"`), nil
+}
+
 type checkoutResult struct {
-	ID               string    `json:"id"`
-	OrderID          string    `json:"orderId"`
-	PurchaseAmount   amount    `json:"purchaseAmount"`
-	PurchaseCurrency string    `json:"purchaseCurrency"`
-	PurchaseDate     time.Time `json:"purchaseDate"`
-	Status           Status    `json:"status"`
-	CreatedAt        time.Time `json:"createdAt"`
-	UpdatedAt        time.Time `json:"updatedAt"`
+	ID               string   `json:"id"`
+	OrderID          string   `json:"orderId"`
+	PurchaseAmount   amount   `json:"purchaseAmount"`
+	PurchaseCurrency string   `json:"purchaseCurrency"`
+	PurchaseDate     nodeTime `json:"purchaseDate"`
+	Status           Status   `json:"status"`
+	CreatedAt        nodeTime `json:"createdAt"`
+	UpdatedAt        nodeTime `json:"updatedAt"`
 }
 
 // getCheckout handles GET /checkout/{checkoutId}.
@@ -165,7 +176,7 @@ func (p *Provider) getCheckout(r *http.Request) (httpx.Response, error) {
 	}
 	return success(http.StatusOK, checkoutResult{
 		ID: c.CheckoutID, OrderID: c.OrderID, PurchaseAmount: c.Amount, PurchaseCurrency: c.Currency,
-		PurchaseDate: c.PurchaseDate.UTC(), Status: c.Status, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+		PurchaseDate: nodeTime(c.PurchaseDate), Status: c.Status, CreatedAt: nodeTime(c.CreatedAt), UpdatedAt: nodeTime(c.UpdatedAt),
 	}), nil
 }
 

@@ -3,6 +3,7 @@ package misspay
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -109,7 +110,7 @@ func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult,
 	res := ActionResult{TrackID: c.TrackID, CheckoutID: c.checkoutIDPtr(), Status: to}
 	var out []callback.Request
 	if code, ok := eventCodes[ev]; ok {
-		pt, _ := json.Marshal(callbackPlaintext{OrderID: c.OrderID, Code: code, CheckoutID: c.checkoutIDPtr()})
+		pt := mustJSON(callbackPlaintext{OrderID: c.OrderID, Code: code, CheckoutID: c.checkoutIDPtr()})
 		underscore := base64.StdEncoding.EncodeToString([]byte(m.seal(pt)))
 		callbackURL := m.CallbackURL
 		if c.CallbackURI != "" {
@@ -117,7 +118,7 @@ func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult,
 		}
 		if callbackURL != "" {
 			res.RedirectURL = withQuery(callbackURL, url.Values{"_": {underscore}, "appId": {m.AppID}})
-			out = append(out, callback.Request{Provider: Name, Method: http.MethodGet, URL: res.RedirectURL, Header: http.Header{}})
+			out = append(out, callback.Request{Provider: Name, Method: http.MethodGet, URL: res.RedirectURL, Header: http.Header{}, Clock: m.clk, Merchant: m.MerchantID})
 		}
 		if m.WebhookURL != "" {
 			out = append(out, p.webhook(m, webhookBody{CheckoutID: c.checkoutIDPtr(), OrderID: c.OrderID, Code: code, AppID: m.AppID}))
@@ -130,11 +131,22 @@ func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult,
 }
 
 func (p *Provider) webhook(m *merchant, body webhookBody) callback.Request {
-	b, _ := json.Marshal(body)
 	return callback.Request{
-		Provider: Name, Method: http.MethodPost, URL: m.WebhookURL,
-		Header: http.Header{"Content-Type": {"application/json"}}, Body: b,
+		Provider: Name, Method: http.MethodPost, URL: m.WebhookURL, Clock: m.clk, Merchant: m.MerchantID,
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: mustJSON(body),
 	}
+}
+
+// mustJSON encodes one of the provider's own wire structs (strings,
+// numbers and pointers to them), which cannot fail; if it ever did, that is
+// a bug, and the recover middleware answers it with the provider's 500
+// envelope rather than sending an empty body.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("misspay: encoding %T: %v", v, err))
+	}
+	return b
 }
 
 func (p *Provider) send(reqs []callback.Request) {

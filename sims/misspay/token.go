@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
@@ -86,6 +87,7 @@ func (p *Provider) merchantNow(appID string) time.Time {
 // authenticate checks the bearer JWT and x-app-id of an API call and
 // returns the calling merchant.
 func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
+	// The scheme is case-insensitive (RFC 9110, section 11.1).
 	raw, ok := auth.Bearer(r.Header.Get("Authorization"))
 	if !ok {
 		return nil, apiErr(ME10, "the authorization header must be \"Bearer <jwt from GET /token>\"")
@@ -114,5 +116,6 @@ func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
 		// The merchant was reset away since the token was issued.
 		return nil, apiErr(ME10, "the token belongs to a merchant that no longer exists")
 	}
+	sim.SetMerchant(r, m.MerchantID)
 	return m, nil
 }

@@ -3,6 +3,7 @@ package mobilepay
 import (
 	"net/http"
 
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
@@ -24,6 +25,7 @@ func (p *Provider) authed(fn authedFunc) httpx.HandlerFunc {
 		if err != nil {
 			return httpx.Response{}, err
 		}
+		sim.SetMerchant(r, m.BioCode)
 		body, err := fn(ps, m)
 		if err != nil {
 			return httpx.Response{}, fsmError(err)

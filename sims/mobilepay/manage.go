@@ -87,7 +87,7 @@ func (p *Provider) terminalLocked(ps params, m *merchant) (*terminal, error) {
 
 // posLocked finds the caller's PoS named by the posId field.
 func (p *Provider) posLocked(ps params, m *merchant) (*terminal, error) {
-	id, err := ps.required("posId")
+	id, err := ps.guid("posId")
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +205,7 @@ func (storeView) viewModel() string { return "PosStoreViewModel" }
 
 // store handles GET api/pos/manage/store.
 func (p *Provider) store(ps params, m *merchant) (any, error) {
-	id, err := ps.required("storeId")
+	id, err := ps.guid("storeId")
 	if err != nil {
 		return nil, err
 	}

@@ -72,6 +72,8 @@ type merchant struct {
 	Stores      []*store
 	Timings     timings
 
+	payments []*payment // the merchant's payments in creation order
+
 	clk    clock.Clock  // the merchant's own virtual clock
 	timers *clock.Group // every timer of the merchant, stopped on reset
 }

@@ -73,7 +73,7 @@ func (p *Provider) createRefund(ps params, m *merchant) (any, error) {
 
 // refundLocked finds the caller's refund named by the refundId field.
 func (p *Provider) refundLocked(ps params, m *merchant) (*refund, error) {
-	id, err := ps.required("refundId")
+	id, err := ps.guid("refundId")
 	if err != nil {
 		return nil, err
 	}
