@@ -2,7 +2,6 @@ package babpos_test
 
 import (
 	"encoding/json"
-	"flag"
 	"net/http"
 	"os"
 	"regexp"
@@ -13,8 +12,6 @@ import (
 	"github.com/paysandbox/paysandbox/sim/simtest"
 	"github.com/paysandbox/paysandbox/sims/babpos"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestPurchaseFieldRules: every malformed purchase body gets BAB's
 // {"status":"failed","msg":"Bad Request"} with 400, and the terminal never
@@ -211,20 +208,7 @@ func TestGoldenAnswer(t *testing.T) {
 	s := newServer(t)
 	e, _ := fixtureECRs(s, t)
 	e.queue(map[string]any{"name": "visa-approve", "entryMode": "CHIP"})
-	got := e.buyRef("12000", "golden-1", http.StatusOK).Body
-	const path = "testdata/purchase-visa-chip.golden"
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("answer differs from %s (-want +got):\n%s", path, diff)
-	}
+	simtest.Golden(t, "testdata/purchase-visa-chip.golden", e.buyRef("12000", "golden-1", http.StatusOK).Body)
 }
 
 // TestIdempotentRefNumber: the same refNumber and amount returns the first
