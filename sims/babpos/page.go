@@ -26,6 +26,7 @@ func (p *Provider) pageHandler(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, pageErr(err)
 	}
+	sim.SetMerchant(r, st.MerchantID)
 	var b bytes.Buffer
 	err = terminalPage.Execute(&b, map[string]any{"State": st, "Cards": Catalogue(), "EntryModes": EntryModes})
 	if err != nil {
@@ -40,6 +41,7 @@ func (p *Provider) pageState(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, pageErr(err)
 	}
+	sim.SetMerchant(r, st.MerchantID)
 	return httpx.JSON(http.StatusOK, st), nil
 }
 
@@ -53,6 +55,7 @@ func (p *Provider) pageTap(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, pageErr(err)
 	}
+	sim.SetMerchant(r, st.MerchantID)
 	return httpx.JSON(http.StatusOK, st), nil
 }
 
@@ -66,6 +69,7 @@ func (p *Provider) pagePIN(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, pageErr(err)
 	}
+	sim.SetMerchant(r, st.MerchantID)
 	return httpx.JSON(http.StatusOK, st), nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/httpx"
@@ -147,6 +148,7 @@ func (p *Provider) login(r *http.Request) (httpx.Response, error) {
 	if !ok || !auth.Equal(pass, e.Password) {
 		return httpx.Response{}, apiErr(CodeUnauthorized, "wrong username or password")
 	}
+	sim.SetMerchant(r, e.merchant.ID)
 	e.merchant.lastUsed = e.merchant.clock.Now()
 	token, ttl := p.issueTokenLocked(e)
 	resp := httpx.JSON(http.StatusOK, LoginAnswer{AccessToken: token, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second)})
@@ -165,6 +167,7 @@ func (p *Provider) purchaseHandler(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
+	sim.SetMerchant(r, e.merchant.ID)
 	req, amount, err := decodePurchase(r)
 	if err != nil {
 		return httpx.Response{}, err
