@@ -11,10 +11,11 @@ import (
 // receiptWidth is the printer's line width in characters.
 const receiptWidth = 40
 
-// copies of a receipt, as mada terminals print them.
+// copies of a receipt, in the order mada terminals print them: the
+// retailer's, then the customer's.
 var copies = []struct{ en, ar string }{
-	{"** CUSTOMER COPY **", "** نسخة العميل **"},
 	{"** RETAILER COPY **", "** نسخة التاجر **"},
+	{"** CUSTOMER COPY **", "** نسخة العميل **"},
 }
 
 // notPrinted heads a receipt the printer could not print (paper-out).
@@ -69,28 +70,29 @@ func receiptLines(tx *transaction, copyEn, copyAr string) []receiptLine {
 		c(r.TransactionTypeAr + " " + r.TransactionTypeEn),
 		s(r.PAN, r.CardExpiration),
 		s(r.AmountAuthorizedAr, r.AmountAuthorizedEn),
-		{Center: sar(tx.Amount), Strong: true},
+		s("ريال", sar(tx.Amount)),
 		{Center: r.StatusMessageAr + " " + strings.ToUpper(r.StatusMessageEn), Strong: true},
 	}
 	if a.Status != "APPROVED" {
 		lines = append(lines, c(a.Message+" ("+r.SwitchResponseCode+")"))
 	}
 	lines = append(lines,
-		s(r.ApprovalCodeAr+" / "+r.ApprovalCodeEn, approval),
 		c(strings.TrimSpace(r.VerificationMethodAr)), c(r.VerificationMethodEn),
+		s(r.ApprovalCodeAr+" / "+r.ApprovalCodeEn, approval),
+		s(r.EndDate, r.EndTime),
 		c(r.ThanksMessageAr), c(strings.ToUpper(r.ThanksMessageEn)),
 		c(r.SaveReceiptMessageAr), c(strings.ToUpper(r.SaveReceiptMessageEn)),
 		receiptLine{Center: copyAr}, receiptLine{Center: copyEn, Strong: true},
 		receiptLine{Rule: true},
-		s(r.EntryMode, r.SwitchResponseCode),
-		s("AID", r.ApplicationIdentifier),
-		s("TVR "+r.TerminalVerificationResult, "TSI "+r.TransactionStateInformation),
-		s("CVR "+r.CardholderVerificationResult, "CID "+r.CryptogramInformationData),
-		s("AC", r.ApplicationCryptogram),
-		s("KERNEL", r.KernelID),
+		// The EMV trailer, in the order of mada receipts: entry mode,
+		// response code, AID, TVR; CVR, CID, cryptogram, kernel; PAR, PAN
+		// suffix, TSI.
+		s(r.EntryMode+" "+r.SwitchResponseCode, "AID "+r.ApplicationIdentifier),
+		s("TVR "+r.TerminalVerificationResult, "CVR "+r.CardholderVerificationResult),
+		s("CID "+r.CryptogramInformationData, "AC "+r.ApplicationCryptogram),
+		s("KERNEL-ID", r.KernelID),
 		s("PAR", r.PaymentAccountReference),
-		s("PAN", "**** "+r.PAN[len(r.PAN)-4:]),
-		s("END "+r.EndDate, r.EndTime),
+		s("PAN "+r.PAN[len(r.PAN)-4:], "TSI "+r.TransactionStateInformation),
 	)
 	return lines
 }

@@ -24,10 +24,12 @@ func TestReceipt(t *testing.T) {
 	}
 	order := []string{"تاجر باب", "Bab Merchant", "الرياض", "DATE 01/01/2026", "TIME 12:00:00", "INMA", "MID 100000000000001",
 		"TID 0210046200100462", "STAN 000001", "RRN", a.Receipt.RRN, "مدى", "MADA", "شراء PURCHASE", "5069 68** **** 9140", "29/02",
-		"مبلغ الشراء", "PURCHASE AMOUNT", "SAR 123.45", "مقبولة APPROVED", "رمز الموافقة / Approval Code", a.Receipt.ApprovalCode,
-		"DEVICE OWNER IDENTITY VERIFIED", "شكرا لاستخدامكم مدى", "THANK YOU FOR USING MADA", "PLEASE RETAIN RECEIPT",
-		"** CUSTOMER COPY **", "CONTACTLESS", "A0000002281010", "TVR 0080008000", "TSI 0000", "CVR 640300", "CID 80",
-		a.Receipt.ApplicationCryptogram, "KERNEL", a.Receipt.PaymentAccountReference, "نسخة التاجر", "** RETAILER COPY **"}
+		"مبلغ الشراء", "PURCHASE AMOUNT", "ريال", "SAR 123.45", "مقبولة APPROVED", "DEVICE OWNER IDENTITY VERIFIED",
+		"رمز الموافقة / Approval Code", a.Receipt.ApprovalCode, "01/01/2026", "12:00:00",
+		"شكرا لاستخدامكم مدى", "THANK YOU FOR USING MADA", "PLEASE RETAIN RECEIPT",
+		"نسخة التاجر", "** RETAILER COPY **", "CONTACTLESS 000", "AID A0000002281010", "TVR 0080008000", "CVR 640300", "CID 80",
+		"AC " + a.Receipt.ApplicationCryptogram, "KERNEL-ID", a.Receipt.PaymentAccountReference, "PAN 9140", "TSI 0000",
+		"نسخة العميل", "** CUSTOMER COPY **"}
 	at := 0
 	for _, want := range order {
 		i := strings.Index(text[at:], want)
@@ -59,7 +61,7 @@ func TestReceipt(t *testing.T) {
 	e.queue(map[string]string{"name": "mada-expired", "entryMode": "CHIP"})
 	d := e.answer(e.buy("100", http.StatusOK))
 	text = string(s.Control(http.MethodGet, "/_sim/babpos/receipts/"+strconv.FormatInt(d.Receipt.ID, 10), nil, http.StatusOK, nil).Body)
-	for _, want := range []string{"مرفوضة DECLINED", "Expired Card (101)", "CHIP", "TSI E800"} {
+	for _, want := range []string{"مرفوضة DECLINED", "Expired Card (101)", "CHIP 101", "TSI E800"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("declined receipt lacks %q:\n%s", want, text)
 		}
