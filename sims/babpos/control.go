@@ -205,6 +205,11 @@ func (p *Provider) SetMode(id string, req ModeRequest) (TerminalState, error) {
 		return TerminalState{}, err
 	}
 	t.mode, t.delay, t.timeout = req.Mode, delay, timeout
+	if t.cur != nil && t.screen == AwaitingCard {
+		// A purchase waits for a card: it now follows the new mode (auto
+		// presents after the delay; manual waits, its timeout starting now).
+		p.awaitCardLocked(t.cur)
+	}
 	return p.stateLocked(t), nil
 }
 

@@ -162,6 +162,20 @@ func TestAutoDelay(t *testing.T) {
 	}
 }
 
+// TestSwitchToAutoWhileWaiting: a waiting manual purchase is served as
+// soon as the terminal goes back to auto mode.
+func TestSwitchToAutoWhileWaiting(t *testing.T) {
+	s := newServer(t)
+	e, _ := fixtureECRs(s, t)
+	e.mode(map[string]string{"mode": "manual"})
+	ch := e.async("100", "switch-1")
+	e.waitScreen(babpos.AwaitingCard)
+	e.mode(map[string]string{"mode": "auto"})
+	if resp := <-ch; resp.Status != http.StatusOK {
+		t.Errorf("= %d %s", resp.Status, resp.Body)
+	}
+}
+
 // TestOnePurchaseAtATime: a second purchase while one waits is refused.
 func TestOnePurchaseAtATime(t *testing.T) {
 	s := newServer(t)
