@@ -118,8 +118,8 @@
 // clock while their own call waits. When the ECR's HTTP request goes away
 // (its context is cancelled) the terminal cancels the purchase and goes
 // back to idle, and nothing is charged. Changing the mode while a purchase
-// waits for a card applies at once (auto presents the card). A reset of the simulator answers
-// waiting calls at once (503) and stops every timer.
+// waits for a card applies at once (auto presents the card). A reset of
+// the simulator answers waiting calls at once (503) and stops every timer.
 //
 // # Test cards
 //
