@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
@@ -87,7 +88,7 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	}
 	m = cur
 	c := &checkout{
-		TrackID: p.st.ids.UUID(), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
+		TrackID: auth.UUIDFrom(p.deps.Secrets), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
 		Amount: req.PurchaseAmount, Currency: req.Currency, Lang: req.Lang, Version: req.Version,
 		Items: req.Items, Customer: req.Customer, Discount: req.Discount, Shipping: req.Shipping,
 		VAT: req.VAT, TotalPrice: req.TotalPrice, CallbackURI: req.CallbackURI,
