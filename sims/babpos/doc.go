@@ -189,8 +189,10 @@
 //	ecr2 / bab-sandbox-ecr2  -> terminal 0210046200100463
 //
 // Minted merchants get a 15-digit merchantId (seeded), 16-digit terminal
-// ids and passwords from crypto/rand (a terminal id names the terminal's
-// unauthenticated page), ECR usernames ecr-<merchantId>-<n>. A minted
+// ids and passwords from the simulator's secret source (a terminal id names
+// the terminal's unauthenticated page), ECR usernames ecr-<merchantId>-<n>.
+// Access tokens come from the secret source too: crypto/rand, unless the
+// simulator runs with --insecure-deterministic-secrets. A minted
 // merchant nobody used (login, purchase, terminal action or page) for 24h
 // of its own clock is forgotten with its terminals, tokens and receipts.
 //

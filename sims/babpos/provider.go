@@ -342,11 +342,11 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	m := p.newMerchant(id, nameEn, nameAr, cvm, ttl)
 	st.addMerchant(m)
 	for i := range n {
-		tid := secretDigits(16)
+		tid := p.secretDigits(16)
 		for st.terminals[tid] != nil {
-			tid = secretDigits(16)
+			tid = p.secretDigits(16)
 		}
-		st.addTerminal(m, tid, "ecr-"+id+"-"+string(rune('1'+i)), auth.Token(12))
+		st.addTerminal(m, tid, "ecr-"+id+"-"+string(rune('1'+i)), auth.TokenFrom(p.deps.Secrets, 12))
 	}
 	m.lastUsed = m.clock.Now()
 	p.armEvictionLocked(m, MerchantRetention)
@@ -400,13 +400,14 @@ func (p *Provider) evictLocked(m *merchant) {
 	p.deps.DropMerchant(m.ID)
 }
 
-// secretDigits returns n digits from crypto/rand (through sim/auth),
+// secretDigits returns n digits from the secret source (crypto/rand
+// unless the simulator runs with insecure deterministic secrets),
 // uniformly: bytes of 250 and above are skipped.
-func secretDigits(n int) string {
+func (p *Provider) secretDigits(n int) string {
 	out := make([]byte, 0, n)
 	buf := make([]byte, 2*n)
 	for len(out) < n {
-		if _, err := io.ReadFull(auth.Random(), buf); err != nil {
+		if _, err := io.ReadFull(p.deps.Secrets, buf); err != nil {
 			panic(err) // crypto/rand does not fail
 		}
 		for _, b := range buf {

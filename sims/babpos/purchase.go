@@ -271,6 +271,7 @@ func (p *Provider) lookupTokenLocked(token string, ok bool) (*ecr, error) {
 }
 
 func (p *Provider) issueTokenLocked(e *ecr) (string, time.Duration) {
-	token, _ := p.st.tokens.Issue(e, e.merchant.TokenTTL)
+	token := auth.TokenFrom(p.deps.Secrets, 24)
+	p.st.tokens.Put(token, e, e.merchant.TokenTTL)
 	return token, e.merchant.TokenTTL
 }
