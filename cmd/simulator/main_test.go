@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sims/misspay"
 )
 
@@ -57,6 +58,14 @@ func TestLoad(t *testing.T) {
 		{name: "bad tls env", env: map[string]string{"SIM_TLS": "sure"}, wantErr: "SIM_TLS"},
 		{name: "tls with http public url", args: []string{"--tls", "--public-url", "http://sim.test"}, wantErr: "--tls serves https"},
 		{name: "public url without host", args: []string{"--public-url", "https://"}, wantErr: "with a host"},
+		{name: "limits", args: []string{"--retention", "2h", "--merchant-idle", "30m", "--max-objects", "50"},
+			want: func(c *Config) {
+				c.Limits = sim.Limits{Retention: 2 * time.Hour, MerchantIdle: 30 * time.Minute, MaxObjects: 50}
+			}},
+		{name: "limits env", env: map[string]string{"SIM_RETENTION": "1h", "SIM_MAX_OBJECTS": "7"},
+			want: func(c *Config) { c.Limits = sim.Limits{Retention: time.Hour, MaxObjects: 7} }},
+		{name: "bad retention", args: []string{"--retention", "-1h"}, wantErr: "retention"},
+		{name: "bad max objects", env: map[string]string{"SIM_MAX_OBJECTS": "0"}, wantErr: "SIM_MAX_OBJECTS"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -235,7 +244,7 @@ func TestControlToken(t *testing.T) {
 
 func TestSeedReproducible(t *testing.T) {
 	body := func(seed string) string {
-		_, base := start(t, "--seed", seed, "--frozen-clock", "--start-time", "2026-05-01T10:00:00Z")
+		_, base := start(t, "--seed", seed, "--frozen-clock", "--start-time", "2026-05-01T10:00:00Z", "--insecure-deterministic-secrets")
 		_, b := get(t, base+"/misspay/token", "x-app-id", misspay.FixtureAppID, "x-app-secret", misspay.FixtureAppSecret)
 		return string(b)
 	}
@@ -244,6 +253,33 @@ func TestSeedReproducible(t *testing.T) {
 	}
 	if a, b := body("5"), body("6"); a == b {
 		t.Error("different seeds, same token")
+	}
+}
+
+// By default the seed gives ids and data, never secrets: two simulators
+// with one seed mint different app secrets and checkout page ids, so a
+// tenant who knows the seed cannot guess another's.
+func TestSeedDoesNotGiveSecrets(t *testing.T) {
+	mint := func() (secret, trackURL string) {
+		_, base := start(t, "--seed", "5", "--frozen-clock", "--start-time", "2026-05-01T10:00:00Z")
+		resp, err := http.Post(base+"/_sim/misspay/merchants", "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var c misspay.Credentials
+		if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c.AppSecret, c.AppID
+	}
+	s1, id1 := mint()
+	s2, id2 := mint()
+	if s1 == s2 {
+		t.Errorf("two simulators with one seed minted the same secret %q", s1)
+	}
+	if id1 != id2 {
+		t.Errorf("public ids should follow the seed: %q != %q", id1, id2)
 	}
 }
 
