@@ -473,6 +473,8 @@ func (p *parse) step(s *Scenario, i int, shape expr.Env) CompiledStep {
 	case KindFault:
 		cs.FaultRule = p.fault(st.Fault, at("fault"), shape)
 		cs.Standalone = st.Fault.Standalone
+		// The rule's id and merchant differ from run to run.
+		cs.Volatile = append(cs.Volatile, "body.id", "body.merchantId", "body.when.until")
 	case KindAwait:
 		cs.Request = p.request(&st.Await.Request, at("await", "request"), shape)
 		cs.Every = p.duration(st.Await.Every, time.Second, at("await", "every"))
