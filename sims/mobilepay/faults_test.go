@@ -91,9 +91,10 @@ func TestFaultErrorEnvelopes(t *testing.T) {
 				t.Fatalf("XML: %d %s\n%s", x.Status, x.Header.Get("Content-Type"), x.Raw)
 			}
 			var v struct {
-				Success bool `xml:"Success"`
+				Success *bool    `xml:"success"`
+				Errors  []string `xml:"errors>string"`
 			}
-			if err := xml.Unmarshal(x.Raw, &v); err != nil || v.Success {
+			if err := xml.Unmarshal(x.Raw, &v); err != nil || v.Success == nil || *v.Success || len(v.Errors) != 1 {
 				t.Fatalf("XML error envelope %s: %v", x.Raw, err)
 			}
 			c.wantStatus(id, mobilepay.Status("Initiated"))
