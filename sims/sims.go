@@ -14,6 +14,7 @@ import (
 	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sims/misspay"
 	"github.com/paysandbox/paysandbox/sims/mobilepay"
+	"github.com/paysandbox/paysandbox/sims/mpower"
 )
 
 // Registry lists every provider fake, in mount order. It is the one place
@@ -22,6 +23,7 @@ func Registry() []sim.Factory {
 	return []sim.Factory{
 		{Name: misspay.Name, New: func(d sim.Deps) sim.Provider { return misspay.New(d) }},
 		{Name: mobilepay.Name, New: func(d sim.Deps) sim.Provider { return mobilepay.New(d) }},
+		{Name: mpower.Name, New: func(d sim.Deps) sim.Provider { return mpower.New(d) }},
 	}
 }
 
