@@ -67,10 +67,7 @@ type Discovery struct {
 
 // tlsRequired reports whether /mpower refuses plain http: when the
 // simulator serves HTTPS (--tls).
-//
-// TODO(kit): sim.Deps.TLS has not landed on main yet; until it does this
-// is false, and the check in guard below is dormant.
-func (p *Provider) tlsRequired() bool { return false }
+func (p *Provider) tlsRequired() bool { return p.deps.TLS }
 
 // plainHTTP reports whether r came over plain http (directly, or as a
 // TLS-terminating proxy says with X-Forwarded-Proto).

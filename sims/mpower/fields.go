@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/money"
 )
 
 // fields is a request body: a JSON object by field name. Like Jackson in
@@ -211,31 +212,11 @@ func equalSecret(got, want string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// currencies are the ISO 4217 codes the fake takes, with their minor
-// unit exponents.
-var currencies = map[string]int{
-	"TRY": 2, "EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "SEK": 2, "NOK": 2, "DKK": 2, "PLN": 2,
-	"CZK": 2, "HUF": 2, "RON": 2, "BGN": 2, "RUB": 2, "UAH": 2, "AZN": 2, "GEL": 2, "CAD": 2,
-	"AUD": 2, "CNY": 2, "INR": 2, "SAR": 2, "AED": 2, "QAR": 2, "EGP": 2, "MAD": 2,
-	"JPY": 0, "KRW": 0, "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3,
-}
-
 // displayAmount renders minor units in currency, e.g. 1300 TRY -> "13.00 TRY".
 func displayAmount(minor int64, currency string) string {
-	exp := currencies[currency]
-	neg := minor < 0
-	if neg {
-		minor = -minor
+	c, err := money.CurrencyOf(currency)
+	if err != nil {
+		return strconv.FormatInt(minor, 10) + " " + currency
 	}
-	s := strconv.FormatInt(minor, 10)
-	if exp > 0 {
-		for len(s) <= exp {
-			s = "0" + s
-		}
-		s = s[:len(s)-exp] + "." + s[len(s)-exp:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s + " " + currency
+	return money.FromMinor(minor, c).Display()
 }

@@ -28,6 +28,20 @@ var openapiYAML []byte
 // OpenAPI is the provider's OpenAPI document (both URL styles).
 var OpenAPI = openapiYAML
 
+// Volatile are the response fields whose values differ between two runs
+// or two targets: ids, tokens, keys, times and the texts that carry them.
+// `contract diff` compares them by type.
+var Volatile = []string{
+	"body.transactionId", "body.refundTransactionId", "body.paymentTransactionId", "body.access_token",
+	"body.session_state", "body.timestamp", "body.message", "body.errors[*].defaultMessage",
+	"body.keys[*].kid", "body.keys[*].n", "body.issuer", "body.token_endpoint", "body.jwks_uri",
+	"body.version", "headers.www-authenticate", "headers.location",
+	// Control plane: minted merchants and transactions.
+	"body.merchantId", "body.merchantName", "body.merchantServiceUUID", "body.clientId", "body.clientSecret",
+	"body.username", "body.password", "body.baseUrl", "body.users.*", "body.appUrls.*",
+	"body.idempotencyId", "body.createdAt", "body.updatedAt", "body.transactionMessage",
+}
+
 // The fixture tenant and merchant: the same on every start and for every
 // seed.
 const (
@@ -224,8 +238,14 @@ func (st *state) addMerchant(p *Provider, m *merchant, userID func(behaviour) st
 	}
 }
 
-// merchantClock is the clock a merchant's tokens and timers run on.
-func (p *Provider) merchantClock(string) clock.Clock { return p.deps.Clock }
+// merchantClock is the clock a merchant's tokens and timers run on: its
+// own virtual clock (the simulator's time plus the merchant's offset).
+func (p *Provider) merchantClock(id string) clock.Clock {
+	if p.deps.MerchantClock == nil {
+		return p.deps.Clock
+	}
+	return p.deps.MerchantClock(id)
+}
 
 // Name implements sim.Provider.
 func (p *Provider) Name() string { return Name }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/money"
 )
 
 // Paths of the two URL styles.
@@ -101,7 +102,7 @@ func (p *Provider) create(m *merchant, f fields) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := currencies[currency]; !ok {
+	if _, err := money.CurrencyOf(currency); err != nil {
 		return nil, fieldErr(CodeUnsupportedCurrency, "currency", currency, "must be an ISO 4217 currency code, e.g. TRY, EUR, USD")
 	}
 	content, err := f.content("paymentContent")
