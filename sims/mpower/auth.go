@@ -26,7 +26,7 @@ type session struct {
 
 // maxSessions triggers a sweep of expired sessions, so memory stays
 // bounded however many logins there are.
-const maxSessions = 1024
+const maxSessions = 256
 
 // TokenResponse is Keycloak's token response.
 type TokenResponse struct {

@@ -27,11 +27,17 @@ func TestUsersGiveEveryOutcome(t *testing.T) {
 		{"blocked", mpower.StatusError, mpower.StatusError, mpower.MsgUserBlocked, ""},
 	}
 	for _, style := range styles {
-		for _, tc := range cases {
+		s := newServer(t)
+		for i, tc := range cases {
 			t.Run(style+"/"+tc.behaviour, func(t *testing.T) {
-				s := newServer(t)
 				rc := newReceiver(t)
-				c := fixture(s, t, style).login()
+				// Each case its own merchant (its own clock): the fixture
+				// for the first, minted ones (same users) for the rest.
+				c := fixture(s, t, style)
+				if i > 0 {
+					c = minted(s, t, style, nil)
+				}
+				c.login()
 				id := c.create(c.createBody(tc.behaviour, rc.URL+"/cb?order=42"))
 				if tc.behaviour != "blocked" {
 					if got := c.txn(id).Status; got != mpower.StatusNotification {
