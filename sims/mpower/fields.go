@@ -59,13 +59,12 @@ func jsonReason(err error) string {
 	return "the request body is not valid JSON"
 }
 
-// value is a field's JSON value as decoded, for rejectedValue.
+// value is a field's JSON value as decoded, for rejectedValue; a value
+// JSON numbers cannot carry (1e400) is given as its text.
 func (f fields) value(name string) any {
 	var v any
-	dec := json.NewDecoder(bytes.NewReader(f[name]))
-	dec.UseNumber()
-	if dec.Decode(&v) != nil {
-		return nil
+	if err := json.Unmarshal(f[name], &v); err != nil {
+		return string(f[name])
 	}
 	return v
 }
