@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/gorilla/mux"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/journal"
 )
@@ -226,10 +227,8 @@ func (p *Provider) issueLocked(m *merchant) (TokenResponse, error) {
 // authenticateLocked checks the bearer token of r for tenant t, the way
 // Spring Security's resource server does, and returns its merchant.
 func (p *Provider) authenticateLocked(r *http.Request, t *tenant) (*merchant, error) {
-	h := strings.TrimSpace(r.Header.Get("Authorization"))
-	scheme, raw, _ := strings.Cut(h, " ")
-	raw = strings.TrimSpace(raw)
-	if !strings.EqualFold(scheme, "Bearer") || raw == "" {
+	raw, ok := auth.Bearer(r.Header.Get("Authorization"))
+	if !ok {
 		return nil, apiErr(CodeMissingToken, "Full authentication is required to access this resource")
 	}
 	var claims jwt.RegisteredClaims

@@ -2,7 +2,6 @@ package mpower
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/money"
 )
@@ -207,9 +207,7 @@ func contentGroups(raw []byte) ([][]ContentLine, error) {
 	return out, nil
 }
 
-func equalSecret(got, want string) bool {
-	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
+func equalSecret(got, want string) bool { return auth.Equal(got, want) }
 
 // displayAmount renders minor units in currency, e.g. 1300 TRY -> "13.00 TRY".
 func displayAmount(minor int64, currency string) string {

@@ -1,18 +1,19 @@
 package mpower
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/fsm"
 	"github.com/paysandbox/paysandbox/sim/httpx"
@@ -170,7 +171,7 @@ type txn struct {
 
 // New builds the provider with its fixture tenant and merchant.
 func New(deps sim.Deps) *Provider {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := rsa.GenerateKey(auth.Random(), 2048)
 	if err != nil {
 		panic(fmt.Sprintf("mpower: signing key: %v", err)) // crypto/rand does not fail
 	}
@@ -182,16 +183,12 @@ func New(deps sim.Deps) *Provider {
 }
 
 // secret is n bytes from crypto/rand, hex.
-func secret(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func secret(n int) string { return auth.Token(n) }
 
 // secretUUID is a version 4 UUID from crypto/rand.
 func secretUUID() string {
 	b := make([]byte, 16)
-	_, _ = rand.Read(b)
+	_, _ = io.ReadFull(auth.Random(), b)
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b)
