@@ -217,7 +217,7 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		opts:      opts,
 		clock:     clk,
 		journal:   journal.New(opts.JournalLimit),
-		callbacks: callback.New(clk, opts.HTTPClient),
+		callbacks: callback.New(clk, opts.HTTPClient).WithLogger(opts.Logger.With("component", "callbacks")),
 		log:       opts.Logger,
 		cover:     newCoverage(),
 		publicURL: strings.TrimRight(opts.PublicURL, "/"),
@@ -480,4 +480,61 @@ func (s *Server) index(w http.ResponseWriter) {
 	if !s.opts.NoControl {
 		fmt.Fprintf(w, "  %-11s %s/_sim/health\n", "control", s.PublicURL())
 	}
+}
+
+// WithDefaults fills what a Deps built by hand (in a unit test, or
+// sim.Deps{}) leaves out, so a provider's New works with any Deps: a
+// frozen virtual clock at the seed's epoch-independent start, per-merchant
+// child clocks of it, a callback dispatcher, a discarding logger,
+// coverage, and a base URL of http://127.0.0.1:8080/<name>.
+func (d Deps) WithDefaults(name string) Deps {
+	if d.Clock == nil {
+		d.Clock = clock.New(clock.Options{Frozen: true})
+	}
+	if d.MerchantClock == nil {
+		if v, ok := d.Clock.(*clock.Virtual); ok {
+			var mu sync.Mutex
+			clocks := map[string]*clock.Child{}
+			d.MerchantClock = func(id string) clock.Clock {
+				mu.Lock()
+				defer mu.Unlock()
+				c, ok := clocks[id]
+				if !ok {
+					c = v.NewChild()
+					clocks[id] = c
+				}
+				return c
+			}
+			if d.DropMerchant == nil {
+				d.DropMerchant = func(id string) {
+					mu.Lock()
+					c := clocks[id]
+					delete(clocks, id)
+					mu.Unlock()
+					if c != nil {
+						c.Stop()
+					}
+				}
+			}
+		} else {
+			clk := d.Clock
+			d.MerchantClock = func(string) clock.Clock { return clk }
+		}
+	}
+	if d.DropMerchant == nil {
+		d.DropMerchant = func(string) {}
+	}
+	if d.Callbacks == nil {
+		d.Callbacks = callback.New(d.Clock, nil)
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.BaseURL == nil {
+		d.BaseURL = func() string { return "http://127.0.0.1:8080/" + name }
+	}
+	if d.Cover == nil {
+		d.Cover = newCoverage()
+	}
+	return d
 }

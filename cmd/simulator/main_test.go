@@ -50,6 +50,13 @@ func TestLoad(t *testing.T) {
 		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: "--log-format"},
 		{name: "contradiction", args: []string{"--no-control", "--control-token", "x"}, wantErr: "contradict"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected argument"},
+		{name: "tls", args: []string{"--tls", "--tls-dir", "/tmp/x"}, want: func(c *Config) { c.TLS, c.TLSDir = true, "/tmp/x" }},
+		{name: "tls env", env: map[string]string{"SIM_TLS": "1", "SIM_TLS_DIR": "/tmp/y", "SIM_PUBLIC_URL": "https://sim.test"},
+			want: func(c *Config) { c.TLS, c.TLSDir, c.PublicURL = true, "/tmp/y", "https://sim.test" }},
+		{name: "tls-dir alone", env: map[string]string{"SIM_TLS_DIR": "/tmp/y"}, want: func(c *Config) { c.TLSDir = "/tmp/y" }},
+		{name: "bad tls env", env: map[string]string{"SIM_TLS": "sure"}, wantErr: "SIM_TLS"},
+		{name: "tls with http public url", args: []string{"--tls", "--public-url", "http://sim.test"}, wantErr: "--tls serves https"},
+		{name: "public url without host", args: []string{"--public-url", "https://"}, wantErr: "with a host"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,7 +85,7 @@ func TestHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("err = %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"--addr", "--seed", "--public-url", "--listen", "--frozen-clock", "--start-time", "--log-format", "--control-token", "--no-control", "decrypt", "SIM_ADDR"} {
+	for _, want := range []string{"--addr", "--seed", "--public-url", "--listen", "--frozen-clock", "--start-time", "--log-format", "--control-token", "--no-control", "--tls", "--tls-dir", "SIM_TLS_DIR", "decrypt", "SIM_ADDR"} {
 		if !strings.Contains(out.String(), strings.TrimLeft(want, "-")) {
 			t.Errorf("--help does not mention %s", want)
 		}
@@ -109,8 +116,8 @@ type process struct {
 	done           chan error
 }
 
-var listenRe = regexp.MustCompile(`listening on (http://\S+) `)
-var rootRe = regexp.MustCompile(`(?m)^  (\w+)\s+(http://\S+) \(at the root\)`)
+var listenRe = regexp.MustCompile(`listening on (https?://\S+) `)
+var rootRe = regexp.MustCompile(`(?m)^  (\w+)\s+(https?://\S+) \(at the root\)`)
 
 // start runs the simulator like main does and returns its base URL once
 // it is serving.

@@ -3,17 +3,16 @@ package misspay
 import (
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
 
 type refundRecord struct {
-	TransactionID    string    `json:"transactionId"`
-	Amount           amount    `json:"amount"`
-	MerchantRefundID string    `json:"merchantRefundId,omitempty"`
-	CreatedAt        time.Time `json:"createdAt"`
+	TransactionID    string   `json:"transactionId"`
+	Amount           amount   `json:"amount"`
+	MerchantRefundID string   `json:"merchantRefundId,omitempty"`
+	CreatedAt        nodeTime `json:"createdAt"`
 
 	result refundResult // replayed for a repeated merchantRefundId
 }
@@ -97,14 +96,14 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 	}
 	history := make([]refundRecord, len(c.Refunds))
 	copy(history, c.Refunds)
-	rec := refundRecord{TransactionID: p.st.ids.ObjectID(), Amount: amt, MerchantRefundID: refundID, CreatedAt: p.deps.Clock.Now().UTC()}
+	rec := refundRecord{TransactionID: p.st.ids.ObjectID(), Amount: amt, MerchantRefundID: refundID, CreatedAt: nodeTime(m.clk.Now())}
 	rec.result = refundResult{
 		TransactionID: rec.TransactionID, UserID: c.UserID, MerchantID: m.MerchantID, OrderID: c.OrderID,
 		NewPurchaseAmount: c.Amount - c.refunded() - amt, MoneyRefundToUser: amt, MoneyRefundAmount: 0,
 		IncreaseUserBalance: amt, RefundPaymentHistories: history,
 	}
 	c.Refunds = append(c.Refunds, rec)
-	c.UpdatedAt = p.deps.Clock.Now()
+	c.UpdatedAt = m.clk.Now()
 	full := c.refunded() == c.Amount
 	var hook []callback.Request
 	if m.WebhookURL != "" {
