@@ -14,7 +14,6 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/httpx"
-	"github.com/paysandbox/paysandbox/sim/journal"
 )
 
 // session is an issued access token, by its jti. The token is a JWT
@@ -188,7 +187,8 @@ func (p *Provider) passwordGrant(r *http.Request, resolve func(*http.Request) (*
 		return httpx.Response{}, err
 	}
 	resp := httpx.JSON(http.StatusOK, tok)
-	resp.Header = http.Header{journal.SecretHeader: {tok.AccessToken}, "Cache-Control": {"no-store"}, "Pragma": {"no-cache"}}
+	resp.Header = http.Header{"Cache-Control": {"no-store"}, "Pragma": {"no-cache"}}
+	resp.Secrets = []string{tok.AccessToken}
 	return resp, nil
 }
 

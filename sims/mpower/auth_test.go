@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -224,20 +225,46 @@ func TestTokenLifetimeSetting(t *testing.T) {
 	}
 }
 
-// With --tls, plain http is refused with Keycloak's "HTTPS required";
-// a TLS-terminating proxy's X-Forwarded-Proto: https passes.
+// With --tls, the listener itself speaks only HTTPS; a request that still
+// reaches /mpower without TLS (the handler behind a plain server, or a
+// proxy saying X-Forwarded-Proto: http) gets Keycloak's "HTTPS required".
 func TestPlainHTTPRefusedUnderTLS(t *testing.T) {
 	s := simtest.NewWithOptions(t, sim.Options{Seed: 1, Start: simtest.Start, FrozenClock: true, TLS: true}, factory)
 	c := fixture(s, t, shift)
-	r := c.loginWith(c.loginForm())
-	must(t, r, http.StatusForbidden, mpower.CodeHTTPSRequired)
-	if string(r.Body) != "{\"error\":\"invalid_request\",\"error_description\":\"HTTPS required\"}\n" {
-		t.Errorf("body %s", r.Body)
+	if r := c.loginWith(c.loginForm()); r.Status != http.StatusOK {
+		t.Fatalf("over HTTPS: %d %s", r.Status, r.Body)
 	}
-	must(t, c.do(http.MethodGet, "/app/user-approves", nil, nil), http.StatusForbidden, mpower.CodeHTTPSRequired)
-	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "X-Forwarded-Proto": {"https"}}
-	if r := c.do(http.MethodPost, c.tokenPath(), h, []byte(c.loginForm().Encode())); r.Status != http.StatusOK {
-		t.Errorf("behind a TLS proxy: %d %s", r.Status, r.Body)
+	h := s.Handler()
+	form := c.loginForm().Encode()
+	for _, tc := range []struct {
+		name, path, proto string
+		want              int
+	}{
+		{"plain", c.tokenPath(), "", http.StatusForbidden},
+		{"proxy says http", c.tokenPath(), "http", http.StatusForbidden},
+		{"app page", "/app/user-approves", "", http.StatusForbidden},
+		{"proxy says https", c.tokenPath(), "https", http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			method := http.MethodPost
+			if strings.HasPrefix(tc.path, "/app/") {
+				method = http.MethodGet
+			}
+			req := httptest.NewRequest(method, "http://localhost/mpower"+tc.path, strings.NewReader(form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if tc.proto != "" {
+				req.Header.Set("X-Forwarded-Proto", tc.proto)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tc.want {
+				t.Fatalf("%d %s", rec.Code, rec.Body.Bytes())
+			}
+			if tc.want == http.StatusForbidden && (rec.Body.String() != "{\"error\":\"invalid_request\",\"error_description\":\"HTTPS required\"}\n" ||
+				rec.Header().Get(mpower.ErrorHeader) != mpower.CodeHTTPSRequired) {
+				t.Errorf("body %s", rec.Body.Bytes())
+			}
+		})
 	}
 	var cov struct {
 		Providers map[string]sim.ProviderCoverage `json:"providers"`
@@ -245,9 +272,9 @@ func TestPlainHTTPRefusedUnderTLS(t *testing.T) {
 	s.Control(http.MethodGet, "/_sim/coverage?provider=mpower", nil, http.StatusOK, &cov)
 	found := false
 	for _, it := range cov.Providers["mpower"].ErrorCodes.Items {
-		found = found || it.Name == mpower.CodeHTTPSRequired
+		found = found || it.Name == mpower.CodeHTTPSRequired && it.Hits > 0
 	}
 	if !found {
-		t.Error("with TLS on, HttpsRequired is in the coverage inventory")
+		t.Error("with TLS on, HttpsRequired is in the coverage inventory and was hit")
 	}
 }

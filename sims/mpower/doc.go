@@ -112,11 +112,14 @@
 // (404). Every error carries the fake's code in X-Paysandbox-Error
 // (errors.go has the one table).
 //
-// With --tls (sim.Deps.TLS) every /mpower path refuses plain http, as a
-// Keycloak realm with "SSL required: all requests" does: 403
-// {"error":"invalid_request","error_description":"HTTPS required"}. A
-// request is plain http when it did not arrive over TLS and no proxy said
-// X-Forwarded-Proto: https. Without --tls the fake serves http.
+// Plain http: with --tls (sim.Deps.TLS) the simulator's listeners speak
+// only HTTPS (plain http to them gets net/http's 400), and every /mpower
+// path also refuses a request that did not arrive over TLS, as a Keycloak
+// realm with "SSL required: all requests" does: 403
+// {"error":"invalid_request","error_description":"HTTPS required"}. That
+// is what a client sees behind a TLS-terminating proxy that does not say
+// X-Forwarded-Proto: https, or with the handler embedded behind a plain
+// server. Without --tls the fake serves http.
 //
 // # Assumptions
 //

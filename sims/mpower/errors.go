@@ -199,7 +199,6 @@ func (p *Provider) render(r *http.Request, e *apiError) httpx.Response {
 	if !known {
 		status = http.StatusInternalServerError
 	}
-	p.deps.Cover.Error(Name, e.code)
 	h := http.Header{ErrorHeader: {e.code}}
 	switch {
 	case e.keycloak:
@@ -213,7 +212,7 @@ func (p *Provider) render(r *http.Request, e *apiError) httpx.Response {
 		if e.code == CodeHTTPSRequired {
 			resp.Body = KeycloakError{Error: CodeInvalidRequest, ErrorDescription: "HTTPS required"}
 		}
-		resp.Header = h
+		resp.Header, resp.Code = h, e.code
 		return resp
 	case status == http.StatusUnauthorized:
 		// Spring Security's resource server: no body, the reason in
@@ -223,7 +222,7 @@ func (p *Provider) render(r *http.Request, e *apiError) httpx.Response {
 			v = fmt.Sprintf(`Bearer error="invalid_token", error_description=%q, error_uri="https://tools.ietf.org/html/rfc6750#section-3.1"`, e.message)
 		}
 		h.Set("WWW-Authenticate", v)
-		return httpx.Response{Status: status, Header: h, Raw: []byte{}}
+		return httpx.Response{Status: status, Header: h, Raw: []byte{}, Code: e.code}
 	}
 	path := ""
 	if r != nil {
@@ -237,7 +236,7 @@ func (p *Provider) render(r *http.Request, e *apiError) httpx.Response {
 		body.Errors = []FieldError{{Field: e.field, RejectedValue: e.rejected, DefaultMessage: e.message}}
 		body.Message = fmt.Sprintf("Validation failed for object='%s'. Error count: 1. %s: %s", objectName(path), e.field, e.message)
 	}
-	return httpx.Response{Status: status, Header: h, Body: body}
+	return httpx.Response{Status: status, Header: h, Body: body, Code: e.code}
 }
 
 // objectName is the request object Spring would name in a validation

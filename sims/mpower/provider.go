@@ -171,6 +171,7 @@ type txn struct {
 
 // New builds the provider with its fixture tenant and merchant.
 func New(deps sim.Deps) *Provider {
+	deps = deps.WithDefaults(Name)
 	key, err := rsa.GenerateKey(auth.Random(), 2048)
 	if err != nil {
 		panic(fmt.Sprintf("mpower: signing key: %v", err)) // crypto/rand does not fail
@@ -237,12 +238,7 @@ func (st *state) addMerchant(p *Provider, m *merchant, userID func(behaviour) st
 
 // merchantClock is the clock a merchant's tokens and timers run on: its
 // own virtual clock (the simulator's time plus the merchant's offset).
-func (p *Provider) merchantClock(id string) clock.Clock {
-	if p.deps.MerchantClock == nil {
-		return p.deps.Clock
-	}
-	return p.deps.MerchantClock(id)
-}
+func (p *Provider) merchantClock(id string) clock.Clock { return p.deps.MerchantClock(id) }
 
 // Name implements sim.Provider.
 func (p *Provider) Name() string { return Name }
