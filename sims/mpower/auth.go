@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/gorilla/mux"
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
@@ -182,6 +183,7 @@ func (p *Provider) passwordGrant(r *http.Request, resolve func(*http.Request) (*
 	if form.Get("username") != m.Username || !equalSecret(form.Get("password"), m.Password) {
 		return httpx.Response{}, kcErr(CodeInvalidGrant, "Invalid user credentials")
 	}
+	sim.SetMerchant(r, m.ID)
 	tok, err := p.issueLocked(m)
 	if err != nil {
 		return httpx.Response{}, err

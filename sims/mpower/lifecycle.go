@@ -175,7 +175,7 @@ func (p *Provider) notifyLocked(t *txn, cbURL, refundID string) {
 		TransactionStatus: t.Status, TransactionMessage: t.Message,
 	})
 	p.deps.Callbacks.Send(callback.Request{
-		Provider: Name, Method: http.MethodPost, URL: cbURL, Clock: t.merchant.clock,
+		Provider: Name, Method: http.MethodPost, URL: cbURL, Merchant: t.merchant.ID, Clock: t.merchant.clock,
 		Header: http.Header{"Content-Type": {"application/json"}}, Body: body,
 	}, retryPolicy)
 }

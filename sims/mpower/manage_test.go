@@ -475,3 +475,32 @@ func (f *flaky) Wait(t *testing.T, n int) {
 		}
 	}
 }
+
+// Callbacks and journal entries are tagged with their merchant, so one CI
+// job reads only its own.
+func TestCallbacksAndJournalPerMerchant(t *testing.T) {
+	s := newServer(t)
+	rc := newReceiver(t)
+	a := fixture(s, t, shift).login()
+	b := minted(s, t, shift, nil).login()
+	a.create(a.createBody("blocked", rc.URL))
+	idB := b.create(b.createBody("blocked", rc.URL))
+	rc.Wait(t, 2)
+	var log struct{ Callbacks []callback.Record }
+	s.Control(http.MethodGet, "/_sim/callbacks?provider=mpower&merchantId="+b.c.MerchantID, nil, http.StatusOK, &log)
+	if len(log.Callbacks) != 1 {
+		t.Fatalf("b's callbacks: %+v", log.Callbacks)
+	}
+	if body, _ := json.Marshal(log.Callbacks[0].Body); !contains(string(body), idB) {
+		t.Errorf("b's callback %s", body)
+	}
+	var j struct {
+		Entries []struct {
+			Path string `json:"path"`
+		} `json:"entries"`
+	}
+	s.Control(http.MethodGet, "/_sim/journal?provider=mpower&merchantId="+b.c.MerchantID, nil, http.StatusOK, &j)
+	if len(j.Entries) != 2 { // b's login and create
+		t.Errorf("b's journal: %+v", j.Entries)
+	}
+}

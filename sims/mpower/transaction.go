@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/money"
 )
@@ -36,6 +37,7 @@ func (p *Provider) authed(resolve func(*http.Request) (*tenant, error), fn apiFu
 		if err != nil {
 			return httpx.Response{}, err
 		}
+		sim.SetMerchant(r, m.ID)
 		if readErr != nil {
 			return httpx.Response{}, readErr
 		}
