@@ -172,5 +172,8 @@
 //     SSMS works through a reverse proxy or the contract runner's
 //     in-process host (sim.contract.invalid).
 //   - Callbacks are not signed (no source mentions a signature).
-//   - Finished transactions are kept until a reset (no eviction yet).
+//   - A transaction nothing happens to by itself (FINISHED, REFUND and the
+//     final statuses) is forgotten 30 days (Retention) after its last
+//     change on the merchant's clock: its id then answers 404 and its
+//     idempotencyId is free again. Minted merchants are kept until a reset.
 package mpower

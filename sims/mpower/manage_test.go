@@ -504,3 +504,28 @@ func TestCallbacksAndJournalPerMerchant(t *testing.T) {
 		t.Errorf("b's journal: %+v", j.Entries)
 	}
 }
+
+// A settled transaction is forgotten Retention after its last change; a
+// refund before then keeps it.
+func TestRetention(t *testing.T) {
+	s := newServer(t)
+	rc := newReceiver(t)
+	c := minted(s, t, shift, obj{"tokenLifetime": "2000h"}).login()
+	paid := finished(t, c, rc.URL)
+	rejected := c.create(c.createBody("rejects", rc.URL))
+	c.advance(mpower.Retention - time.Hour)
+	if r := c.post("refund", obj{"merchantId": c.c.MerchantID, "paymentTransactionId": paid, "amount": 1, "currency": "TRY"}); r.Status != 200 {
+		t.Fatalf("refund before retention: %d %s", r.Status, r.Body)
+	}
+	c.advance(2 * time.Hour)
+	c.s.Control(http.MethodGet, "/_sim/mpower/transactions/"+rejected, nil, http.StatusNotFound, nil)
+	must(t, c.post("status", obj{"merchantId": c.c.MerchantID, "transactionId": rejected}), 404, mpower.CodeTransactionNotFound)
+	if v := c.txn(paid); v.Status != mpower.StatusRefund {
+		t.Fatalf("refunded payment: %+v", v)
+	}
+	c.advance(mpower.Retention)
+	c.s.Control(http.MethodGet, "/_sim/mpower/transactions/"+paid, nil, http.StatusNotFound, nil)
+	if r := c.do(http.MethodGet, "/app/"+c.c.Users["approves"]+"/state", nil, nil); !contains(string(r.Body), `"version":"none"`) {
+		t.Errorf("app state after eviction: %s", r.Body)
+	}
+}

@@ -165,8 +165,8 @@ type txn struct {
 	CreatedAt, UpdatedAt                          time.Time
 	created                                       CreateResponse
 
-	step, timeout clock.Timer
-	gen           int // bumped on every transition; stale step timers compare it
+	step, timeout, evict clock.Timer
+	gen                  int // bumped on every transition; stale step timers compare it
 }
 
 // New builds the provider with its fixture tenant and merchant.
