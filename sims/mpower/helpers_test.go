@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/oas"
 	"github.com/paysandbox/paysandbox/sim/simtest"
 	"github.com/paysandbox/paysandbox/sims/mpower"
 )
@@ -210,7 +211,11 @@ func (c *client) advance(d time.Duration) {
 	c.s.Control(http.MethodPost, "/_sim/clock/advance", obj{"provider": mpower.Name, "merchantId": c.c.MerchantID, "by": d.String()}, http.StatusOK, nil)
 }
 
-// callbacks decodes what rc received.
+// callbackSchema is the Callback schema of openapi.yaml.
+var callbackSchema = oas.MustLoad(mpower.OpenAPI).T.Components.Schemas["Callback"].Value
+
+// callbacks decodes what rc received, each body checked against the
+// Callback schema of openapi.yaml.
 func callbacks(tb testing.TB, rc *simtest.Receiver, n int) []mpower.CallbackBody {
 	tb.Helper()
 	var out []mpower.CallbackBody
@@ -218,6 +223,11 @@ func callbacks(tb testing.TB, rc *simtest.Receiver, n int) []mpower.CallbackBody
 		var cb mpower.CallbackBody
 		if err := json.Unmarshal(r.Body, &cb); err != nil {
 			tb.Fatalf("callback body %s: %v", r.Body, err)
+		}
+		var generic any
+		_ = json.Unmarshal(r.Body, &generic)
+		if err := callbackSchema.VisitJSON(generic); err != nil {
+			tb.Errorf("callback %s does not match the Callback schema: %v", r.Body, err)
 		}
 		out = append(out, cb)
 	}
