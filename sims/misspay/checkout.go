@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
@@ -34,7 +35,12 @@ type checkout struct {
 	// TransactionID is assigned by PUT /checkout/{id}/end.
 	TransactionID string
 	UserID        string
-	Refunds       []refundRecord
+	// Refunds are the checkout's refunds in order; each answer's history
+	// is the prefix before it, shared rather than copied, so memory grows
+	// linearly with the number of refunds.
+	Refunds  []refundRecord
+	Refunded amount         // the sum of Refunds
+	byRefund map[string]int // merchantRefundId -> index in Refunds
 	// CallbackURI overrides the merchant's callbackUrl for this checkout.
 	CallbackURI string
 
@@ -49,13 +55,7 @@ func (c *checkout) checkoutIDPtr() *string {
 	return &id
 }
 
-func (c *checkout) refunded() amount {
-	var sum amount
-	for _, r := range c.Refunds {
-		sum += r.Amount
-	}
-	return sum
-}
+func (c *checkout) refunded() amount { return c.Refunded }
 
 type startCheckoutResult struct {
 	URL     string `json:"url"`
@@ -88,7 +88,7 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	}
 	m = cur
 	c := &checkout{
-		TrackID: p.st.ids.UUID(), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
+		TrackID: auth.UUIDFrom(p.deps.Secrets), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
 		Amount: req.PurchaseAmount, Currency: req.Currency, Lang: req.Lang, Version: req.Version,
 		Items: req.Items, Customer: req.Customer, Discount: req.Discount, Shipping: req.Shipping,
 		VAT: req.VAT, TotalPrice: req.TotalPrice, CallbackURI: req.CallbackURI,

@@ -1,15 +1,14 @@
 package misspay
 
 import (
-	"crypto/sha256"
 	_ "embed"
-	"encoding/binary"
 
 	"net/url"
 	"sync"
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/ids"
@@ -97,10 +96,9 @@ func New(deps sim.Deps) *Provider {
 	p := &Provider{deps: deps}
 	p.cover = deps.Cover.Track(Name, ErrorCodes, checkoutFSM)
 	p.api = httpx.Adapter{Errors: p.errorResponse}
-	k := sha256.New()
-	k.Write([]byte("paysandbox/misspay/jwt"))
-	_ = binary.Write(k, binary.BigEndian, deps.Seed)
-	p.jwtKey = k.Sum(nil)
+	// The JWT signing key is a secret: nobody who knows the seed may
+	// forge another merchant's token.
+	p.jwtKey = []byte(auth.TokenFrom(deps.Secrets, 32))
 	p.st = p.newState(0)
 	return p
 }
@@ -244,7 +242,7 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	appID := "app_" + p.st.ids.Hex(16)
-	secret := "sk_" + p.st.ids.Hex(32)
+	secret := "sk_" + auth.TokenFrom(p.deps.Secrets, 16)
 	m := p.addMerchantLocked(p.st, appID, secret, p.st.ids.ObjectID())
 	if err := s.apply(m); err != nil {
 		delete(p.st.merchants, appID)
