@@ -199,7 +199,7 @@ func (p *Provider) passwordGrant(r *http.Request, resolve func(*http.Request) (*
 func (p *Provider) issueLocked(m *merchant) (TokenResponse, error) {
 	now := m.clock.Now()
 	exp := now.Add(m.timings.TokenLifetime)
-	jti, sid := secretUUID(), secretUUID()
+	jti, sid := p.secretUUID(), p.secretUUID()
 	claims := jwt.MapClaims{
 		"exp": exp.Unix(), "iat": now.Unix(), "jti": jti, "iss": p.issuer(m.TenantID),
 		"aud": "account", "sub": m.Subject, "typ": "Bearer", "azp": m.ClientID,

@@ -31,8 +31,12 @@
 // mean the fixture tenant "sandbox"; any other host is an unknown tenant.
 //
 // Login answers Keycloak's token response; the access token is a JWT
-// signed RS256 with a 2048-bit RSA key generated from crypto/rand on every
-// start and published as the realm's JWKS (kid in the token header). The
+// signed RS256 with a 2048-bit RSA key generated on every start from the
+// simulator's secret source (crypto/rand, unless the simulator runs with
+// --insecure-deterministic-secrets) and published as the realm's JWKS (kid
+// in the token header). Minted client secrets, passwords, client ids, user
+// ids (they open unauthenticated app pages), jti and session ids come from
+// the same source; transaction ids and merchantIds from the seeded ids. The
 // token carries iss (the realm URL), azp (the client id =
 // merchantServiceUUID), sub, jti, exp and merchantId; it expires on the
 // merchant's own virtual clock (default 5 minutes, Keycloak's default

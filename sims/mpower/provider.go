@@ -3,10 +3,8 @@ package mpower
 import (
 	"crypto/rsa"
 	_ "embed"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 	"sync"
@@ -172,29 +170,23 @@ type txn struct {
 // New builds the provider with its fixture tenant and merchant.
 func New(deps sim.Deps) *Provider {
 	deps = deps.WithDefaults(Name)
-	key, err := rsa.GenerateKey(auth.Random(), 2048)
+	key, err := rsa.GenerateKey(deps.Secrets, 2048)
 	if err != nil {
 		panic(fmt.Sprintf("mpower: signing key: %v", err)) // crypto/rand does not fail
 	}
-	p := &Provider{deps: deps, key: key, kid: secret(8)}
+	p := &Provider{deps: deps, key: key}
+	p.kid = p.secret(8)
 	p.api = httpx.Adapter{Errors: p.errorResponse}
 	p.st = p.newState(0)
 	deps.Cover.Declare(Name, errorCodes(p.tlsRequired()), map[string][]fsm.Edge{txFSM.Name(): txFSM.Edges()})
 	return p
 }
 
-// secret is n bytes from crypto/rand, hex.
-func secret(n int) string { return auth.Token(n) }
+// secret is n bytes of the simulator's secret source (crypto/rand), hex.
+func (p *Provider) secret(n int) string { return auth.TokenFrom(p.deps.Secrets, n) }
 
-// secretUUID is a version 4 UUID from crypto/rand.
-func secretUUID() string {
-	b := make([]byte, 16)
-	_, _ = io.ReadFull(auth.Random(), b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
+// secretUUID is a version 4 UUID from the secret source.
+func (p *Provider) secretUUID() string { return auth.UUIDFrom(p.deps.Secrets) }
 
 func defaultTimings() timings {
 	return timings{TokenLifetime: DefaultTokenLifetime, App: DefaultAppDelay, Processing: DefaultProcessingDelay}
@@ -389,11 +381,11 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	}
 	m := &merchant{
 		ID: id, Name: name, TenantID: s.TenantID,
-		ClientID: secretUUID(), ClientSecret: secret(20),
-		Username: "merchant-" + strings.ToLower(id), Password: secret(16),
+		ClientID: p.secretUUID(), ClientSecret: p.secret(20),
+		Username: "merchant-" + strings.ToLower(id), Password: p.secret(16),
 		Subject: st.ids.UUID(), timings: t,
 	}
-	st.addMerchant(p, m, func(behaviour) string { return secretUUID() })
+	st.addMerchant(p, m, func(behaviour) string { return p.secretUUID() })
 	return p.credentialsLocked(m), nil
 }
 
