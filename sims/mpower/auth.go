@@ -25,8 +25,8 @@ type session struct {
 	expires  time.Time
 }
 
-// maxSessions triggers a sweep of expired sessions, so memory stays
-// bounded however many logins there are.
+// maxSessions is the least number of sessions that triggers a sweep of
+// the expired ones, so memory stays bounded however many logins there are.
 const maxSessions = 256
 
 // TokenResponse is Keycloak's token response.
@@ -212,12 +212,15 @@ func (p *Provider) issueLocked(m *merchant) (TokenResponse, error) {
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	if len(p.st.sessions) >= maxSessions {
+	if len(p.st.sessions) >= max(maxSessions, p.st.sweepAt) {
 		for k, s := range p.st.sessions {
 			if !s.merchant.clock.Now().Before(s.expires) {
 				delete(p.st.sessions, k)
 			}
 		}
+		// Sweep again only when the live sessions have doubled: a login
+		// costs O(1) amortised however many tokens are live.
+		p.st.sweepAt = 2 * len(p.st.sessions)
 	}
 	p.st.sessions[jti] = &session{merchant: m, expires: exp}
 	return TokenResponse{

@@ -86,6 +86,7 @@ type state struct {
 	users     map[string]*user     // by userId
 	txns      map[string]*txn      // by transactionId
 	sessions  map[string]*session  // by the token's jti
+	sweepAt   int                  // session count that triggers the next sweep
 }
 
 // tenant is a realm: the first label of the SSMS host, the {tenantId} of
