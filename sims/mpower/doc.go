@@ -155,7 +155,9 @@
 //     groups, 200 lines, 256 characters a key or value) or a non-blank
 //     string (kept as one line, or as its lines when it holds that array as
 //     JSON); merchantServiceUUID must be the token's client id and merchantId
-//     the token's merchant; userId must be a user of that merchant.
+//     the token's merchant; userId must be a user of that merchant (the
+//     issue says "of the tenant": in the fake each merchant has its own
+//     users, so merchants sharing the fixture tenant stay isolated).
 //     Required: everything in the table but idempotencyId and
 //     referenceNumber. Unknown fields are ignored (Spring Boot's Jackson
 //     default); merchantName, processId and paymentType (İBB) are taken.
