@@ -109,7 +109,6 @@ type merchant struct {
 	timings                     timings
 	users                       []*user
 	idem                        map[string]*txn // by idempotencyId
-	fixture                     bool
 }
 
 // behaviour is how a user's app and bank answer a payment request.
@@ -206,7 +205,7 @@ func (p *Provider) newState(gen int) *state {
 		ID: FixtureMerchantID, Name: FixtureMerchantName, TenantID: FixtureTenant,
 		ClientID: FixtureClientID, ClientSecret: FixtureClientSecret,
 		Username: FixtureUsername, Password: FixturePassword,
-		Subject: "5b1f3c2a-0000-4000-8000-000000000001", timings: defaultTimings(), fixture: true,
+		Subject: "5b1f3c2a-0000-4000-8000-000000000001", timings: defaultTimings(),
 	}
 	st.addMerchant(p, m, func(b behaviour) string { return b.fixtureID })
 	return st
