@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sims/babpos"
 	"github.com/paysandbox/paysandbox/sims/misspay"
 	"github.com/paysandbox/paysandbox/sims/mobilepay"
 	"github.com/paysandbox/paysandbox/sims/mpower"
@@ -29,6 +30,8 @@ func Registry() []sim.Factory {
 			OpenAPI: misspay.OpenAPI, Volatile: misspay.Volatile, Helpers: misspay.Helpers, Tools: misspay.Tools()},
 		{Name: mobilepay.Name, New: func(d sim.Deps) sim.Provider { return mobilepay.New(d) },
 			OpenAPI: mobilepay.OpenAPI, Volatile: mobilepay.Volatile},
+		{Name: babpos.Name, New: func(d sim.Deps) sim.Provider { return babpos.New(d) },
+			OpenAPI: babpos.OpenAPI, Volatile: babpos.Volatile},
 		{Name: mpower.Name, New: func(d sim.Deps) sim.Provider { return mpower.New(d) },
 			OpenAPI: mpower.OpenAPI, Volatile: mpower.Volatile},
 	}
