@@ -184,6 +184,7 @@ func (p *Provider) passwordGrant(r *http.Request, resolve func(*http.Request) (*
 		return httpx.Response{}, kcErr(CodeInvalidGrant, "Invalid user credentials")
 	}
 	sim.SetMerchant(r, m.ID)
+	m.lastSeen = m.clock.Now()
 	tok, err := p.issueLocked(m)
 	if err != nil {
 		return httpx.Response{}, err

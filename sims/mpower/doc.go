@@ -178,8 +178,15 @@
 //     SSMS works through a reverse proxy or the contract runner's
 //     in-process host (sim.contract.invalid).
 //   - Callbacks are not signed (no source mentions a signature).
-//   - A transaction nothing happens to by itself (FINISHED, REFUND and the
-//     final statuses) is forgotten 30 days (Retention) after its last
-//     change on the merchant's clock: its id then answers 404 and its
-//     idempotencyId is free again. Minted merchants are kept until a reset.
+//   - Bounded state (sim.Limits, on the merchant's clock): a transaction
+//     nothing happens to by itself (FINISHED, REFUND and the final
+//     statuses) is forgotten Retention (default 48h) after its last change,
+//     so a refund the next day still finds its payment; its id then answers
+//     404 and its idempotencyId is free again. A minted merchant with no
+//     login or API call for MerchantIdle (24h) is freed with its users,
+//     tokens and transactions; past MaxObjects (10000) transactions a
+//     merchant's oldest is forgotten first. DELETE
+//     /_sim/mpower/merchants/{merchantId} frees a minted merchant at once;
+//     /_sim/health counts tenants, merchants, users, transactions and
+//     sessions.
 package mpower

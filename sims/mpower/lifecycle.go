@@ -161,7 +161,6 @@ func (p *Provider) fireLocked(t *txn, ev Event, msg, cbURL string) error {
 		p.notifyLocked(t, cbURL, refundID)
 	}
 	p.armLocked(t)
-	p.armEvictionLocked(t)
 	return nil
 }
 
@@ -209,7 +208,7 @@ func (p *Provider) armLocked(t *txn) {
 		return
 	}
 	st, gen := p.st, t.gen
-	t.step = m.clock.AfterFunc(d, func() {
+	t.step = m.timers.AfterFunc(d, func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if p.st != st || t.gen != gen {
@@ -223,7 +222,7 @@ func (p *Provider) armLocked(t *txn) {
 // armTimeoutLocked starts t's transactionTimeout.
 func (p *Provider) armTimeoutLocked(t *txn) {
 	st := p.st
-	t.timeout = t.merchant.clock.AfterFunc(t.Lifetime, func() {
+	t.timeout = t.merchant.timers.AfterFunc(t.Lifetime, func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if p.st != st || !txFSM.Can(t.Status, EvTimeout) {
@@ -234,51 +233,9 @@ func (p *Provider) armTimeoutLocked(t *txn) {
 	})
 }
 
-// Retention is how long a transaction is kept after its last change once
-// nothing happens to it by itself (FINISHED, REFUND and the final
-// statuses); then it is forgotten, and its id answers like an unknown one.
-const Retention = 30 * 24 * time.Hour
-
-// settled are the statuses in which a transaction waits for nobody.
-var settled = map[Status]bool{
-	StatusFinished: true, StatusRefund: true, StatusCancelled: true, StatusClosed: true,
-	StatusTimeout: true, StatusError: true, StatusVoid: true,
-}
-
-// armEvictionLocked forgets t Retention after its last change, so memory
-// stays bounded however long the simulator runs.
-func (p *Provider) armEvictionLocked(t *txn) {
-	if t.evict != nil {
-		t.evict.Stop()
-		t.evict = nil
-	}
-	if !settled[t.Status] {
-		return
-	}
-	st, gen := p.st, t.gen
-	t.evict = t.merchant.clock.AfterFunc(Retention, func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.st != st || t.gen != gen {
-			return
-		}
-		delete(st.txns, t.ID)
-		if st2 := t.merchant.idem[t.IdempotencyID]; st2 == t {
-			delete(t.merchant.idem, t.IdempotencyID)
-		}
-		u := t.user
-		for i, x := range u.txns {
-			if x == t {
-				u.txns = append(u.txns[:i], u.txns[i+1:]...)
-				break
-			}
-		}
-	})
-}
-
 // stopTimers stops t's pending timers (on reset).
 func (t *txn) stopTimers() {
-	for _, tm := range []*clock.Timer{&t.step, &t.timeout, &t.evict} {
+	for _, tm := range []*clock.Timer{&t.step, &t.timeout} {
 		if *tm != nil {
 			(*tm).Stop()
 			*tm = nil

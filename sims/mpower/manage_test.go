@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/simtest"
 	"github.com/paysandbox/paysandbox/sims/mpower"
@@ -505,27 +506,82 @@ func TestCallbacksAndJournalPerMerchant(t *testing.T) {
 	}
 }
 
-// A settled transaction is forgotten Retention after its last change; a
-// refund before then keeps it.
+// Bounded state: a settled transaction is forgotten Retention after its
+// last change (a refund before then keeps it), a minted merchant idle for
+// MerchantIdle is freed, DELETE frees one at once, and past MaxObjects the
+// oldest transaction goes first.
 func TestRetention(t *testing.T) {
 	s := newServer(t)
 	rc := newReceiver(t)
-	c := minted(s, t, shift, obj{"tokenLifetime": "2000h"}).login()
+	c := fixture(s, t, shift).login()
+	idle := minted(s, t, shift, nil).login()
 	paid := finished(t, c, rc.URL)
 	rejected := c.create(c.createBody("rejects", rc.URL))
-	c.advance(mpower.Retention - time.Hour)
+	waiting := c.create(c.createBody("manual", rc.URL))
+	c.s.Control(http.MethodPost, "/_sim/clock/advance", obj{"by": (sim.DefaultRetention / 2).String()}, http.StatusOK, nil)
+	c.login()
 	if r := c.post("refund", obj{"merchantId": c.c.MerchantID, "paymentTransactionId": paid, "amount": 1, "currency": "TRY"}); r.Status != 200 {
-		t.Fatalf("refund before retention: %d %s", r.Status, r.Body)
+		t.Fatalf("refund within retention: %d %s", r.Status, r.Body)
 	}
-	c.advance(2 * time.Hour)
+	// The idle minted merchant is gone after MerchantIdle (24h < 48h).
+	must(t, idle.loginWith(idle.loginForm()), 401, mpower.CodeInvalidClient)
+	must(t, idle.post("status", obj{"merchantId": idle.c.MerchantID, "transactionId": "x"}), 401, mpower.CodeInvalidToken)
+	if r := idle.do(http.MethodGet, "/app/"+idle.c.Users["manual"], nil, nil); r.Status != 404 {
+		t.Errorf("the freed merchant's app page: %d", r.Status)
+	}
+
+	c.s.Control(http.MethodPost, "/_sim/clock/advance", obj{"by": (sim.DefaultRetention/2 + 12*time.Hour).String()}, http.StatusOK, nil)
+	c.login()
 	c.s.Control(http.MethodGet, "/_sim/mpower/transactions/"+rejected, nil, http.StatusNotFound, nil)
 	must(t, c.post("status", obj{"merchantId": c.c.MerchantID, "transactionId": rejected}), 404, mpower.CodeTransactionNotFound)
 	if v := c.txn(paid); v.Status != mpower.StatusRefund {
-		t.Fatalf("refunded payment: %+v", v)
+		t.Fatalf("the refunded payment: %+v", v)
 	}
-	c.advance(mpower.Retention)
+	// Timed out after 60s, kept 48h after that.
+	c.s.Control(http.MethodGet, "/_sim/mpower/transactions/"+waiting, nil, http.StatusNotFound, nil)
+	c.s.Control(http.MethodPost, "/_sim/clock/advance", obj{"by": sim.DefaultRetention.String()}, http.StatusOK, nil)
 	c.s.Control(http.MethodGet, "/_sim/mpower/transactions/"+paid, nil, http.StatusNotFound, nil)
 	if r := c.do(http.MethodGet, "/app/"+c.c.Users["approves"]+"/state", nil, nil); !contains(string(r.Body), `"version":"none"`) {
-		t.Errorf("app state after eviction: %s", r.Body)
+		t.Errorf("app state after the sweep: %s", r.Body)
+	}
+
+	// DELETE frees a minted merchant; the fixture stays.
+	gone := minted(s, t, shift, nil).login()
+	s.Control(http.MethodDelete, "/_sim/mpower/merchants/"+gone.c.MerchantID, nil, http.StatusOK, nil)
+	must(t, gone.loginWith(gone.loginForm()), 401, mpower.CodeInvalidClient)
+	s.Control(http.MethodDelete, "/_sim/mpower/merchants/"+gone.c.MerchantID, nil, http.StatusNotFound, nil)
+	s.Control(http.MethodDelete, "/_sim/mpower/merchants/"+mpower.FixtureMerchantID, nil, http.StatusConflict, nil)
+
+	var health struct {
+		Objects map[string]map[string]int `json:"objects"`
+	}
+	s.Control(http.MethodGet, "/_sim/health", nil, http.StatusOK, &health)
+	if got := health.Objects["mpower"]; got["merchants"] != 1 || got["transactions"] != 0 {
+		t.Errorf("health objects %v", got)
+	}
+}
+
+// Past MaxObjects a merchant's oldest transaction is forgotten.
+func TestMaxObjects(t *testing.T) {
+	s := simtest.NewWithOptions(t, sim.Options{Seed: 1, Start: simtest.Start, FrozenClock: true, InsecureDeterministicSecrets: true,
+		Limits: sim.Limits{MaxObjects: 3}}, factory)
+	rc := newReceiver(t)
+	c := fixture(s, t, ssms).login()
+	var ids []string
+	for range 4 {
+		ids = append(ids, c.create(c.createBody("manual", rc.URL)))
+	}
+	must(t, c.post("status", obj{"merchantId": c.c.MerchantID, "transactionId": ids[0]}), 404, mpower.CodeTransactionNotFound)
+	for _, id := range ids[1:] {
+		if r := c.post("status", obj{"merchantId": c.c.MerchantID, "transactionId": id}); r.Status != 200 {
+			t.Errorf("%s: %d", id, r.Status)
+		}
+	}
+	// The forgotten request's timeout no longer fires.
+	c.advance(time.Hour)
+	rc.Wait(t, 3)
+	s.Callbacks().Wait()
+	if n := rc.Count(); n != 3+3 { // three status answers, three timeouts
+		t.Errorf("%d callbacks, want 6", n)
 	}
 }

@@ -106,9 +106,13 @@ type merchant struct {
 	ClientID, ClientSecret      string
 	Username, Password, Subject string
 	clock                       clock.Clock
+	timers                      *clock.Group // every timer of the merchant's
 	timings                     timings
 	users                       []*user
 	idem                        map[string]*txn // by idempotencyId
+	txns                        []*txn          // in creation order
+	minted                      bool
+	lastSeen                    time.Time // last API call, on clock
 }
 
 // behaviour is how a user's app and bank answer a payment request.
@@ -163,8 +167,8 @@ type txn struct {
 	CreatedAt, UpdatedAt                          time.Time
 	created                                       CreateResponse
 
-	step, timeout, evict clock.Timer
-	gen                  int // bumped on every transition; stale step timers compare it
+	step, timeout clock.Timer
+	gen           int // bumped on every transition; stale step timers compare it
 }
 
 // New builds the provider with its fixture tenant and merchant.
@@ -213,6 +217,8 @@ func (p *Provider) newState(gen int) *state {
 
 func (st *state) addMerchant(p *Provider, m *merchant, userID func(behaviour) string) {
 	m.clock = p.merchantClock(m.ID)
+	m.timers = clock.NewGroup(m.clock)
+	m.lastSeen = m.clock.Now()
 	m.idem = map[string]*txn{}
 	t := st.tenants[m.TenantID]
 	if t == nil {
@@ -226,6 +232,7 @@ func (st *state) addMerchant(p *Provider, m *merchant, userID func(behaviour) st
 		m.users = append(m.users, u)
 		st.users[u.ID] = u
 	}
+	p.armSweepLocked(st, m)
 }
 
 // merchantClock is the clock a merchant's tokens and timers run on: its
@@ -245,8 +252,8 @@ func (p *Provider) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.resets++
-	for _, t := range p.st.txns {
-		t.stopTimers()
+	for _, m := range p.st.merchants {
+		m.timers.Stop()
 	}
 	p.st = p.newState(p.resets)
 }
@@ -383,7 +390,7 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		ID: id, Name: name, TenantID: s.TenantID,
 		ClientID: p.secretUUID(), ClientSecret: p.secret(20),
 		Username: "merchant-" + strings.ToLower(id), Password: p.secret(16),
-		Subject: st.ids.UUID(), timings: t,
+		Subject: st.ids.UUID(), timings: t, minted: true,
 	}
 	st.addMerchant(p, m, func(behaviour) string { return p.secretUUID() })
 	return p.credentialsLocked(m), nil

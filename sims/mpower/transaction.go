@@ -38,6 +38,7 @@ func (p *Provider) authed(resolve func(*http.Request) (*tenant, error), fn apiFu
 			return httpx.Response{}, err
 		}
 		sim.SetMerchant(r, m.ID)
+		m.lastSeen = m.clock.Now()
 		if readErr != nil {
 			return httpx.Response{}, readErr
 		}
@@ -148,9 +149,7 @@ func (p *Provider) create(m *merchant, f fields) (any, error) {
 		Status: StatusNew, Message: statusMessages[StatusNew], CreatedAt: now, UpdatedAt: now,
 	}
 	t.created = CreateResponse{TransactionID: t.ID, TransactionStatus: "new", TransactionMessage: "Transaction created"}
-	p.st.txns[t.ID] = t
-	m.idem[idem] = t
-	u.txns = append(u.txns, t)
+	p.addTxnLocked(m, t)
 	p.armTimeoutLocked(t)
 	if u.b.blocked {
 		_ = p.fireLocked(t, EvBlock, MsgUserBlocked, "")
