@@ -17,6 +17,7 @@ import (
 	"github.com/paysandbox/paysandbox/sims/babpos"
 	"github.com/paysandbox/paysandbox/sims/misspay"
 	"github.com/paysandbox/paysandbox/sims/mobilepay"
+	"github.com/paysandbox/paysandbox/sims/mpower"
 )
 
 // Registry lists every provider fake, in mount order, with the static
@@ -31,6 +32,8 @@ func Registry() []sim.Factory {
 			OpenAPI: mobilepay.OpenAPI, Volatile: mobilepay.Volatile},
 		{Name: babpos.Name, New: func(d sim.Deps) sim.Provider { return babpos.New(d) },
 			OpenAPI: babpos.OpenAPI, Volatile: babpos.Volatile},
+		{Name: mpower.Name, New: func(d sim.Deps) sim.Provider { return mpower.New(d) },
+			OpenAPI: mpower.OpenAPI, Volatile: mpower.Volatile},
 	}
 }
 
