@@ -94,6 +94,9 @@ func ParseDecimal(s string, c Currency) (Amount, error) {
 		return Amount{}, fmt.Errorf("%w: %q", ErrSyntax, s)
 	}
 	if strings.ContainsAny(s, "eE") {
+		if !smallExponent(s) {
+			return Amount{}, fmt.Errorf("%w: %q", ErrRange, s)
+		}
 		r, ok := new(big.Rat).SetString(s)
 		if !ok || strings.Count(s, ".") > 1 {
 			return Amount{}, fmt.Errorf("%w: %q", ErrSyntax, s)
@@ -146,6 +149,21 @@ func fromRat(r *big.Rat, c Currency, s string) (Amount, error) {
 		return Amount{}, fmt.Errorf("%w: %q", ErrRange, s)
 	}
 	return Amount{Minor: n.Int64(), Currency: c}, nil
+}
+
+// smallExponent reports a number whose exponent (if any) is within ±40 and
+// whose digits are not absurdly many: big.Rat would spend tens of
+// milliseconds on "1e999999", a cheap way to tie up a server.
+func smallExponent(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return true
+	}
+	e, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
+	return err == nil && e >= -40 && e <= 40
 }
 
 func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
@@ -284,6 +302,9 @@ func ParseRounded(s string, c Currency) (Amount, error) {
 		if !(r >= '0' && r <= '9' || r == '.' || r == '-' || r == 'e' || r == 'E' || r == '+') {
 			return Amount{}, fmt.Errorf("%w: %q", ErrSyntax, s)
 		}
+	}
+	if !smallExponent(s) {
+		return Amount{}, fmt.Errorf("%w: %q", ErrRange, s)
 	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {

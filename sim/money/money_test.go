@@ -204,3 +204,15 @@ func TestParseRoundedAndShort(t *testing.T) {
 		t.Errorf("JSON = %s", b)
 	}
 }
+
+// Huge exponents are refused at once rather than computed.
+func TestHugeExponentRefused(t *testing.T) {
+	for _, s := range []string{"1e999999", "1e-999999", "1e41"} {
+		if _, err := money.ParseDecimal(s, sar); !errors.Is(err, money.ErrRange) {
+			t.Errorf("ParseDecimal(%q) err = %v", s, err)
+		}
+		if _, err := money.ParseRounded(s, sar); !errors.Is(err, money.ErrRange) {
+			t.Errorf("ParseRounded(%q) err = %v", s, err)
+		}
+	}
+}
