@@ -34,7 +34,7 @@ func providerDirs(t testing.TB) []string {
 
 func runDir(t testing.TB, catalog *run.Catalog, dir string) result.Run {
 	t.Helper()
-	scs, probs := scenario.Load([]string{dir}, scenario.Options{Providers: catalog.Providers})
+	scs, probs := scenario.Load([]string{dir}, catalog.ScenarioOptions())
 	if len(probs) > 0 {
 		t.Fatalf("scenario problems:\n%v", probs)
 	}
@@ -133,7 +133,11 @@ func TestFailing(t *testing.T) {
 // TestDefaultRunSkipsFailing checks that the default walk never picks up
 // _failing.
 func TestDefaultRunSkipsFailing(t *testing.T) {
-	scs, probs := scenario.Load([]string{"."}, scenario.Options{})
+	catalog, err := run.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scs, probs := scenario.Load([]string{"."}, catalog.ScenarioOptions())
 	if len(probs) > 0 {
 		t.Fatal(probs)
 	}
@@ -153,7 +157,7 @@ func BenchmarkLibrary(b *testing.B) {
 	}
 	var scs []*scenario.Scenario
 	for _, dir := range providerDirs(b) {
-		s, probs := scenario.Load([]string{dir}, scenario.Options{Providers: catalog.Providers})
+		s, probs := scenario.Load([]string{dir}, catalog.ScenarioOptions())
 		if len(probs) > 0 {
 			b.Fatal(probs)
 		}

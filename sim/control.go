@@ -238,9 +238,52 @@ func clockReply(now time.Time) httpx.Response {
 	return httpx.JSON(http.StatusOK, map[string]string{"now": now.UTC().Format(time.RFC3339Nano)})
 }
 
-// handleClock handles GET /_sim/clock.
-func (s *Server) handleClock(*http.Request) (httpx.Response, error) {
-	return clockReply(s.clock.Now()), nil
+// clockTarget is the clock a clock call acts on: one merchant's, when
+// provider and merchantId are given (JSON body fields or query
+// parameters), or the simulator's, which moves every merchant.
+type clockTarget struct {
+	Provider   string `json:"provider"`
+	MerchantID string `json:"merchantId"`
+}
+
+// movable is a clock the control plane can move.
+type movable interface {
+	Now() time.Time
+	Advance(time.Duration) (time.Time, error)
+	Set(time.Time) (time.Time, error)
+}
+
+func (s *Server) resolveClock(r *http.Request, t clockTarget) (movable, error) {
+	q := r.URL.Query()
+	if t.Provider == "" {
+		t.Provider = q.Get("provider")
+	}
+	if t.MerchantID == "" {
+		t.MerchantID = q.Get("merchantId")
+	}
+	switch {
+	case t.Provider == "" && t.MerchantID == "":
+		return s.clock, nil
+	case t.Provider == "" || t.MerchantID == "":
+		return nil, ErrBadRequest("a merchant's clock needs both provider and merchantId")
+	}
+	if _, ok := s.providers[t.Provider]; !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownProvider, t.Provider)
+	}
+	c, ok := s.MerchantClock(t.Provider, t.MerchantID)
+	if !ok {
+		return nil, ErrNotFound("%s has no merchant %q", t.Provider, t.MerchantID)
+	}
+	return c, nil
+}
+
+// handleClock handles GET /_sim/clock[?provider=P&merchantId=M].
+func (s *Server) handleClock(r *http.Request) (httpx.Response, error) {
+	c, err := s.resolveClock(r, clockTarget{})
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	return clockReply(c.Now()), nil
 }
 
 // maxClockTime is as far as the control plane moves the virtual clock.
@@ -249,34 +292,46 @@ func (s *Server) handleClock(*http.Request) (httpx.Response, error) {
 // leaves a year for a clock that keeps running at real speed.
 var maxClockTime = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// handleClockAdvance handles POST /_sim/clock/advance {"by":"15m"}.
+// handleClockAdvance handles POST /_sim/clock/advance {"by":"15m"}, with
+// optional "provider" and "merchantId" to move one merchant's clock.
 func (s *Server) handleClockAdvance(r *http.Request) (httpx.Response, error) {
 	var body struct {
 		By string `json:"by"`
+		clockTarget
 	}
 	if err := DecodeControl(r, &body); err != nil {
+		return httpx.Response{}, err
+	}
+	c, err := s.resolveClock(r, body.clockTarget)
+	if err != nil {
 		return httpx.Response{}, err
 	}
 	d, err := time.ParseDuration(body.By)
 	if err != nil {
 		return httpx.Response{}, ErrBadRequest("by: want a Go duration such as \"15m\" or \"36h\", got %q", body.By)
 	}
-	if d > 0 && s.clock.Now().Add(d).After(maxClockTime) {
+	if d > 0 && c.Now().Add(d).After(maxClockTime) {
 		return httpx.Response{}, ErrBadRequest("by: the virtual clock cannot go past %s, got %q", maxClockTime.Format(time.RFC3339), body.By)
 	}
-	now, err := s.clock.Advance(d)
+	now, err := c.Advance(d)
 	if err != nil {
 		return httpx.Response{}, err
 	}
 	return clockReply(now), nil
 }
 
-// handleClockSet handles POST /_sim/clock/set {"to":"<RFC3339>"}.
+// handleClockSet handles POST /_sim/clock/set {"to":"<RFC3339>"}, with
+// optional "provider" and "merchantId" to move one merchant's clock.
 func (s *Server) handleClockSet(r *http.Request) (httpx.Response, error) {
 	var body struct {
 		To string `json:"to"`
+		clockTarget
 	}
 	if err := DecodeControl(r, &body); err != nil {
+		return httpx.Response{}, err
+	}
+	c, err := s.resolveClock(r, body.clockTarget)
+	if err != nil {
 		return httpx.Response{}, err
 	}
 	t, err := time.Parse(time.RFC3339Nano, body.To)
@@ -286,7 +341,7 @@ func (s *Server) handleClockSet(r *http.Request) (httpx.Response, error) {
 	if t.After(maxClockTime) {
 		return httpx.Response{}, ErrBadRequest("to: the virtual clock cannot go past %s, got %q", maxClockTime.Format(time.RFC3339), body.To)
 	}
-	now, err := s.clock.Set(t)
+	now, err := c.Set(t)
 	if err != nil {
 		return httpx.Response{}, err
 	}

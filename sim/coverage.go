@@ -156,3 +156,42 @@ func (c *Coverage) Reset() {
 		}
 	}
 }
+
+// Table is what coverage needs of an fsm table: its name and its edges.
+// Every *fsm.Table satisfies it.
+type Table interface {
+	Name() string
+	Edges() []fsm.Edge
+}
+
+// Tracker records one provider's coverage against the tables and error
+// codes it declared, so a provider cannot misspell a table name or forget
+// to record a transition: every transition goes through Fire.
+type Tracker struct {
+	c        *Coverage
+	provider string
+}
+
+// Track declares a provider's error codes and fsm tables and returns the
+// tracker its handlers record through.
+func (c *Coverage) Track(provider string, errorCodes []string, tables ...Table) *Tracker {
+	m := make(map[string][]fsm.Edge, len(tables))
+	for _, t := range tables {
+		m[t.Name()] = t.Edges()
+	}
+	c.Declare(provider, errorCodes, m)
+	return &Tracker{c: c, provider: provider}
+}
+
+// Error records an error code the provider answered with.
+func (t *Tracker) Error(code string) { t.c.Error(t.provider, code) }
+
+// Fire moves from along event through table and records the edge taken.
+func Fire[S, E ~string](t *Tracker, table *fsm.Table[S, E], from S, event E) (S, error) {
+	to, err := table.Fire(from, event)
+	if err != nil {
+		return from, err
+	}
+	t.c.Transition(t.provider, table.Name(), fsm.Edge{From: string(from), Event: string(event), To: string(to)})
+	return to, nil
+}

@@ -9,6 +9,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -91,6 +92,27 @@ func (f Fault) Status() int {
 type Factory struct {
 	Name string
 	New  func(Deps) Provider
+	// OpenAPI is the provider's OpenAPI 3 document (the same bytes as
+	// Provider.OpenAPI), readable without building a simulator.
+	OpenAPI []byte
+	// Volatile names response fields whose values differ from run to run
+	// (ids, tokens, times): `contract diff` compares their presence and
+	// type, not their value.
+	Volatile []string
+	// Helpers returns the provider's scenario expression helpers (its wire
+	// crypto, signatures), by function name. May be nil.
+	Helpers func() map[string]any
+	// Tools are the provider's command-line helpers, run as `simulator
+	// <name> ...` (e.g. MIS Pay's decrypt). May be nil.
+	Tools map[string]Tool
+}
+
+// Tool is a provider's command-line helper: args after its name, with the
+// process's standard input and output.
+type Tool struct {
+	// Usage is one line: arguments and what the tool does.
+	Usage string
+	Run   func(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 }
 
 // Deps is what the platform gives a provider.
@@ -104,6 +126,17 @@ type Deps struct {
 	BaseURL func() string
 	// Cover records what the provider exercised, for /_sim/coverage.
 	Cover *Coverage
+	// MerchantClock returns the merchant's own virtual clock: the
+	// simulator's time plus the merchant's offset. Advancing it (POST
+	// /_sim/clock/advance with provider and merchantId) fires only that
+	// merchant's timers. Call it when a merchant is created and keep the
+	// clock in the merchant; use it for the merchant's Now and timers.
+	MerchantClock func(merchantID string) clock.Clock
+	// DropMerchant forgets a merchant's clock and stops its timers, when
+	// the merchant is deleted or evicted.
+	DropMerchant func(merchantID string)
+	// TLS reports that the simulator serves HTTPS (--tls).
+	TLS bool
 }
 
 // Options configure a Server. The zero value is usable.
@@ -129,6 +162,8 @@ type Options struct {
 	Logger *slog.Logger
 	// HTTPClient sends callbacks (default: 10 s timeout).
 	HTTPClient *http.Client
+	// TLS tells providers the simulator is served over HTTPS.
+	TLS bool
 }
 
 // DefaultBodyLimit caps request bodies when Options.BodyLimit is 0.
@@ -149,7 +184,12 @@ type Server struct {
 	names     []string
 	providers map[string]*mounted
 	handler   http.Handler
+
+	clocksMu sync.Mutex
+	clocks   map[merchantKey]*clock.Child
 }
+
+type merchantKey struct{ provider, id string }
 
 type mounted struct {
 	p        Provider
@@ -182,6 +222,7 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		cover:     newCoverage(),
 		publicURL: strings.TrimRight(opts.PublicURL, "/"),
 		providers: map[string]*mounted{},
+		clocks:    map[merchantKey]*clock.Child{},
 	}
 	for _, f := range factories {
 		if f.Name == "" || strings.ContainsAny(f.Name, "/_") {
@@ -198,6 +239,11 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 			Log:       s.log.With("provider", name),
 			BaseURL:   func() string { return s.PublicURL() + "/" + name },
 			Cover:     s.cover,
+			MerchantClock: func(id string) clock.Clock {
+				return s.merchantClock(name, id, true)
+			},
+			DropMerchant: func(id string) { s.dropMerchant(name, id) },
+			TLS:          opts.TLS,
 		})
 		if p.Name() != name {
 			return nil, fmt.Errorf("sim: factory %q built provider %q", name, p.Name())
@@ -279,6 +325,53 @@ func (s *Server) SetPublicURL(u string) {
 	s.publicURL = strings.TrimRight(u, "/")
 }
 
+// merchantClock returns the clock of a provider's merchant, creating it
+// when create is set (nil when it does not exist).
+func (s *Server) merchantClock(provider, id string, create bool) *clock.Child {
+	s.clocksMu.Lock()
+	defer s.clocksMu.Unlock()
+	k := merchantKey{provider, id}
+	c, ok := s.clocks[k]
+	if !ok && create {
+		c = s.clock.NewChild()
+		s.clocks[k] = c
+	}
+	return c
+}
+
+func (s *Server) dropMerchant(provider, id string) {
+	s.clocksMu.Lock()
+	c := s.clocks[merchantKey{provider, id}]
+	delete(s.clocks, merchantKey{provider, id})
+	s.clocksMu.Unlock()
+	if c != nil {
+		c.Stop()
+	}
+}
+
+// dropClocks forgets every merchant clock of a provider (all when "").
+func (s *Server) dropClocks(provider string) {
+	s.clocksMu.Lock()
+	var gone []*clock.Child
+	for k, c := range s.clocks {
+		if provider == "" || k.provider == provider {
+			gone = append(gone, c)
+			delete(s.clocks, k)
+		}
+	}
+	s.clocksMu.Unlock()
+	for _, c := range gone {
+		c.Stop()
+	}
+}
+
+// MerchantClock is the clock of a provider's merchant, for in-process
+// tests; false when the merchant has none.
+func (s *Server) MerchantClock(provider, merchantID string) (*clock.Child, bool) {
+	c := s.merchantClock(provider, merchantID, false)
+	return c, c != nil
+}
+
 // ErrUnknownProvider is returned for a provider name that is not mounted.
 var ErrUnknownProvider = errors.New("unknown provider")
 
@@ -290,11 +383,13 @@ func (s *Server) Reset(name string) error {
 		if !ok {
 			return fmt.Errorf("%w %q", ErrUnknownProvider, name)
 		}
+		s.dropClocks(name)
 		m.p.Reset()
 		s.journal.Reset(name)
 		s.callbacks.Reset(name)
 		return nil
 	}
+	s.dropClocks("")
 	for _, n := range s.names {
 		s.providers[n].p.Reset()
 	}

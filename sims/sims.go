@@ -16,39 +16,18 @@ import (
 	"github.com/paysandbox/paysandbox/sims/mobilepay"
 )
 
-// Registry lists every provider fake, in mount order. It is the one place
-// providers are registered.
+// Registry lists every provider fake, in mount order, with the static
+// metadata the contract runner and the simulator command read (OpenAPI
+// document, volatile fields, scenario helpers, command-line tools). It is
+// the one place providers are registered: a new provider adds one entry.
 func Registry() []sim.Factory {
 	return []sim.Factory{
-		{Name: misspay.Name, New: func(d sim.Deps) sim.Provider { return misspay.New(d) }},
-		{Name: mobilepay.Name, New: func(d sim.Deps) sim.Provider { return mobilepay.New(d) }},
+		{Name: misspay.Name, New: func(d sim.Deps) sim.Provider { return misspay.New(d) },
+			OpenAPI: misspay.OpenAPI, Volatile: misspay.Volatile, Helpers: misspay.Helpers, Tools: misspay.Tools()},
+		{Name: mobilepay.Name, New: func(d sim.Deps) sim.Provider { return mobilepay.New(d) },
+			OpenAPI: mobilepay.OpenAPI, Volatile: mobilepay.Volatile},
 	}
 }
-
-// Select returns the factories named in names (all when names is empty).
-func Select(names ...string) ([]sim.Factory, error) {
-	all := Registry()
-	if len(names) == 0 {
-		return all, nil
-	}
-	var out []sim.Factory
-	for _, n := range names {
-		found := false
-		for _, f := range all {
-			if f.Name == n {
-				out, found = append(out, f), true
-			}
-		}
-		if !found {
-			return nil, &unknownError{name: n}
-		}
-	}
-	return out, nil
-}
-
-type unknownError struct{ name string }
-
-func (e *unknownError) Error() string { return "unknown provider " + e.name }
 
 // New builds a simulator serving every registered provider. Its Handler
 // serves the providers under /<name> and the control plane under /_sim.

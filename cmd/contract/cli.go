@@ -178,7 +178,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "contract: %v\n", err)
 		return exitUsage
 	}
-	scs, probs := scenario.Load(c.paths, scenario.Options{Providers: catalog.Providers})
+	scs, probs := scenario.Load(c.paths, catalog.ScenarioOptions())
 	for _, p := range probs {
 		fmt.Fprintln(stderr, p)
 	}
@@ -366,7 +366,7 @@ func runDiff(ctx context.Context, c *config, catalog *crun.Catalog, scs []*scena
 		fmt.Fprintf(stdout, "%s: %d passed, %d failed, %d skipped\n", spec, res.Summary.Passed, res.Summary.Failed, res.Summary.Skipped)
 		results = append(results, res)
 	}
-	ds := diff.Compare(results[0], results[1], scs)
+	ds := diff.Compare(results[0], results[1], scs, catalog.Volatile)
 	var b strings.Builder
 	diff.Write(&b, c.a, c.b, ds)
 	fmt.Fprint(stdout, b.String())

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/paysandbox/paysandbox/sims"
 	"io"
 	"net"
 	"strconv"
@@ -53,7 +54,7 @@ func (l listenFlag) Set(v string) error {
 	for _, item := range strings.Split(v, ",") {
 		name, addr, ok := strings.Cut(strings.TrimSpace(item), "=")
 		if !ok || name == "" || addr == "" {
-			return fmt.Errorf("want NAME=ADDR, e.g. misspay=127.0.0.1:9001, got %q", item)
+			return fmt.Errorf("want NAME=ADDR (a provider and a host:port), e.g. %s=127.0.0.1:9001, got %q", exampleProvider(), item)
 		}
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			return fmt.Errorf("%s: %v", item, err)
@@ -67,11 +68,9 @@ const usageHeader = `paysandbox simulator: offline fakes of payment providers in
 
 Usage:
   simulator [flags]                      serve the providers and the control plane
-  simulator decrypt --secret S [BLOB]    decrypt a MIS Pay token blob or callback "_"
-                                         value (BLOB or stdin)
-
-Every provider is mounted under its name (http://ADDR/misspay/...), the
-control plane under /_sim/ (see CONTROL-API.md). Flags (environment
+%s
+Every provider is mounted under its name (http://ADDR/PROVIDER/...), the
+control plane under /_sim/ (see docs/control-api.md). Flags (environment
 variable in brackets):
 `
 
@@ -117,7 +116,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "require this token (X-Sim-Control-Token or Authorization: Bearer) on every /_sim call [SIM_CONTROL_TOKEN]")
 	fs.BoolVar(&c.NoControl, "no-control", c.NoControl, "serve no control plane at all, like a real sandbox [SIM_NO_CONTROL]")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usageHeader)
+		fmt.Fprintf(fs.Output(), usageHeader, toolsUsage())
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -165,3 +164,6 @@ func (c Config) publicURL(bound net.Addr) string {
 	}
 	return "http://" + net.JoinHostPort(host, port)
 }
+
+// exampleProvider is a provider name for examples in messages.
+func exampleProvider() string { return sims.Registry()[0].Name }

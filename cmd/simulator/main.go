@@ -3,7 +3,7 @@
 //
 //	go run ./cmd/simulator                   # http://127.0.0.1:8080
 //	go run ./cmd/simulator --help
-//	go run ./cmd/simulator decrypt --secret S BLOB
+//	go run ./cmd/simulator decrypt --secret S BLOB   (a provider tool)
 package main
 
 import (
@@ -14,10 +14,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -41,14 +43,39 @@ func main() {
 
 // run is the whole program; main only wires the process to it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
-	if len(args) > 0 && args[0] == "decrypt" {
-		return runDecrypt(args[1:], stdin, stdout, stderr)
+	if len(args) > 0 {
+		if tool, ok := providerTools()[args[0]]; ok {
+			return tool.Run(args[1:], stdin, stdout, stderr)
+		}
 	}
 	cfg, err := Load(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	return serve(ctx, cfg, stdout, stderr)
+}
+
+// providerTools are the command-line helpers the providers declare in the
+// registry (e.g. MIS Pay's decrypt), by name.
+func providerTools() map[string]sim.Tool {
+	out := map[string]sim.Tool{}
+	for _, f := range sims.Registry() {
+		for name, t := range f.Tools {
+			out[name] = t
+		}
+	}
+	return out
+}
+
+// toolsUsage lists the providers' tools for the usage text.
+func toolsUsage() string {
+	tools := providerTools()
+	names := slices.Sorted(maps.Keys(tools))
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "  simulator %s %s\n", n, tools[n].Usage)
+	}
+	return b.String()
 }
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM.

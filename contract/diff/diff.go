@@ -20,48 +20,19 @@ import (
 	"github.com/paysandbox/paysandbox/contract/scenario"
 )
 
-// ProviderVolatile returns the default volatile paths of a provider's
-// exchanges. Paths start at "status", "headers", "body", "query" (callbacks)
-// or "method"; "[*]" and ".*" match every element or key.
-func ProviderVolatile(provider string) []string {
-	v := providerVolatile(provider)
-	if v == nil {
-		return nil // fall back to guessing by key name
+// providerVolatile returns the default volatile paths of a provider's
+// exchanges, as the provider declares them in the registry
+// (sim.Factory.Volatile), plus the control plane's clock replies (two
+// targets never start at the same instant). Paths start at "status",
+// "headers", "body", "query" (callbacks) or "method"; "[*]" and ".*" match
+// every element or key. nil means the provider declared none: guess by key
+// name.
+func providerVolatile(declared map[string][]string, provider string) []string {
+	v, ok := declared[provider]
+	if !ok || v == nil {
+		return nil
 	}
-	// The control plane's clock replies: two targets never start at the
-	// same instant.
-	return append(v, "body.now")
-}
-
-func providerVolatile(provider string) []string {
-	switch provider {
-	case "misspay":
-		return []string{
-			"body.result.token", "body.result.url", "body.result.trackId", "body.result.checkoutId",
-			"body.result.id", "body.result.transactionId", "body.result.userId", "body.result.merchantId",
-			"body.result.purchaseDate", "body.result.createdAt", "body.result.updatedAt",
-			"body.result.refundPaymentHistories[*].transactionId", "body.result.refundPaymentHistories[*].createdAt",
-			"body.trackId", "body.checkoutId", "body.redirectUrl", "body.appId", "body.appSecret", "body.merchantId",
-			"body.baseUrl", "body.callbackUrl", "body.webhookUrl",
-			"headers.location", "query._", "query.appId",
-		}
-	case "mobilepay":
-		return []string{
-			// API views: ids, tokens, QR links and times; terminal names,
-			// brand names and error texts carry the merchant's ids.
-			"body.paymentId", "body.refundId", "body.posId", "body.storeId", "body.terminalId", "body.beaconId",
-			"body.name", "body.brandName", "body.message", "body.errors[*]",
-			"body.paymentsIds[*]", "body.refundsIds[*]", "body.storesIds[*]", "body.terminalsIds[*]",
-			"body.createdAt", "body.updatedAt", "body.checkedInAt",
-			// Control plane: minted merchants, check-ins, payment actions
-			// (errors: body.message) and the clock.
-			"body.bioCode", "body.accessToken", "body.baseUrl",
-			"body.stores[*].storeId", "body.stores[*].terminals[*].terminalId", "body.stores[*].terminals[*].posId",
-			"body.payment.paymentId",
-			"headers.location",
-		}
-	}
-	return nil
+	return append(append([]string{}, v...), "body.now")
 }
 
 // volatileKey is the fallback for providers without defaults: keys that
@@ -85,7 +56,7 @@ type Step struct {
 
 // Compare returns the scenarios whose exchanges differ between a and b.
 // scenarios gives the volatile paths of each scenario by name.
-func Compare(a, b result.Run, scenarios []*scenario.Scenario) []Scenario {
+func Compare(a, b result.Run, scenarios []*scenario.Scenario, volatile map[string][]string) []Scenario {
 	byName := map[string]*scenario.Scenario{}
 	for _, s := range scenarios {
 		byName[s.Name] = s
@@ -106,7 +77,7 @@ func Compare(a, b result.Run, scenarios []*scenario.Scenario) []Scenario {
 		}
 		if ok {
 			var sc *scenario.Scenario = byName[sa.Name]
-			d.Steps = compareSteps(sa, sb, sc)
+			d.Steps = compareSteps(sa, sb, sc, volatile)
 		}
 		if d.Note != "" || len(d.Steps) > 0 {
 			out = append(out, d)
@@ -115,21 +86,22 @@ func Compare(a, b result.Run, scenarios []*scenario.Scenario) []Scenario {
 	return out
 }
 
-func compareSteps(a, b result.Scenario, sc *scenario.Scenario) []Step {
+func compareSteps(a, b result.Scenario, sc *scenario.Scenario, volatile map[string][]string) []Step {
 	var out []Step
 	for i := range min(len(a.Steps), len(b.Steps)) {
 		sa, sb := a.Steps[i], b.Steps[i]
 		if sa.Exchange == nil || sb.Exchange == nil {
 			continue
 		}
-		paths := ProviderVolatile(a.Provider)
+		pv := providerVolatile(volatile, a.Provider)
+		paths := pv
 		if sc != nil {
 			paths = append(paths, sc.Volatile...)
 			if i < len(sc.Compiled.Steps) {
 				paths = append(paths, sc.Compiled.Steps[i].Volatile...)
 			}
 		}
-		generic := ProviderVolatile(a.Provider) == nil
+		generic := pv == nil
 		va, vb := mask(view(sa.Exchange), paths, generic), mask(view(sb.Exchange), paths, generic)
 		if d := cmp.Diff(va, vb); d != "" {
 			out = append(out, Step{Index: sa.Index, Name: sa.Name, Diff: d})

@@ -30,7 +30,7 @@ func runOn(t *testing.T, c *run.Catalog, tg *target.Target, scs []*scenario.Scen
 func TestTwoFakes(t *testing.T) {
 	c, err := run.NewCatalog()
 	require.NoError(t, err)
-	scs, probs := scenario.Load([]string{"../../scenarios/misspay"}, scenario.Options{Providers: c.Providers})
+	scs, probs := scenario.Load([]string{"../../scenarios/misspay"}, c.ScenarioOptions())
 	require.Empty(t, probs)
 
 	a, err := target.InProcess("seed-1", sim.Options{Seed: 1})
@@ -41,7 +41,7 @@ func TestTwoFakes(t *testing.T) {
 	t.Cleanup(b.Close)
 	ra, rb := runOn(t, c, a, scs), runOn(t, c, b, scs)
 	require.Zero(t, ra.Summary.Failed)
-	if ds := diff.Compare(ra, rb, scs); len(ds) > 0 {
+	if ds := diff.Compare(ra, rb, scs, c.Volatile); len(ds) > 0 {
 		var sb strings.Builder
 		diff.Write(&sb, "seed-1", "seed-2", ds)
 		t.Fatalf("different seeds should differ only in volatile fields:\n%s", sb.String())
@@ -71,7 +71,7 @@ func TestTwoFakes(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(d.Close)
 	rd := runOn(t, c, d, scs)
-	ds := diff.Compare(ra, rd, scs)
+	ds := diff.Compare(ra, rd, scs, c.Volatile)
 	require.NotEmpty(t, ds)
 	var sb strings.Builder
 	diff.Write(&sb, "seed-1", "drifted", ds)
@@ -87,7 +87,7 @@ func TestTwoFakes(t *testing.T) {
 func TestTwoFakesMobilePay(t *testing.T) {
 	c, err := run.NewCatalog()
 	require.NoError(t, err)
-	scs, probs := scenario.Load([]string{"../../scenarios/mobilepay"}, scenario.Options{Providers: c.Providers})
+	scs, probs := scenario.Load([]string{"../../scenarios/mobilepay"}, c.ScenarioOptions())
 	require.Empty(t, probs)
 	a, err := target.InProcess("seed-1", sim.Options{Seed: 1})
 	require.NoError(t, err)
@@ -98,7 +98,7 @@ func TestTwoFakesMobilePay(t *testing.T) {
 	ra, rb := runOn(t, c, a, scs), runOn(t, c, b, scs)
 	require.Zero(t, ra.Summary.Failed)
 	require.NotZero(t, ra.Summary.Passed)
-	if ds := diff.Compare(ra, rb, scs); len(ds) > 0 {
+	if ds := diff.Compare(ra, rb, scs, c.Volatile); len(ds) > 0 {
 		var sb strings.Builder
 		diff.Write(&sb, "seed-1", "seed-2", ds)
 		t.Fatalf("different seeds should differ only in volatile fields:\n%s", sb.String())
@@ -125,7 +125,7 @@ func TestVolatileMasksValuesNotTypes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ds := diff.Compare(x(tc.a), x(tc.b), []*scenario.Scenario{sc})
+			ds := diff.Compare(x(tc.a), x(tc.b), []*scenario.Scenario{sc}, nil)
 			if got := len(ds) > 0; got != tc.wantDiff {
 				t.Errorf("differs = %v, want %v: %s", got, tc.wantDiff, cmp.Diff(tc.a, tc.b))
 			}

@@ -1,14 +1,11 @@
 package expr
 
 import (
-	"encoding/base64"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
-
-	"github.com/paysandbox/paysandbox/sims/misspay/seal"
 )
 
 func testEnv() Env {
@@ -82,65 +79,4 @@ func TestSeededFakeData(t *testing.T) {
 	got3, err := tmpl.EvalString(c)
 	require.NoError(t, err)
 	require.NotEqual(t, got1, got3)
-}
-
-func TestMisspayHelpers(t *testing.T) {
-	env := testEnv()
-	run := func(src string) any {
-		t.Helper()
-		p, err := CompileExpr(src, env)
-		require.NoError(t, err)
-		v, err := p.Run(env)
-		require.NoError(t, err)
-		return v
-	}
-	// A blob sealed by the simulator's package opens with misspayDecrypt.
-	s, err := seal.NewSealer("s3cret-value", make([]byte, seal.SaltSize), zeroReader{})
-	require.NoError(t, err)
-	blob, err := s.Seal([]byte(`{"token":"jwt.x.y","expiration":"2026-01-01T00:00:00Z"}`))
-	require.NoError(t, err)
-	env["blob"] = blob
-	require.Equal(t, "jwt.x.y", run("misspayDecrypt(blob, merchant.appSecret).token"))
-	require.Equal(t, "jwt.x.y", run("misspayToken(blob, merchant.appSecret)"))
-
-	// encrypt -> decrypt round trip, and the double-base64 callback parameter.
-	got := run(`misspayDecrypt(misspayEncrypt({"code": "MP00"}, merchant.appSecret), merchant.appSecret).code`)
-	require.Equal(t, "MP00", got)
-	param := run(`misspayCallbackParam({"orderId": "o-1", "code": "MP02", "checkoutId": nil}, merchant.appSecret)`).(string)
-	inner, err := base64.StdEncoding.DecodeString(param)
-	require.NoError(t, err)
-	pt, err := seal.Open("s3cret-value", string(inner))
-	require.NoError(t, err)
-	require.JSONEq(t, `{"orderId":"o-1","code":"MP02","checkoutId":null}`, string(pt))
-	env["param"] = param
-	require.Equal(t, "MP02", run("misspayCallback(param, merchant.appSecret).code"))
-
-	_, err = Helpers(Options{})["misspayDecrypt"].(func(string, string) (any, error))(blob, "wrong")
-	require.ErrorContains(t, err, "authentication failed")
-}
-
-type zeroReader struct{}
-
-func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
-
-func TestMyfatoorahSignature(t *testing.T) {
-	// V1: every Data key sorted case-insensitively, null as "", GatewayReference left out.
-	v1 := map[string]any{"EventType": 1.0, "Data": map[string]any{
-		"InvoiceId": 12.0, "CustomerEmail": nil, "TransactionStatus": "SUCCESS", "GatewayReference": map[string]any{"x": 1.0},
-	}}
-	msg, err := myfatoorahMessage(v1)
-	require.NoError(t, err)
-	require.Equal(t, "CustomerEmail=,InvoiceId=12,TransactionStatus=SUCCESS", msg)
-	sig, err := myfatoorahSignature(v1, "k")
-	require.NoError(t, err)
-	require.Equal(t, base64.StdEncoding.EncodeToString(hmacSum("k", msg)), sig)
-	ok, err := myfatoorahVerify(v1, "k", sig)
-	require.NoError(t, err)
-	require.True(t, ok)
-
-	// V2: the fixed field list of Event.Code 1.
-	v2 := `{"Event":{"Code":1},"Data":{"Invoice":{"Id":"5","Status":"PAID","ExternalIdentifier":null},"Transaction":{"Status":"SUCCESS","PaymentId":"77"}}}`
-	msg, err = myfatoorahMessage(v2)
-	require.NoError(t, err)
-	require.Equal(t, "Invoice.Id=5,Invoice.Status=PAID,Transaction.Status=SUCCESS,Transaction.PaymentId=77,Invoice.ExternalIdentifier=", msg)
 }

@@ -22,6 +22,10 @@ type Options struct {
 	Seed int64
 	// Now is the target's time: the virtual clock on a fake target.
 	Now func() time.Time
+	// Extra are the providers' own helpers (their wire crypto and
+	// signatures), from the provider registry; they may not shadow a
+	// built-in helper.
+	Extra map[string]any
 }
 
 // Helpers returns the helper functions and the seeded faker, keyed by the
@@ -34,8 +38,7 @@ func Helpers(o Options) Env {
 	if now == nil {
 		now = time.Now
 	}
-	crypto := newMisspayCrypto()
-	return Env{
+	env := Env{
 		"fake": fake,
 		"uuid": func() string { mu.Lock(); defer mu.Unlock(); return fake.UUID() },
 		"now":  func() time.Time { return now().UTC() },
@@ -52,21 +55,19 @@ func Helpers(o Options) Env {
 		"parseJSON":     parseJSON,
 		"queryParam":    queryParam,
 		"jwtClaims":     jwtClaims,
-
-		"misspayDecrypt":       crypto.decrypt,
-		"misspayToken":         crypto.token,
-		"misspayEncrypt":       crypto.encrypt,
-		"misspayCallback":      crypto.callback,
-		"misspayCallbackParam": crypto.callbackParam,
-
-		"myfatoorahSignature": myfatoorahSignature,
-		"myfatoorahVerify":    myfatoorahVerify,
 	}
+	for name, fn := range o.Extra {
+		if _, builtin := env[name]; !builtin {
+			env[name] = fn
+		}
+	}
+	return env
 }
 
-// HelperNames lists the helper names, for documentation and for checking
-// that a scenario variable does not shadow one.
-func HelperNames() []string { return Helpers(Options{}).Names() }
+// HelperNames lists the helper names, built-in and extra, for
+// documentation and for checking that a scenario variable does not shadow
+// one.
+func HelperNames(extra map[string]any) []string { return Helpers(Options{Extra: extra}).Names() }
 
 func hmacSum(key, msg any) []byte {
 	m := hmac.New(sha256.New, []byte(Stringify(key)))

@@ -11,34 +11,67 @@ import (
 
 	"github.com/paysandbox/paysandbox/contract/scenario"
 	"github.com/paysandbox/paysandbox/contract/target"
-	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/oas"
 	"github.com/paysandbox/paysandbox/sims"
 )
 
-// Catalog is what the runner knows about the providers: their names and
-// OpenAPI documents, from the simulator's registry (sims.Registry), which
-// embeds each provider's document. Responses from every target are
-// validated against these documents.
+// Catalog is what the runner knows about the providers, from the
+// simulator's registry (sims.Registry) without starting a simulator: their
+// names, OpenAPI documents (responses from every target are validated
+// against them), scenario helpers and volatile fields.
 type Catalog struct {
 	Providers []string
 	Docs      map[string]*oas.Doc
+	// Helpers are the providers' scenario expression helpers, by name.
+	Helpers map[string]any
+	// Volatile are each provider's volatile response fields, for diff.
+	Volatile map[string][]string
 }
 
-// NewCatalog loads every registered provider's document.
+// NewCatalog reads every registered provider's metadata.
 func NewCatalog() (*Catalog, error) {
-	srv, err := sims.New(sim.Options{NoControl: true, FrozenClock: true})
-	if err != nil {
-		return nil, err
-	}
-	defer srv.Close()
-	c := &Catalog{Docs: map[string]*oas.Doc{}}
-	for _, name := range srv.Providers() {
-		doc, _ := srv.Doc(name)
-		c.Providers = append(c.Providers, name)
-		c.Docs[name] = doc
+	c := &Catalog{Docs: map[string]*oas.Doc{}, Helpers: map[string]any{}, Volatile: map[string][]string{}}
+	for _, f := range sims.Registry() {
+		doc, err := oas.Load(f.OpenAPI)
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: %w", f.Name, err)
+		}
+		c.Providers = append(c.Providers, f.Name)
+		c.Docs[f.Name] = doc
+		c.Volatile[f.Name] = f.Volatile
+		if f.Helpers != nil {
+			for name, fn := range f.Helpers() {
+				if _, dup := c.Helpers[name]; dup {
+					return nil, fmt.Errorf("provider %s: helper %s is declared twice", f.Name, name)
+				}
+				c.Helpers[name] = fn
+			}
+		}
 	}
 	return c, nil
+}
+
+// ScenarioOptions are the options to load scenarios with: the provider
+// names and their helpers.
+func (c *Catalog) ScenarioOptions() scenario.Options {
+	return scenario.Options{Providers: c.Providers, Helpers: c.Helpers}
+}
+
+// helpers are the providers' helpers, fresh for one scenario (their key
+// caches are not shared between scenarios run in parallel).
+func (c *Catalog) helpers() map[string]any {
+	if c == nil {
+		return nil
+	}
+	out := map[string]any{}
+	for _, f := range sims.Registry() {
+		if f.Helpers != nil {
+			for name, fn := range f.Helpers() {
+				out[name] = fn
+			}
+		}
+	}
+	return out
 }
 
 // Filter selects scenarios.

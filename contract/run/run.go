@@ -161,7 +161,7 @@ func runScenario(ctx context.Context, cfg Config, p Planned) (res result.Scenari
 // merchant, then its variables in order.
 func (r *scenarioRun) setup(ctx context.Context) error {
 	sc := r.sc
-	r.env = expr.Helpers(expr.Options{Seed: seedFor(r.cfg.Seed, sc.Name), Now: func() time.Time { return r.t.Now(ctx) }})
+	r.env = expr.Helpers(expr.Options{Seed: seedFor(r.cfg.Seed, sc.Name), Now: func() time.Time { return r.t.Now(ctx) }, Extra: r.cfg.Catalog.helpers()})
 	receiver := map[string]any{"url": ""}
 	if rcv := r.t.Receiver(); rcv != nil {
 		r.box = rcv.Open(sc.Name)

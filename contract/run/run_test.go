@@ -34,7 +34,7 @@ func catalog(t testing.TB) *run.Catalog {
 
 func load(t testing.TB, c *run.Catalog, paths ...string) []*scenario.Scenario {
 	t.Helper()
-	scs, probs := scenario.Load(paths, scenario.Options{Providers: c.Providers})
+	scs, probs := scenario.Load(paths, c.ScenarioOptions())
 	require.Empty(t, probs)
 	return scs
 }

@@ -61,6 +61,9 @@ func (ps Problems) Error() string {
 type Options struct {
 	// Providers are the provider names scenarios may use.
 	Providers []string
+	// Helpers are the providers' scenario helpers (run.Catalog.Helpers),
+	// added to the built-in ones.
+	Helpers map[string]any
 }
 
 var schemaOnce = sync.OnceValues(func() (*jsonschema.Schema, error) {
@@ -174,9 +177,10 @@ func Parse(file string, data []byte, opts Options) (*Scenario, Problems) {
 }
 
 type parse struct {
-	file  string
-	root  ast.Node
-	probs Problems
+	file    string
+	root    ast.Node
+	probs   Problems
+	helpers map[string]any // the providers' helpers (Options.Helpers)
 }
 
 func (p *parse) add(path []string, format string, args ...any) {
@@ -388,7 +392,8 @@ func (p *parse) check(s *Scenario, opts Options) {
 	if len(opts.Providers) > 0 && !contains(opts.Providers, s.Provider) {
 		p.add([]string{"provider"}, "unknown provider %q; the simulator serves %s", s.Provider, strings.Join(opts.Providers, ", "))
 	}
-	shape := expr.Helpers(expr.Options{})
+	p.helpers = opts.Helpers
+	shape := expr.Helpers(expr.Options{Extra: opts.Helpers})
 	for _, n := range runtimeNames {
 		shape[n] = expr.Unknown
 	}
@@ -569,7 +574,7 @@ func (p *parse) step(s *Scenario, i int, shape expr.Env) CompiledStep {
 		name := fmt.Sprint(item.Key)
 		src, _ := item.Value.(string)
 		path := at("capture", name)
-		if _, builtin := shape[name]; builtin && (contains(runtimeNames, name) || isHelper(name)) {
+		if _, builtin := shape[name]; builtin && (contains(runtimeNames, name) || p.isHelper(name)) {
 			p.add(path, "capture %q shadows a built-in name", name)
 			continue
 		}
@@ -588,7 +593,7 @@ func (p *parse) step(s *Scenario, i int, shape expr.Env) CompiledStep {
 	return cs
 }
 
-func isHelper(name string) bool { return contains(expr.HelperNames(), name) }
+func (p *parse) isHelper(name string) bool { return contains(expr.HelperNames(p.helpers), name) }
 
 func (p *parse) matchErr(path []string, err error) {
 	var pe *match.PathError

@@ -50,6 +50,9 @@ type Request struct {
 	URL      string
 	Header   http.Header
 	Body     []byte
+	// Clock, when set, is the clock retries wait on (the merchant's own
+	// clock); nil means the dispatcher's.
+	Clock clock.Clock
 }
 
 // Attempt is the outcome of one try.
@@ -154,7 +157,11 @@ func redactURL(raw string) string {
 }
 
 func (d *Dispatcher) attempt(e *entry, gen int) {
-	at := d.clock.Now()
+	clk := d.clock
+	if e.req.Clock != nil {
+		clk = e.req.Clock
+	}
+	at := clk.Now()
 	status, err := d.do(e.req)
 	a := Attempt{At: at, Status: status}
 	if err != nil {
@@ -183,7 +190,7 @@ func (d *Dispatcher) attempt(e *entry, gen int) {
 	case len(e.rec.Attempts) >= e.policy.MaxAttempts:
 		e.rec.State = StateFailed
 	default:
-		d.clock.AfterFunc(e.policy.wait(len(e.rec.Attempts)), func() {
+		clk.AfterFunc(e.policy.wait(len(e.rec.Attempts)), func() {
 			// Runs from the clock; deliver in the background so a slow
 			// merchant never stalls a clock advance.
 			d.mu.Lock()

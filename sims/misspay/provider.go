@@ -22,7 +22,7 @@ import (
 const Name = "misspay"
 
 //go:embed openapi.yaml
-var openapiYAML []byte
+var OpenAPI []byte
 
 // Fixture merchant credentials, the same on every start.
 const (
@@ -131,7 +131,7 @@ func (p *Provider) addMerchantLocked(st *state, appID, secret string) *merchant 
 func (p *Provider) Name() string { return Name }
 
 // OpenAPI implements sim.Provider.
-func (p *Provider) OpenAPI() []byte { return openapiYAML }
+func (p *Provider) OpenAPI() []byte { return OpenAPI }
 
 // Reset implements sim.Provider: merchants, checkouts and ID streams go
 // back to start-up. Pending timeouts of old checkouts become no-ops.

@@ -17,7 +17,7 @@ import (
 const Name = "mobilepay"
 
 //go:embed openapi.yaml
-var openapiYAML []byte
+var OpenAPI []byte
 
 // Fixture merchant credentials and layout, the same on every start and for
 // every seed.
@@ -208,7 +208,7 @@ func (st *state) attachPos(t *terminal, posID, beaconID string) {
 func (p *Provider) Name() string { return Name }
 
 // OpenAPI implements sim.Provider.
-func (p *Provider) OpenAPI() []byte { return openapiYAML }
+func (p *Provider) OpenAPI() []byte { return OpenAPI }
 
 // Reset implements sim.Provider: merchants, payments, refunds, check-ins
 // and id streams go back to start-up. Pending timers become no-ops.
