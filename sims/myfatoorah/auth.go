@@ -1,12 +1,9 @@
 package myfatoorah
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/hex"
 	"net/http"
-	"strings"
 
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
 
@@ -18,7 +15,7 @@ type apiFunc func(r *http.Request, m *merchant) (any, error)
 // merchant lookup in one place.
 func (p *Provider) authed(fn apiFunc) httpx.HandlerFunc {
 	return func(r *http.Request) (httpx.Response, error) {
-		token, _ := bearer(r.Header.Get("Authorization"))
+		token, _ := auth.Bearer(r.Header.Get("Authorization"))
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		m, err := p.authenticateLocked(token)
@@ -39,7 +36,7 @@ func (p *Provider) authenticateLocked(token string) (*merchant, error) {
 	}
 	var found *merchant
 	for key, m := range p.st.byAPIKey {
-		if equalSecret(key, token) {
+		if auth.Equal(token, key) {
 			found = m
 		}
 	}
@@ -52,22 +49,5 @@ func (p *Provider) authenticateLocked(token string) (*merchant, error) {
 	return found, nil
 }
 
-// bearer returns the token of an Authorization header ("Bearer abc",
-// scheme case-insensitive).
-func bearer(h string) (string, bool) {
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	tok = strings.TrimSpace(tok)
-	return tok, tok != ""
-}
-
-func equalSecret(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
-
 // secretToken is an unguessable hex token (crypto/rand) of n bytes.
-func secretToken(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func secretToken(n int) string { return auth.Token(n) }

@@ -1,6 +1,7 @@
 package myfatoorah
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -107,12 +108,13 @@ func methodByName(s string) (paymentMethod, bool) {
 // serviceCharge is the method's charge on amount (base currency),
 // rounded half-up.
 func (pm paymentMethod) serviceCharge(a Amount) Amount {
-	r := ratOf("0")
-	r.SetFrac64(pm.FeeBasisPoints, 10000)
-	c := a.mulRat(r, a.Currency)
+	c := Amount{Currency: a.Currency}
+	if pm.FeeBasisPoints > 0 {
+		c = convert(a, a.Currency, fmt.Sprintf("%d.%04d", pm.FeeBasisPoints/10000, pm.FeeBasisPoints%10000))
+	}
 	if pm.Fixed != "" {
 		f, _ := parseDecimal(pm.Fixed, a.Currency)
-		c = c.Add(f)
+		c = add(c, f)
 	}
 	return c
 }

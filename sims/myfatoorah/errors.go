@@ -132,7 +132,7 @@ func (p *Provider) render(r *http.Request, e *apiError) httpx.Response {
 	if !known {
 		status = http.StatusInternalServerError
 	}
-	p.deps.Cover.Error(Name, e.code)
+	p.track.Error(e.code)
 	var resp httpx.Response
 	switch e.code {
 	case CodeUnauthorized:

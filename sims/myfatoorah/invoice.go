@@ -1,6 +1,7 @@
 package myfatoorah
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/paysandbox/paysandbox/sim/money"
 )
 
 // invoiceRequest is the body of ExecutePayment and SendPayment.
@@ -154,7 +157,7 @@ type parsed struct {
 // validate checks every rule of the seed and returns every violation.
 func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed, []FieldError) {
 	var errs []FieldError
-	add := func(name, format string, args ...any) {
+	fail := func(name, format string, args ...any) {
 		errs = append(errs, FieldError{Name: name, Error: fmt.Sprintf(format, args...)})
 	}
 	var out parsed
@@ -165,23 +168,23 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 	if c := strings.ToUpper(strings.TrimSpace(req.DisplayCurrencyIso)); c != "" {
 		cur, err := currencyOf(c)
 		if _, rated := kwdRates[c]; err != nil || !rated {
-			add("DisplayCurrencyIso", errDisplayCurrency, req.DisplayCurrencyIso)
+			fail("DisplayCurrencyIso", errDisplayCurrency, req.DisplayCurrencyIso)
 		} else {
 			out.display = cur
 		}
 	}
 	valueOK := false
 	if !req.InvoiceValue.set() {
-		add("InvoiceValue", errRequired, "InvoiceValue")
-	} else if v, err := parseDecimal(string(req.InvoiceValue), out.display); err == errPrecision {
-		add("InvoiceValue", errPrecisionMsg, out.display.Code, out.display.Exponent)
+		fail("InvoiceValue", errRequired, "InvoiceValue")
+	} else if v, err := parseDecimal(string(req.InvoiceValue), out.display); errors.Is(err, money.ErrPrecision) {
+		fail("InvoiceValue", errPrecisionMsg, out.display.Code, out.display.Exponent)
 	} else if err != nil || v.Sign() <= 0 {
-		add("InvoiceValue", errInvoiceValue)
+		fail("InvoiceValue", errInvoiceValue)
 	} else {
 		out.value, valueOK = v, true
-		out.base, _ = v.Convert(m.Base, rate(out.display.Code, m.Base.Code))
+		out.base = convert(v, m.Base, rate(out.display.Code, m.Base.Code))
 		if out.base.Sign() <= 0 {
-			add("InvoiceValue", errInvoiceValue)
+			fail("InvoiceValue", errInvoiceValue)
 			valueOK = false
 		}
 	}
@@ -193,31 +196,31 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 		case "LNK", "SMS", "EML", "ALL":
 			out.notify = map[string]string{"LNK": "Lnk", "SMS": "SMS", "EML": "EML", "ALL": "ALL"}[n]
 		case "":
-			add("NotificationOption", errRequired, "NotificationOption")
+			fail("NotificationOption", errRequired, "NotificationOption")
 		default:
-			add("NotificationOption", errNotification)
+			fail("NotificationOption", errNotification)
 		}
 		if strings.TrimSpace(req.CustomerName) == "" {
-			add("CustomerName", errRequired, "CustomerName")
+			fail("CustomerName", errRequired, "CustomerName")
 		}
 		if (out.notify == "EML" || out.notify == "ALL") && req.CustomerEmail == "" {
-			add("CustomerEmail", errNeedEmail, out.notify)
+			fail("CustomerEmail", errNeedEmail, out.notify)
 		}
 		if (out.notify == "SMS" || out.notify == "ALL") && req.CustomerMobile == "" {
-			add("CustomerMobile", errNeedMobile, out.notify)
+			fail("CustomerMobile", errNeedMobile, out.notify)
 		}
 	} else {
 		hasID, hasSession := req.PaymentMethodID.set() && string(req.PaymentMethodID) != "0", strings.TrimSpace(req.SessionID) != ""
 		switch {
 		case hasID && hasSession:
-			add("PaymentMethodId", errOneOf)
+			fail("PaymentMethodId", errOneOf)
 		case !hasID && !hasSession:
-			add("PaymentMethodId", errNeitherOf)
+			fail("PaymentMethodId", errNeitherOf)
 		case hasID:
 			id, ok := req.PaymentMethodID.int()
 			pm, found := methodByID(int(id))
 			if !ok || !found || !m.enabled(pm) {
-				add("PaymentMethodId", errMethod, string(req.PaymentMethodID))
+				fail("PaymentMethodId", errMethod, string(req.PaymentMethodID))
 			} else {
 				out.method, out.hasMethod = pm, true
 			}
@@ -234,35 +237,35 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 		}
 		switch {
 		case utf8.RuneCountInString(u.v) > 254:
-			add(u.name, errURLLength, u.name)
+			fail(u.name, errURLLength, u.name)
 		case !isHTTPURL(u.v):
-			add(u.name, errURLForm, u.name)
+			fail(u.name, errURLForm, u.name)
 		case isLocalhost(u.v):
-			add(u.name, errLocalhost, u.name)
+			fail(u.name, errLocalhost, u.name)
 		}
 	}
 
 	// Customer.
 	if req.CustomerMobile != "" {
 		if utf8.RuneCountInString(req.CustomerMobile) > 11 {
-			add("CustomerMobile", errMobileLength)
+			fail("CustomerMobile", errMobileLength)
 		} else if !mobileRe.MatchString(req.CustomerMobile) {
-			add("CustomerMobile", errMobilePattern)
+			fail("CustomerMobile", errMobilePattern)
 		}
 	}
 	if req.MobileCountryCode != "" && !mobileCountryRe.MatchString(req.MobileCountryCode) {
-		add("MobileCountryCode", errMobileCountry)
+		fail("MobileCountryCode", errMobileCountry)
 	}
 	if req.CustomerEmail != "" && !emailRe.MatchString(req.CustomerEmail) {
-		add("CustomerEmail", errEmail)
+		fail("CustomerEmail", errEmail)
 	}
 	if utf8.RuneCountInString(req.UserDefinedField) > 500 {
-		add("UserDefinedField", errUDF)
+		fail("UserDefinedField", errUDF)
 	}
 	switch strings.ToUpper(req.Language) {
 	case "", "EN", "AR":
 	default:
-		add("Language", errLanguage)
+		fail("Language", errLanguage)
 	}
 
 	// Expiry.
@@ -271,9 +274,9 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 		t, ok := parseExpiryDate(req.ExpiryDate, m.Country.Zone)
 		switch {
 		case !ok:
-			add("ExpiryDate", errExpiryFormat)
+			fail("ExpiryDate", errExpiryFormat)
 		case !t.After(now):
-			add("ExpiryDate", errExpiryPast)
+			fail("ExpiryDate", errExpiryPast)
 		default:
 			out.expiry = t
 		}
@@ -285,16 +288,16 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 	for i, it := range req.InvoiceItems {
 		name := fmt.Sprintf("InvoiceItems[%d]", i)
 		if strings.TrimSpace(it.ItemName) == "" {
-			add(name+".ItemName", errRequired, "ItemName")
+			fail(name+".ItemName", errRequired, "ItemName")
 		}
 		q, ok := it.Quantity.int()
 		if !it.Quantity.set() || !ok || q <= 0 || q > 1_000_000 {
-			add(name+".Quantity", errItemQuantity)
+			fail(name+".Quantity", errItemQuantity)
 			itemsOK = false
 		}
 		price, err := parseDecimal(string(it.UnitPrice), out.display)
 		if !it.UnitPrice.set() || err != nil || price.Sign() < 0 {
-			add(name+".UnitPrice", errItemPrice)
+			fail(name+".UnitPrice", errItemPrice)
 			itemsOK = false
 		}
 		li := lineItem{Name: it.ItemName, Quantity: q, Price: price}
@@ -309,33 +312,33 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 			}
 			r, okR := new(big.Rat).SetString(string(d.v))
 			if !okR || r.Sign() <= 0 || r.Cmp(ratOf(d.max)) > 0 {
-				add(name+"."+d.field, errRange, d.field, "0", d.max)
+				fail(name+"."+d.field, errRange, d.field, "0", d.max)
 				continue
 			}
 			s := string(d.v)
 			*d.dst = &s
 		}
 		if itemsOK {
-			total = total.Add(Amount{Minor: price.Minor * q, Currency: out.display})
+			total = add(total, Amount{Minor: price.Minor * q, Currency: out.display})
 		}
 		out.items = append(out.items, li)
 	}
 	if len(req.InvoiceItems) > 0 && itemsOK && valueOK && total.Cmp(out.value) != 0 {
-		add("InvoiceItems", errItemsTotal)
+		fail("InvoiceItems", errItemsTotal)
 	}
 
 	// Shipping.
 	if req.ShippingMethod.set() {
 		sm, ok := req.ShippingMethod.int()
 		if !ok || (sm != 1 && sm != 2) {
-			add("ShippingMethod", errShippingMethod)
+			fail("ShippingMethod", errShippingMethod)
 		}
 		if c := req.ShippingConsignee; c == nil {
-			add("ShippingConsignee", errConsignee)
+			fail("ShippingConsignee", errConsignee)
 		} else {
 			for _, f := range []struct{ name, v string }{{"PersonName", c.PersonName}, {"Mobile", c.Mobile}, {"LineAddress", c.LineAddress}, {"CityName", c.CityName}, {"CountryCode", c.CountryCode}} {
 				if strings.TrimSpace(f.v) == "" {
-					add("ShippingConsignee."+f.name, errRequired, f.name)
+					fail("ShippingConsignee."+f.name, errRequired, f.name)
 				}
 			}
 		}
@@ -346,7 +349,7 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 			}
 		}
 		if !dims {
-			add("InvoiceItems", errShippingItems)
+			fail("InvoiceItems", errShippingItems)
 		}
 	}
 
@@ -357,11 +360,11 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 		name := fmt.Sprintf("Suppliers[%d]", i)
 		code, ok := s.SupplierCode.int()
 		if !s.SupplierCode.set() || !ok || !m.suppliers[int(code)] {
-			add(name+".SupplierCode", errSupplierCode, string(s.SupplierCode))
+			fail(name+".SupplierCode", errSupplierCode, string(s.SupplierCode))
 		}
 		share, err := parseDecimal(string(s.InvoiceShare), out.display)
 		if !s.InvoiceShare.set() || err != nil || share.Sign() <= 0 {
-			add(name+".InvoiceShare", errRequired, "InvoiceShare")
+			fail(name+".InvoiceShare", errRequired, "InvoiceShare")
 			sharesOK = false
 			continue
 		}
@@ -369,16 +372,16 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 		if s.ProposedShare.set() {
 			prop, err := parseDecimal(string(s.ProposedShare), out.display)
 			if err != nil || prop.Sign() < 0 || prop.Cmp(share) > 0 {
-				add(name+".ProposedShare", errProposedShare)
+				fail(name+".ProposedShare", errProposedShare)
 			} else {
 				ss.Proposed = &prop
 			}
 		}
-		shares = shares.Add(share)
+		shares = add(shares, share)
 		out.suppliers = append(out.suppliers, ss)
 	}
 	if sharesOK && valueOK && shares.Cmp(out.value) != 0 {
-		add("Suppliers", errSupplierShares)
+		fail("Suppliers", errSupplierShares)
 	}
 
 	// Recurring.
@@ -389,7 +392,7 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 			rc.Type = "Custom"
 			d, ok := rm.IntervalDays.int()
 			if !rm.IntervalDays.set() || !ok || d < 1 || d > 180 {
-				add("RecurringModel.IntervalDays", errIntervalDays)
+				fail("RecurringModel.IntervalDays", errIntervalDays)
 			}
 			rc.Interval = int(d)
 		case "daily":
@@ -399,24 +402,24 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 		case "monthly":
 			rc.Type = "Monthly"
 		default:
-			add("RecurringModel.RecurringType", errRecurringType)
+			fail("RecurringModel.RecurringType", errRecurringType)
 		}
 		if rm.Iteration.set() {
 			n, ok := rm.Iteration.int()
 			if !ok || n < 0 || n > 10000 {
-				add("RecurringModel.Iteration", errIteration)
+				fail("RecurringModel.Iteration", errIteration)
 			}
 			rc.Iteration = int(n)
 		}
 		if rm.RetryCount.set() {
 			n, ok := rm.RetryCount.int()
 			if !ok || n < 1 || n > 5 {
-				add("RecurringModel.RetryCount", errRetryCount)
+				fail("RecurringModel.RetryCount", errRetryCount)
 			}
 			rc.RetryCount = int(n)
 		}
 		if !send && out.hasMethod && !out.method.Recurring {
-			add("RecurringModel", errRecurringMethod)
+			fail("RecurringModel", errRecurringMethod)
 		}
 		out.recurring = rc
 	}
@@ -427,12 +430,12 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 		if pd.AutoCapture.Set && !pd.AutoCapture.V {
 			out.autoCapture = false
 			if !send && out.hasMethod && !out.method.Authorize {
-				add("ProcessingDetails.AutoCapture", errAutoCapture, out.method.En)
+				fail("ProcessingDetails.AutoCapture", errAutoCapture, out.method.En)
 			}
 		}
 		if pd.Bypass3DS.Set && pd.Bypass3DS.V {
 			if !m.Settings.bypass3DS {
-				add("ProcessingDetails.Bypass3DS", errBypass3DS)
+				fail("ProcessingDetails.Bypass3DS", errBypass3DS)
 			}
 			out.bypass3DS = true
 		}

@@ -3,6 +3,7 @@ package myfatoorah
 import (
 	"time"
 
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/fsm"
 )
 
@@ -123,11 +124,10 @@ var recurringFSM = fsm.New("recurring",
 
 // fire applies ev through a table and records the edge for coverage.
 func fire[S ~string](p *Provider, t *fsm.Table[S, Event], cur *S, ev Event) error {
-	to, err := t.Fire(*cur, ev)
+	to, err := sim.Fire(p.track, t, *cur, ev)
 	if err != nil {
 		return err
 	}
-	p.deps.Cover.Transition(Name, t.Name(), fsm.Edge{From: string(*cur), Event: string(ev), To: string(to)})
 	*cur = to
 	return nil
 }

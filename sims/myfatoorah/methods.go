@@ -63,17 +63,17 @@ func (p *Provider) initiatePayment(r *http.Request, m *merchant) (any, error) {
 	if len(errs) > 0 {
 		return nil, fieldsErr(errs)
 	}
-	base, _ := amount.Convert(m.Base, rate(cur.Code, m.Base.Code))
+	base := convert(amount, m.Base, rate(cur.Code, m.Base.Code))
 	out := initiatePaymentData{PaymentMethods: []PaymentMethodView{}}
 	for _, pm := range methods {
 		if !m.enabled(pm) {
 			continue
 		}
 		chargeBase := pm.serviceCharge(base)
-		charge, _ := chargeBase.Convert(cur, rate(m.Base.Code, cur.Code))
+		charge := convert(chargeBase, cur, rate(m.Base.Code, cur.Code))
 		out.PaymentMethods = append(out.PaymentMethods, PaymentMethodView{
 			PaymentMethodID: pm.ID, PaymentMethodAr: pm.Ar, PaymentMethodEn: pm.En, PaymentMethodCode: pm.Code,
-			IsDirectPayment: pm.Direct, ServiceCharge: charge.Number(), TotalAmount: amount.Add(charge).Number(),
+			IsDirectPayment: pm.Direct, ServiceCharge: charge.Number(), TotalAmount: add(amount, charge).Number(),
 			CurrencyIso: cur.Code, ImageURL: p.deps.BaseURL() + "/imgs/payment-methods/" + pm.Code + ".png",
 			IsEmbeddedSupported: pm.Embedded, PaymentCurrencyIso: m.Base.Code,
 		})

@@ -2,15 +2,12 @@ package myfatoorah
 
 import (
 	_ "embed"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/clock"
-	"github.com/paysandbox/paysandbox/sim/fsm"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/ids"
 )
@@ -45,8 +42,9 @@ const (
 
 // Provider is the MyFatoorah API v2 fake. Create it with New.
 type Provider struct {
-	deps sim.Deps
-	api  httpx.Adapter
+	deps  sim.Deps
+	api   httpx.Adapter
+	track *sim.Tracker
 
 	mu     sync.Mutex
 	resets int
@@ -84,16 +82,16 @@ type merchant struct {
 
 // Settings are the merchant settings of POST /_sim/myfatoorah/merchants.
 type Settings struct {
-	Country          string `json:"country,omitempty"` // KWT (default), SAU, ARE, BHR, QAT, OMN, EGY, JOR
-	WebhookURL       string `json:"webhookUrl,omitempty"`
-	WebhookSecret    string `json:"webhookSecret,omitempty"`
-	WebhookVersion   string `json:"webhookVersion,omitempty"` // V1 or V2 (default V2)
-	WebhookRetries   *int   `json:"webhookRetries,omitempty"` // V2: 0..5
-	WebhookRetryWait string `json:"webhookRetryDelay,omitempty"`
-	APIKeyTTL        string `json:"apiKeyTtl,omitempty"` // the API key expires after this (merchant clock)
-	Bypass3DS        *bool  `json:"bypass3DSEnabled,omitempty"`
-	InvoiceExpiry    string `json:"invoiceExpiry,omitempty"`
-	RefundDelay      string `json:"refundDelay,omitempty"`
+	Country          string        `json:"country,omitempty"` // KWT (default), SAU, ARE, BHR, QAT, OMN, EGY, JOR
+	WebhookURL       string        `json:"webhookUrl,omitempty"`
+	WebhookSecret    string        `json:"webhookSecret,omitempty"`
+	WebhookVersion   string        `json:"webhookVersion,omitempty"`    // V1 or V2 (default V2)
+	WebhookRetries   *int          `json:"webhookRetries,omitempty"`    // V2: 0..5 (default 5)
+	WebhookRetryWait *sim.Duration `json:"webhookRetryDelay,omitempty"` // V2: at most 180s (default 60s)
+	APIKeyTTL        *sim.Duration `json:"apiKeyTtl,omitempty"`         // the API key expires after this (merchant clock)
+	Bypass3DS        *bool         `json:"bypass3DSEnabled,omitempty"`  // default true
+	InvoiceExpiry    *sim.Duration `json:"invoiceExpiry,omitempty"`     // invoices without ExpiryDate (default 72h)
+	RefundDelay      *sim.Duration `json:"refundDelay,omitempty"`       // Pending -> Refunded (default 1m)
 
 	invoiceExpiry, refundDelay, retryWait time.Duration
 	retries                               int
@@ -105,12 +103,7 @@ func New(deps sim.Deps) *Provider {
 	p := &Provider{deps: deps}
 	p.api = httpx.Adapter{Errors: p.errorResponse}
 	p.st = p.newState(0)
-	deps.Cover.Declare(Name, ErrorCodes, map[string][]fsm.Edge{
-		invoiceFSM.Name():   invoiceFSM.Edges(),
-		txFSM.Name():        txFSM.Edges(),
-		refundFSM.Name():    refundFSM.Edges(),
-		recurringFSM.Name(): recurringFSM.Edges(),
-	})
+	p.track = deps.Cover.Track(Name, ErrorCodes, invoiceFSM, txFSM, refundFSM, recurringFSM)
 	return p
 }
 
@@ -145,7 +138,12 @@ func (p *Provider) newMerchant(id, key string, s Settings) *merchant {
 }
 
 // merchantClock is the clock a merchant's time and timers run on.
-func (p *Provider) merchantClock(string) clock.Clock { return p.deps.Clock }
+func (p *Provider) merchantClock(id string) clock.Clock {
+	if p.deps.MerchantClock == nil {
+		return p.deps.Clock
+	}
+	return p.deps.MerchantClock(id)
+}
 
 func (st *state) addMerchant(m *merchant) {
 	st.merchants[m.ID] = m
@@ -165,6 +163,11 @@ func (p *Provider) Reset() {
 	defer p.mu.Unlock()
 	for _, t := range p.st.timers {
 		t.Stop()
+	}
+	for id := range p.st.merchants {
+		if id != FixtureMerchantID && p.deps.DropMerchant != nil {
+			p.deps.DropMerchant(id)
+		}
 	}
 	p.resets++
 	p.st = p.newState(p.resets)
@@ -225,15 +228,8 @@ func (p *Provider) Credentials() any {
 
 func decodeSettings(b []byte) (Settings, error) {
 	var s Settings
-	if strings.TrimSpace(string(b)) != "" {
-		dec := json.NewDecoder(strings.NewReader(string(b)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return s, sim.ErrBadRequest("settings: %v", err)
-		}
-		if dec.More() {
-			return s, sim.ErrBadRequest("settings: more than one JSON value")
-		}
+	if err := sim.DecodeSettings(b, &s); err != nil {
+		return s, err
 	}
 	if s.Country == "" {
 		s.Country = "KWT"
@@ -260,40 +256,20 @@ func decodeSettings(b []byte) (Settings, error) {
 		s.retries = *s.WebhookRetries
 	}
 	s.bypass3DS = s.Bypass3DS == nil || *s.Bypass3DS
-	for _, d := range []struct {
-		name string
-		in   string
-		out  *time.Duration
-		def  time.Duration
-		max  time.Duration
-	}{
-		{"webhookRetryDelay", s.WebhookRetryWait, &s.retryWait, DefaultV2Delay, MaxV2Delay},
-		{"invoiceExpiry", s.InvoiceExpiry, &s.invoiceExpiry, DefaultInvoiceExpiry, 0},
-		{"refundDelay", s.RefundDelay, &s.refundDelay, DefaultRefundDelay, 0},
-	} {
-		*d.out = d.def
-		if d.in == "" {
-			continue
+	s.retryWait, s.invoiceExpiry, s.refundDelay = DefaultV2Delay, DefaultInvoiceExpiry, DefaultRefundDelay
+	if d := s.WebhookRetryWait; d != nil {
+		if d.D() > MaxV2Delay {
+			return s, sim.ErrBadRequest("webhookRetryDelay: at most %s, got %s", MaxV2Delay, d.D())
 		}
-		v, err := time.ParseDuration(d.in)
-		if err != nil || v <= 0 || (d.max > 0 && v > d.max) {
-			return s, sim.ErrBadRequest("%s: want a positive Go duration such as \"30s\"%s, got %q", d.name, maxNote(d.max), d.in)
-		}
-		*d.out = v
+		s.retryWait = d.D()
 	}
-	if s.APIKeyTTL != "" {
-		if v, err := time.ParseDuration(s.APIKeyTTL); err != nil || v <= 0 {
-			return s, sim.ErrBadRequest("apiKeyTtl: want a positive Go duration such as \"1h\", got %q", s.APIKeyTTL)
-		}
+	if d := s.InvoiceExpiry; d != nil {
+		s.invoiceExpiry = d.D()
+	}
+	if d := s.RefundDelay; d != nil {
+		s.refundDelay = d.D()
 	}
 	return s, nil
-}
-
-func maxNote(d time.Duration) string {
-	if d == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (at most %s)", d)
 }
 
 // NewMerchant implements sim.Provider: a fresh isolated vendor account
@@ -314,9 +290,8 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		s.WebhookSecret = secretToken(24)
 	}
 	m := p.newMerchant(id, "mf_"+secretToken(40), s)
-	if s.APIKeyTTL != "" {
-		ttl, _ := time.ParseDuration(s.APIKeyTTL)
-		m.KeyExpires = m.clock.Now().Add(ttl)
+	if s.APIKeyTTL != nil {
+		m.KeyExpires = m.clock.Now().Add(s.APIKeyTTL.D())
 	}
 	st.addMerchant(m)
 	return p.credentialsLocked(m), nil

@@ -64,7 +64,7 @@ func (p *Provider) makeRefund(r *http.Request, m *merchant) (any, error) {
 	left := tx.Captured
 	for _, rf := range inv.Refunds {
 		if rf.Status != RefundCanceled {
-			left = left.Sub(rf.Amount)
+			left = sub(left, rf.Amount)
 		}
 	}
 	if amount.Cmp(left) > 0 {

@@ -219,3 +219,22 @@ func Verify(version, secret string, body []byte, sig string) bool {
 	}
 	return hmac.Equal([]byte(want), []byte(sig))
 }
+
+// Version tells a webhook body's version from its shape: V1 bodies carry
+// EventType, V2 bodies an Event object with a Code.
+func Version(body []byte) (string, error) {
+	var w struct {
+		EventType json.RawMessage `json:"EventType"`
+		Event     json.RawMessage `json:"Event"`
+	}
+	if err := json.Unmarshal(body, &w); err != nil {
+		return "", ErrBody
+	}
+	switch {
+	case len(w.EventType) > 0 && string(w.EventType) != "null":
+		return "V1", nil
+	case len(w.Event) > 0 && w.Event[0] == '{':
+		return "V2", nil
+	}
+	return "", ErrBody
+}
