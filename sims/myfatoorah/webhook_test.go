@@ -161,7 +161,10 @@ func TestWebhooksV2(t *testing.T) {
 	if creds.WebhookVersion != "V2" || len(creds.WebhookSecret) < 32 {
 		t.Fatalf("defaults %+v", creds)
 	}
-	inv := c.execute(with(func(b map[string]any) { b["ProcessingDetails"] = map[string]any{"AutoCapture": false}; b["ExternalIdentifier"] = "ext-1" }))
+	inv := c.execute(with(func(b map[string]any) {
+		b["ProcessingDetails"] = map[string]any{"AutoCapture": false}
+		b["ExternalIdentifier"] = "ext-1"
+	}))
 	c.pay(inv.InvoiceID, card("4111111111111111", "01/39", "123")) // declined
 	rc.Wait(t, 1)
 	res := c.pay(inv.InvoiceID, map[string]any{})
