@@ -190,6 +190,10 @@ func (p *Provider) page3DSSubmit(r *http.Request) (httpx.Response, error) {
 }
 
 func parseForm(r *http.Request) error {
+	if r.ContentLength == 0 {
+		r.PostForm = url.Values{}
+		return nil
+	}
 	b, err := httpx.ReadBody(r)
 	if err != nil {
 		return err

@@ -90,6 +90,9 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 // decode reads the JSON body into v. A field of the wrong type is a
 // validation error naming the field, as ASP.NET's model binder reports it.
 func decode(r *http.Request, v any) error {
+	if r.ContentLength == 0 { // also an in-process request with a nil Body
+		return httpx.ErrEmptyBody
+	}
 	b, err := httpx.ReadBody(r)
 	if err != nil {
 		return err
@@ -103,8 +106,6 @@ func decode(r *http.Request, v any) error {
 		if errors.As(err, &te) && te.Field != "" {
 			return fieldsErr([]FieldError{{Name: te.Field, Error: "The value is not valid for " + te.Field + "."}})
 		}
-		var ue interface{ Unwrap() error }
-		_ = ue
 		return errors.Join(httpx.ErrMalformed, err)
 	}
 	if dec.More() {
