@@ -148,6 +148,14 @@
 //     InvoiceStatus}: the real shape is not documented.
 //   - MakeRefund: Amount in the account currency (CurrencyIso null or the
 //     account's); Pending until refundDelay passes (or the control action).
+//     Its refusals are ValidationErrors entries naming Key or Amount, as
+//     the library's tests expect from the real API ("Key: The transaction
+//     is already under processing!"): one refund of an invoice at a time,
+//     none above what is left, none of an unpaid invoice.
+//   - Item dimensions of 0 mean "not given" outside shipping invoices: the
+//     library's own SendPayment test sends Weight/Width/Height/Depth 0 and
+//     expects success. ShippingConsignee and CustomerAddress may be null or
+//     "" (the same test sends "ShippingConsignee": "").
 //   - CancelRecurringPayment answers Data true; the webhook follows with
 //     status CANCELED. Recurring charges need a VISA/MASTER or MADA method
 //     or an embedded session; no 3-D Secure on later charges.

@@ -21,6 +21,7 @@ const (
 	CodeKeyNotFound      = "KeyNotFound"           // Key/KeyType finds nothing of the merchant's
 	CodeInvoiceNotPaid   = "InvoiceNotPaid"        // refund of an invoice without a captured payment
 	CodeRefundExceeds    = "RefundExceedsBalance"  // refund above what is left to refund
+	CodeRefundInProcess  = "RefundInProcess"       // a refund while another of the invoice is pending
 	CodeNotAuthorized    = "PaymentNotAuthorized"  // capture/release of a payment that is not authorized
 	CodeCaptureExceeds   = "CaptureExceedsAmount"  // capture above the authorized amount
 	CodeRecurringUnknown = "RecurringNotFound"     // CancelRecurringPayment of an unknown id
@@ -40,6 +41,7 @@ var errorTable = map[string]int{
 	CodeKeyNotFound:      http.StatusBadRequest,
 	CodeInvoiceNotPaid:   http.StatusBadRequest,
 	CodeRefundExceeds:    http.StatusBadRequest,
+	CodeRefundInProcess:  http.StatusBadRequest,
 	CodeNotAuthorized:    http.StatusBadRequest,
 	CodeCaptureExceeds:   http.StatusBadRequest,
 	CodeRecurringUnknown: http.StatusBadRequest,
@@ -91,6 +93,13 @@ func (e *apiError) Error() string { return e.code + ": " + e.message }
 
 func apiErr(code, format string, args ...any) *apiError {
 	return &apiError{code: code, message: fmt.Sprintf(format, args...)}
+}
+
+// fieldErr is a refused operation reported, as MakeRefund's are, as one
+// ValidationErrors entry naming the field at fault.
+func fieldErr(code, name, format string, args ...any) *apiError {
+	msg := fmt.Sprintf(format, args...)
+	return &apiError{code: code, message: msgInvalidData, fields: []FieldError{{Name: name, Error: msg}}}
 }
 
 // fieldsErr is a validation failure listing every broken rule.
@@ -166,7 +175,11 @@ func requestURI(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host + r.URL.RequestURI()
+	uri := r.RequestURI // as sent, mount prefix included
+	if uri == "" {
+		uri = r.URL.RequestURI()
+	}
+	return scheme + "://" + r.Host + uri
 }
 
 // Fault renders platform failures as MyFatoorah's host does.

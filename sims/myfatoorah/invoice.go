@@ -17,32 +17,32 @@ import (
 
 // invoiceRequest is the body of ExecutePayment and SendPayment.
 type invoiceRequest struct {
-	InvoiceValue       num             `json:"InvoiceValue"`
-	PaymentMethodID    num             `json:"PaymentMethodId"`
-	SessionID          string          `json:"SessionId"`
-	CustomerName       string          `json:"CustomerName"`
-	NotificationOption string          `json:"NotificationOption"`
-	CallBackURL        string          `json:"CallBackUrl"`
-	ErrorURL           string          `json:"ErrorUrl"`
-	DisplayCurrencyIso string          `json:"DisplayCurrencyIso"`
-	MobileCountryCode  string          `json:"MobileCountryCode"`
-	CustomerMobile     string          `json:"CustomerMobile"`
-	CustomerEmail      string          `json:"CustomerEmail"`
-	Language           string          `json:"Language"`
-	CustomerReference  string          `json:"CustomerReference"`
-	CustomerCivilID    string          `json:"CustomerCivilId"`
-	UserDefinedField   string          `json:"UserDefinedField"`
-	CustomerAddress    *addressRequest `json:"CustomerAddress"`
-	ExpiryDate         string          `json:"ExpiryDate"`
-	InvoiceItems       []itemRequest   `json:"InvoiceItems"`
-	ShippingMethod     num             `json:"ShippingMethod"`
-	ShippingConsignee  *consignee      `json:"ShippingConsignee"`
-	Suppliers          []supplierReq   `json:"Suppliers"`
-	RecurringModel     *recurringReq   `json:"RecurringModel"`
-	ProcessingDetails  *processingReq  `json:"ProcessingDetails"`
-	WebhookURL         string          `json:"WebhookUrl"`
-	SourceInfo         string          `json:"SourceInfo"`
-	ExternalIdentifier string          `json:"ExternalIdentifier"`
+	InvoiceValue       num                      `json:"InvoiceValue"`
+	PaymentMethodID    num                      `json:"PaymentMethodId"`
+	SessionID          string                   `json:"SessionId"`
+	CustomerName       string                   `json:"CustomerName"`
+	NotificationOption string                   `json:"NotificationOption"`
+	CallBackURL        string                   `json:"CallBackUrl"`
+	ErrorURL           string                   `json:"ErrorUrl"`
+	DisplayCurrencyIso string                   `json:"DisplayCurrencyIso"`
+	MobileCountryCode  string                   `json:"MobileCountryCode"`
+	CustomerMobile     string                   `json:"CustomerMobile"`
+	CustomerEmail      string                   `json:"CustomerEmail"`
+	Language           string                   `json:"Language"`
+	CustomerReference  string                   `json:"CustomerReference"`
+	CustomerCivilID    string                   `json:"CustomerCivilId"`
+	UserDefinedField   string                   `json:"UserDefinedField"`
+	CustomerAddress    optional[addressRequest] `json:"CustomerAddress"`
+	ExpiryDate         string                   `json:"ExpiryDate"`
+	InvoiceItems       []itemRequest            `json:"InvoiceItems"`
+	ShippingMethod     num                      `json:"ShippingMethod"`
+	ShippingConsignee  optional[consignee]      `json:"ShippingConsignee"`
+	Suppliers          []supplierReq            `json:"Suppliers"`
+	RecurringModel     *recurringReq            `json:"RecurringModel"`
+	ProcessingDetails  *processingReq           `json:"ProcessingDetails"`
+	WebhookURL         string                   `json:"WebhookUrl"`
+	SourceInfo         string                   `json:"SourceInfo"`
+	ExternalIdentifier string                   `json:"ExternalIdentifier"`
 }
 
 type addressRequest struct {
@@ -283,6 +283,7 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 	}
 
 	// Items.
+	shipping := req.ShippingMethod.set()
 	total := Amount{Currency: out.display}
 	itemsOK := true
 	for i, it := range req.InvoiceItems {
@@ -307,8 +308,8 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 			max   string
 			dst   **string
 		}{{"Weight", it.Weight, "100", &li.Weight}, {"Width", it.Width, "200", &li.Width}, {"Height", it.Height, "160", &li.Height}, {"Depth", it.Depth, "200", &li.Depth}} {
-			if !d.v.set() {
-				continue
+			if !d.v.set() || !shipping && ratOf(string(d.v)).Sign() == 0 && isNumber(string(d.v)) {
+				continue // 0 means "not given" outside shipping invoices (see doc.go)
 			}
 			r, okR := new(big.Rat).SetString(string(d.v))
 			if !okR || r.Sign() <= 0 || r.Cmp(ratOf(d.max)) > 0 {
@@ -333,7 +334,7 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 		if !ok || (sm != 1 && sm != 2) {
 			fail("ShippingMethod", errShippingMethod)
 		}
-		if c := req.ShippingConsignee; c == nil {
+		if c := req.ShippingConsignee.V; c == nil {
 			fail("ShippingConsignee", errConsignee)
 		} else {
 			for _, f := range []struct{ name, v string }{{"PersonName", c.PersonName}, {"Mobile", c.Mobile}, {"LineAddress", c.LineAddress}, {"CityName", c.CityName}, {"CountryCode", c.CountryCode}} {
@@ -344,8 +345,10 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 		}
 		dims := len(req.InvoiceItems) > 0
 		for _, it := range req.InvoiceItems {
-			if !it.Weight.set() || !it.Width.set() || !it.Height.set() || !it.Depth.set() {
-				dims = false
+			for _, d := range []num{it.Weight, it.Width, it.Height, it.Depth} {
+				if !d.set() || ratOf(string(d)).Sign() == 0 {
+					dims = false
+				}
 			}
 		}
 		if !dims {
@@ -601,3 +604,8 @@ func (p *Provider) expireLocked(inv *invoice) bool {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func isNumber(s string) bool {
+	_, ok := new(big.Rat).SetString(s)
+	return ok
+}

@@ -59,16 +59,19 @@ func (p *Provider) makeRefund(r *http.Request, m *merchant) (any, error) {
 	}
 	tx := capturedTx(inv)
 	if tx == nil {
-		return nil, apiErr(CodeInvoiceNotPaid, "The invoice has no captured payment to refund.")
+		return nil, fieldErr(CodeInvoiceNotPaid, "Key", "The invoice has no captured payment to refund.")
 	}
 	left := tx.Captured
 	for _, rf := range inv.Refunds {
+		if rf.Status == RefundPending {
+			return nil, fieldErr(CodeRefundInProcess, "Key", "The transaction is already under processing!")
+		}
 		if rf.Status != RefundCanceled {
 			left = sub(left, rf.Amount)
 		}
 	}
 	if amount.Cmp(left) > 0 {
-		return nil, apiErr(CodeRefundExceeds, "The refund amount is greater than the available amount to refund (%s %s).", left.Decimal(), left.Currency.Code)
+		return nil, fieldErr(CodeRefundExceeds, "Amount", "The refund amount is greater than the available amount to refund (%s %s).", left.Decimal(), left.Currency.Code)
 	}
 	st := p.st
 	st.nextRefund += 1 + int64(st.ids.IntN(5))

@@ -67,6 +67,27 @@ func (n num) int() (int64, bool) {
 	return r.Num().Int64(), true
 }
 
+// optional is an object field that PHP clients may send as null or ""
+// (the official library's own test sends "ShippingConsignee": ""): both
+// mean "not given".
+type optional[T any] struct {
+	V *T
+}
+
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) || bytes.Equal(b, []byte(`""`)) {
+		o.V = nil
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	o.V = &v
+	return nil
+}
+
 // flexBool is a JSON boolean that also takes "true"/"false".
 type flexBool struct {
 	Set, V bool

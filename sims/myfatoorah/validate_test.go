@@ -66,7 +66,12 @@ func TestExecutePaymentRules(t *testing.T) {
 		{"item quantity positive integer", with(func(b map[string]any) { b["InvoiceItems"] = items(item("A", 0, 10)) }), "InvoiceItems[0].Quantity", "greater than zero"},
 		{"item unit price not negative", with(func(b map[string]any) { b["InvoiceItems"] = items(item("A", 1, -1)) }), "InvoiceItems[0].UnitPrice", "non-negative"},
 		{"item Weight 0 < w <= 100", with(func(b map[string]any) { b["InvoiceItems"] = items(dims(item("A", 1, 10), 101, 1, 1, 1)) }), "InvoiceItems[0].Weight", "between"},
-		{"item Weight > 0", with(func(b map[string]any) { b["InvoiceItems"] = items(dims(item("A", 1, 10), 0, 1, 1, 1)) }), "InvoiceItems[0].Weight", "between"},
+		{"item Weight > 0", with(func(b map[string]any) { b["InvoiceItems"] = items(dims(item("A", 1, 10), -1, 1, 1, 1)) }), "InvoiceItems[0].Weight", "between"},
+		{"item Weight > 0 on a shipping invoice", with(func(b map[string]any) {
+			b["ShippingMethod"] = 1
+			b["ShippingConsignee"] = consigneeOK
+			b["InvoiceItems"] = items(dims(item("A", 1, 10), 0, 1, 1, 1))
+		}), "InvoiceItems[0].Weight", "between"},
 		{"item Width <= 200", with(func(b map[string]any) { b["InvoiceItems"] = items(dims(item("A", 1, 10), 1, 200.5, 1, 1)) }), "InvoiceItems[0].Width", "200"},
 		{"item Height <= 160", with(func(b map[string]any) { b["InvoiceItems"] = items(dims(item("A", 1, 10), 1, 1, 161, 1)) }), "InvoiceItems[0].Height", "160"},
 		{"item Depth <= 200", with(func(b map[string]any) { b["InvoiceItems"] = items(dims(item("A", 1, 10), 1, 1, 1, 201)) }), "InvoiceItems[0].Depth", "200"},
