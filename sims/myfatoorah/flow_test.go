@@ -623,3 +623,33 @@ func TestResetForgetsMinted(t *testing.T) {
 	f := fixture(t, s)
 	f.execute(basic())
 }
+
+// Finished invoices are forgotten a retention period after their expiry;
+// open ones are kept.
+func TestRetention(t *testing.T) {
+	s := newServer(t)
+	c := fixture(t, s)
+	done := c.execute(with(func(b map[string]any) { b["CustomerReference"] = "old" }))
+	c.pay(done.InvoiceID, map[string]any{})
+	open := c.execute(with(func(b map[string]any) { b["ProcessingDetails"] = map[string]any{"AutoCapture": false} }))
+	res := c.pay(open.InvoiceID, map[string]any{})
+	s.Advance(myfatoorah.DefaultInvoiceExpiry + myfatoorah.Retention)
+	for _, k := range []struct {
+		key any
+		kt  string
+	}{{done.InvoiceID, "InvoiceId"}, {"old", "CustomerReference"}} {
+		r, _ := c.call("GetPaymentStatus", map[string]any{"Key": k.key, "KeyType": k.kt})
+		if r.Header.Get(myfatoorah.ErrorHeader) != myfatoorah.CodeKeyNotFound {
+			t.Errorf("%s still there: %s", k.kt, r.Body)
+		}
+	}
+	if st := c.status(res.PaymentID, "PaymentId"); st.InvoiceStatus != "Authorize" {
+		t.Errorf("the authorized invoice: %+v", st)
+	}
+	c.ok("UpdatePaymentStatus", map[string]any{"Operation": "release", "Key": res.PaymentID, "KeyType": "PaymentId"}, nil)
+	s.Advance(myfatoorah.Retention)
+	r, _ := c.call("GetPaymentStatus", map[string]any{"Key": res.PaymentID, "KeyType": "PaymentId"})
+	if r.Header.Get(myfatoorah.ErrorHeader) != myfatoorah.CodeKeyNotFound {
+		t.Errorf("released invoice kept: %s", r.Body)
+	}
+}

@@ -581,7 +581,49 @@ func (p *Provider) newInvoiceLocked(m *merchant, req *invoiceRequest, v parsed, 
 		m.byRef[ref] = append(m.byRef[ref], inv)
 	}
 	inv.expiryTimer = p.afterLocked(m, inv.Expiry.Sub(now), func() { p.expireLocked(inv) })
+	p.afterLocked(m, inv.Expiry.Sub(now)+Retention, func() { p.evictLocked(inv) })
 	return inv
+}
+
+// evictLocked forgets a finished invoice (DESIGN rule 10), or looks again
+// a retention period later while something is still open on it.
+func (p *Provider) evictLocked(inv *invoice) {
+	busy := inv.Status == InvoiceAuthorize
+	for _, rf := range inv.Refunds {
+		busy = busy || rf.Status == RefundPending
+	}
+	if rc := inv.Recurring; rc != nil && (rc.Status == RecurringPending || rc.Status == RecurringActive) {
+		busy = true
+	}
+	if busy {
+		p.afterLocked(inv.m, Retention, func() { p.evictLocked(inv) })
+		return
+	}
+	st, m := p.st, inv.m
+	delete(st.invoices, inv.ID)
+	delete(st.byPageKey, inv.PageKey)
+	for _, tx := range inv.Txs {
+		delete(st.payments, tx.PaymentID)
+	}
+	for _, rf := range inv.Refunds {
+		delete(st.refunds, rf.ID)
+	}
+	if ref := inv.Req.CustomerReference; ref != "" {
+		list := m.byRef[ref][:0]
+		for _, other := range m.byRef[ref] {
+			if other != inv {
+				list = append(list, other)
+			}
+		}
+		if len(list) == 0 {
+			delete(m.byRef, ref)
+		} else {
+			m.byRef[ref] = list
+		}
+	}
+	if rc := inv.Recurring; rc != nil && rc.initial == inv {
+		delete(st.recurrings, rc.ID)
+	}
 }
 
 // expireLocked expires a still-pending invoice.

@@ -38,6 +38,10 @@ const (
 	DefaultV2Retries      = 5
 	DefaultV2Delay        = 60 * time.Second
 	MaxV2Delay            = 180 * time.Second
+	// Retention: an invoice is forgotten this long after its expiry date,
+	// unless something is still open on it (an authorization, a pending
+	// refund, a running recurring schedule).
+	Retention = 30 * 24 * time.Hour
 )
 
 // Provider is the MyFatoorah API v2 fake. Create it with New.
