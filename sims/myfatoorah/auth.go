@@ -46,6 +46,7 @@ func (p *Provider) authenticateLocked(token string) (*merchant, error) {
 	if !found.KeyExpires.IsZero() && !found.clock.Now().Before(found.KeyExpires) {
 		return nil, apiErr(CodeTokenExpired, msgTokenExpired)
 	}
+	found.lastUsed = found.clock.Now()
 	return found, nil
 }
 

@@ -653,3 +653,78 @@ func TestRetention(t *testing.T) {
 		t.Errorf("released invoice kept: %s", r.Body)
 	}
 }
+
+// A minted merchant nobody calls for a retention period is forgotten.
+func TestIdleMerchantEvicted(t *testing.T) {
+	s := newServer(t)
+	idle, _ := mint(t, s, nil)
+	busy, _ := mint(t, s, nil)
+	idle.execute(basic())
+	s.Advance(myfatoorah.Retention - time.Hour)
+	busy.ok("InitiateSession", map[string]any{}, nil)
+	s.Advance(2 * time.Hour)
+	if r, _ := idle.call("InitiateSession", map[string]any{}); r.Status != http.StatusUnauthorized {
+		t.Errorf("idle merchant still answers %d", r.Status)
+	}
+	busy.ok("InitiateSession", map[string]any{}, nil)
+	// The fixture merchant is never evicted.
+	fixture(t, s).ok("InitiateSession", map[string]any{}, nil)
+}
+
+// Each merchant's time is its own: advancing one merchant's clock expires
+// only its invoices.
+func TestMerchantClocks(t *testing.T) {
+	s := newServer(t)
+	a, credsA := mint(t, s, nil)
+	b, _ := mint(t, s, nil)
+	body := with(func(m map[string]any) { m["ExpiryDate"] = "2026-01-01T13:00:00" })
+	invA, invB := a.execute(body), b.execute(body)
+	s.Control("POST", "/_sim/clock/advance", map[string]any{"provider": "myfatoorah", "merchantId": credsA.MerchantID, "by": "2h"}, http.StatusOK, nil)
+	if st := a.status(invA.InvoiceID, "InvoiceId"); st.InvoiceStatus != "Expired" {
+		t.Errorf("A: %s", st.InvoiceStatus)
+	}
+	if st := b.status(invB.InvoiceID, "InvoiceId"); st.InvoiceStatus != "Pending" {
+		t.Errorf("B: %s", st.InvoiceStatus)
+	}
+	// After a reset the fixture merchant's timers run again.
+	s.Control("POST", "/_sim/reset?provider=myfatoorah", nil, 200, nil)
+	f := fixture(t, s)
+	inv := f.execute(with(func(m map[string]any) { m["ExpiryDate"] = "2026-01-01T13:00:00" }))
+	s.Advance(2 * time.Hour)
+	if st := f.status(inv.InvoiceID, "InvoiceId"); st.InvoiceStatus != "Expired" {
+		t.Errorf("fixture after reset: %s", st.InvoiceStatus)
+	}
+}
+
+// A schedule whose first invoice is never paid ends with it: canceled by
+// the merchant, or when the invoice expires.
+func TestRecurringPendingCanceled(t *testing.T) {
+	s := newServer(t)
+	c := fixture(t, s)
+	view := func(id int64) myfatoorah.InvoiceView {
+		var v myfatoorah.InvoiceView
+		s.Control("GET", "/_sim/myfatoorah/invoices/"+itoa(id), nil, 200, &v)
+		return v
+	}
+	a := c.execute(with(func(b map[string]any) { b["RecurringModel"] = map[string]any{"RecurringType": "Monthly"} }))
+	c.ok("CancelRecurringPayment?recurringId="+a.RecurringID, nil, nil)
+	if v := view(a.InvoiceID); v.Recurring != "Canceled" {
+		t.Errorf("canceled: %+v", v)
+	}
+	b := c.execute(with(func(m map[string]any) { m["RecurringModel"] = map[string]any{"RecurringType": "Monthly"} }))
+	s.Control("POST", "/_sim/myfatoorah/invoices/"+itoa(b.InvoiceID)+"/expire", nil, 200, nil)
+	if v := view(b.InvoiceID); v.Recurring != "Canceled" || v.InvoiceStatus != "Expired" {
+		t.Errorf("expired: %+v", v)
+	}
+	// A monthly schedule charges a calendar month later.
+	m := c.execute(with(func(x map[string]any) { x["RecurringModel"] = map[string]any{"RecurringType": "Monthly", "Iteration": 2} }))
+	c.pay(m.InvoiceID, map[string]any{})
+	s.Advance(31*24*time.Hour - time.Second) // January has 31 days
+	if v := view(m.InvoiceID); v.Recurring != "Active" {
+		t.Fatalf("before a month: %+v", v)
+	}
+	s.Advance(time.Second)
+	if v := view(m.InvoiceID); v.Recurring != "Completed" {
+		t.Errorf("after a month: %+v", v)
+	}
+}

@@ -576,6 +576,7 @@ func (p *Provider) newInvoiceLocked(m *merchant, req *invoiceRequest, v parsed, 
 		st.recurrings[rc.ID] = rc
 	}
 	st.invoices[inv.ID] = inv
+	m.invoices[inv.ID] = inv
 	st.byPageKey[inv.PageKey] = inv
 	if ref := req.CustomerReference; ref != "" {
 		m.byRef[ref] = append(m.byRef[ref], inv)
@@ -588,6 +589,15 @@ func (p *Provider) newInvoiceLocked(m *merchant, req *invoiceRequest, v parsed, 
 // evictLocked forgets a finished invoice (DESIGN rule 10), or looks again
 // a retention period later while something is still open on it.
 func (p *Provider) evictLocked(inv *invoice) {
+	if inv.busy() {
+		p.afterLocked(inv.m, Retention, func() { p.evictLocked(inv) })
+		return
+	}
+	p.forgetLocked(inv)
+}
+
+// busy: something is still open on the invoice.
+func (inv *invoice) busy() bool {
 	busy := inv.Status == InvoiceAuthorize
 	for _, rf := range inv.Refunds {
 		busy = busy || rf.Status == RefundPending
@@ -595,11 +605,12 @@ func (p *Provider) evictLocked(inv *invoice) {
 	if rc := inv.Recurring; rc != nil && (rc.Status == RecurringPending || rc.Status == RecurringActive) {
 		busy = true
 	}
-	if busy {
-		p.afterLocked(inv.m, Retention, func() { p.evictLocked(inv) })
-		return
-	}
+	return busy
+}
+
+func (p *Provider) forgetLocked(inv *invoice) {
 	st, m := p.st, inv.m
+	delete(m.invoices, inv.ID)
 	delete(st.invoices, inv.ID)
 	delete(st.byPageKey, inv.PageKey)
 	for _, tx := range inv.Txs {

@@ -81,7 +81,9 @@ type merchant struct {
 	Settings   Settings
 	clock      clock.Clock
 	byRef      map[string][]*invoice // by CustomerReference, oldest first
+	invoices   map[int64]*invoice    // the merchant's own, for eviction
 	suppliers  map[int]bool
+	lastUsed   time.Time
 }
 
 // Settings are the merchant settings of POST /_sim/myfatoorah/merchants.
@@ -136,7 +138,7 @@ func (p *Provider) newMerchant(id, key string, s Settings) *merchant {
 	cur, _ := currencyOf(c.Currency)
 	return &merchant{
 		ID: id, APIKey: key, Country: c, Base: cur, Settings: s,
-		clock: p.merchantClock(id), byRef: map[string][]*invoice{},
+		clock: p.merchantClock(id), byRef: map[string][]*invoice{}, invoices: map[int64]*invoice{},
 		suppliers: map[int]bool{1: true, 2: true},
 	}
 }
@@ -298,7 +300,43 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		m.KeyExpires = m.clock.Now().Add(s.APIKeyTTL.D())
 	}
 	st.addMerchant(m)
+	m.lastUsed = m.clock.Now()
+	p.afterLocked(m, Retention, func() { p.idleCheckLocked(m) })
 	return p.credentialsLocked(m), nil
+}
+
+// idleCheckLocked forgets a minted merchant nobody has called for a
+// retention period and that has nothing open (DESIGN rule 10).
+func (p *Provider) idleCheckLocked(m *merchant) {
+	st := p.st
+	if st.merchants[m.ID] != m {
+		return
+	}
+	idle := m.clock.Now().Sub(m.lastUsed)
+	if idle < Retention {
+		p.afterLocked(m, Retention-idle, func() { p.idleCheckLocked(m) })
+		return
+	}
+	for _, inv := range m.invoices {
+		if inv.busy() {
+			p.afterLocked(m, Retention, func() { p.idleCheckLocked(m) })
+			return
+		}
+	}
+	for _, inv := range m.invoices {
+		p.forgetLocked(inv)
+	}
+	delete(st.merchants, m.ID)
+	delete(st.byAPIKey, m.APIKey)
+	for i, id := range st.order {
+		if id == m.ID {
+			st.order = append(st.order[:i], st.order[i+1:]...)
+			break
+		}
+	}
+	if p.deps.DropMerchant != nil {
+		p.deps.DropMerchant(m.ID)
+	}
 }
 
 var _ sim.Provider = (*Provider)(nil)
