@@ -717,7 +717,9 @@ func TestRecurringPendingCanceled(t *testing.T) {
 		t.Errorf("expired: %+v", v)
 	}
 	// A monthly schedule charges a calendar month later.
-	m := c.execute(with(func(x map[string]any) { x["RecurringModel"] = map[string]any{"RecurringType": "Monthly", "Iteration": 2} }))
+	m := c.execute(with(func(x map[string]any) {
+		x["RecurringModel"] = map[string]any{"RecurringType": "Monthly", "Iteration": 2}
+	}))
 	c.pay(m.InvoiceID, map[string]any{})
 	s.Advance(31*24*time.Hour - time.Second) // January has 31 days
 	if v := view(m.InvoiceID); v.Recurring != "Active" {
