@@ -34,13 +34,8 @@ func (p *Provider) authenticateLocked(token string) (*merchant, error) {
 	if token == "" {
 		return nil, apiErr(CodeUnauthorized, "")
 	}
-	var found *merchant
-	for key, m := range p.st.byAPIKey {
-		if auth.Equal(token, key) {
-			found = m
-		}
-	}
-	if found == nil {
+	found := p.st.byAPIKey[token]
+	if found == nil || !auth.Equal(token, found.APIKey) {
 		return nil, apiErr(CodeUnauthorized, "")
 	}
 	if !found.KeyExpires.IsZero() && !found.clock.Now().Before(found.KeyExpires) {
