@@ -29,6 +29,7 @@ func (p *Provider) Routes(r *mux.Router) {
 	} {
 		r.MatcherFunc(pathFold(rt.path)).Handler(rt.fn).Methods(rt.method)
 	}
+	r.Handle("/imgs/payment-methods/{file}", h(p.logo)).Methods(http.MethodGet)
 	// The hosted payment page (the fake's own, at PaymentURL).
 	r.Handle("/pay/{key}", h(p.page)).Methods(http.MethodGet)
 	r.Handle("/pay/{key}", h(p.pageSubmit)).Methods(http.MethodPost)
