@@ -13,5 +13,7 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/simulator /simulator
 USER nonroot:nonroot
 ENV SIM_ADDR=0.0.0.0:8080
+# --tls (SIM_TLS=true) keeps its CA where the nonroot user can write.
+ENV SIM_TLS_DIR=/tmp/tls
 EXPOSE 8080
 ENTRYPOINT ["/simulator"]

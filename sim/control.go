@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/fsm"
 	"github.com/paysandbox/paysandbox/sim/httpx"
@@ -194,17 +194,14 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 	if s.opts.ControlToken == "" {
 		return next
 	}
-	want := []byte(s.opts.ControlToken)
+	want := s.opts.ControlToken
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := r.Header.Get(ControlTokenHeader)
 		if got == "" {
-			got = r.Header.Get("Authorization")
-			// The scheme is case-insensitive (RFC 9110, section 11.1).
-			if len(got) > len("Bearer ") && strings.EqualFold(got[:len("Bearer ")], "Bearer ") {
-				got = got[len("Bearer "):]
-			}
+			// "Authorization: <token>" without the scheme does not pass.
+			got, _ = auth.Bearer(r.Header.Get("Authorization"))
 		}
-		if subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+		if got == "" || !auth.Equal(got, want) {
 			writeControlError(w, controlErr(http.StatusUnauthorized, "unauthorized",
 				"the control plane needs the control token in "+ControlTokenHeader+" or Authorization: Bearer"))
 			return
@@ -370,7 +367,7 @@ func (s *Server) handleJournal(r *http.Request) (httpx.Response, error) {
 			return httpx.Response{}, ErrBadRequest("limit: want a non-negative integer, got %q", l)
 		}
 	}
-	return httpx.JSON(http.StatusOK, map[string]any{"entries": s.journal.List(name, limit)}), nil
+	return httpx.JSON(http.StatusOK, map[string]any{"entries": s.journal.List(name, r.URL.Query().Get("merchantId"), limit)}), nil
 }
 
 // handleCallbacks handles GET /_sim/callbacks?provider=.
@@ -379,7 +376,7 @@ func (s *Server) handleCallbacks(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	return httpx.JSON(http.StatusOK, map[string]any{"callbacks": s.callbacks.List(name)}), nil
+	return httpx.JSON(http.StatusOK, map[string]any{"callbacks": s.callbacks.List(name, r.URL.Query().Get("merchantId"))}), nil
 }
 
 // handleCoverage handles GET /_sim/coverage?provider=.

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,9 +19,19 @@ const journalBodyLimit = 16 << 10
 // bufferedWriter holds a whole response so that a panic can still be turned
 // into the provider's error envelope and the journal sees what was sent.
 type bufferedWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+	header  http.Header
+	status  int
+	body    bytes.Buffer
+	secrets []string // values to mask in the journal (httpx.Response.Secrets)
+	code    string   // the provider error code answered (httpx.Response.Code)
+}
+
+// Annotate implements httpx.Annotator.
+func (b *bufferedWriter) Annotate(secrets []string, code string) {
+	b.secrets = append(b.secrets, secrets...)
+	if code != "" {
+		b.code = code
+	}
 }
 
 func (b *bufferedWriter) Header() http.Header { return b.header }
@@ -53,6 +64,8 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		at := s.clock.Now()
 
 		bw := &bufferedWriter{header: http.Header{}}
+		info := &requestInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 		reqBody, tooLarge := s.readBody(r)
 		switch {
 		case tooLarge:
@@ -64,12 +77,15 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		if bw.status == 0 {
 			bw.status = http.StatusOK
 		}
-		secrets := bw.header.Values(journal.SecretHeader)
-		bw.header.Del(journal.SecretHeader)
+		secrets := bw.secrets
+		if bw.code != "" {
+			s.cover.Error(name, bw.code)
+		}
 
 		s.journal.Add(journal.Entry{
 			At:       at,
 			Provider: name,
+			Merchant: info.merchant,
 			Method:   r.Method,
 			Path:     fullPath,
 			Status:   bw.status,
@@ -148,4 +164,21 @@ func collapseSlashes(r *http.Request) {
 	}
 	r.URL.Path = p
 	r.URL.RawPath = ""
+}
+
+type requestInfoKey struct{}
+
+// requestInfo is what a provider tells the platform about the request it
+// serves, through the request's context.
+type requestInfo struct {
+	merchant string
+}
+
+// SetMerchant tags the request being served with the merchant it acts for,
+// so its journal entry can be read per merchant (GET
+// /_sim/journal?merchantId=). Providers call it once they know the caller.
+func SetMerchant(r *http.Request, merchantID string) {
+	if info, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
+		info.merchant = merchantID
+	}
 }

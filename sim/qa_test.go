@@ -146,6 +146,9 @@ func TestQAControlTokenBearerSchemeCaseInsensitive(t *testing.T) {
 		{"BEARER ctl-token-0123456789", http.StatusOK},
 		{"bearer wrong", http.StatusUnauthorized},
 		{"", http.StatusUnauthorized},
+		// The token alone, without the scheme, is not a Bearer credential.
+		{"ctl-token-0123456789", http.StatusUnauthorized},
+		{"Basic ctl-token-0123456789", http.StatusUnauthorized},
 	} {
 		req, err := http.NewRequest(http.MethodGet, srv.URL+"/_sim/health", nil)
 		if err != nil {

@@ -19,9 +19,11 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/ids"
 	"github.com/paysandbox/paysandbox/sim/journal"
 	"github.com/paysandbox/paysandbox/sim/oas"
 )
@@ -137,6 +139,11 @@ type Deps struct {
 	DropMerchant func(merchantID string)
 	// TLS reports that the simulator serves HTTPS (--tls).
 	TLS bool
+	// Secrets is where minted secrets, signing keys and the ids in
+	// unauthenticated page URLs come from: crypto/rand, unless the
+	// simulator runs with Options.InsecureDeterministicSecrets. Read it
+	// through auth.TokenFrom and auth.UUIDFrom.
+	Secrets io.Reader
 }
 
 // Options configure a Server. The zero value is usable.
@@ -164,6 +171,11 @@ type Options struct {
 	HTTPClient *http.Client
 	// TLS tells providers the simulator is served over HTTPS.
 	TLS bool
+	// InsecureDeterministicSecrets draws minted secrets, signing keys and
+	// page ids from the seed too, so two runs with one seed are identical
+	// byte for byte (golden files). Anyone who knows the seed can then
+	// guess them: never on a shared simulator.
+	InsecureDeterministicSecrets bool
 }
 
 // DefaultBodyLimit caps request bodies when Options.BodyLimit is 0.
@@ -217,7 +229,7 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		opts:      opts,
 		clock:     clk,
 		journal:   journal.New(opts.JournalLimit),
-		callbacks: callback.New(clk, opts.HTTPClient),
+		callbacks: callback.New(clk, opts.HTTPClient).WithLogger(opts.Logger.With("component", "callbacks")),
 		log:       opts.Logger,
 		cover:     newCoverage(),
 		publicURL: strings.TrimRight(opts.PublicURL, "/"),
@@ -244,6 +256,7 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 			},
 			DropMerchant: func(id string) { s.dropMerchant(name, id) },
 			TLS:          opts.TLS,
+			Secrets:      secretSource(opts, name),
 		})
 		if p.Name() != name {
 			return nil, fmt.Errorf("sim: factory %q built provider %q", name, p.Name())
@@ -323,6 +336,15 @@ func (s *Server) SetPublicURL(u string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.publicURL = strings.TrimRight(u, "/")
+}
+
+// secretSource is crypto/rand, or a seeded stream per provider when the
+// options ask for insecure deterministic secrets.
+func secretSource(opts Options, provider string) io.Reader {
+	if opts.InsecureDeterministicSecrets {
+		return ids.New(opts.Seed, "secrets/"+provider)
+	}
+	return auth.Random()
 }
 
 // merchantClock returns the clock of a provider's merchant, creating it
@@ -480,4 +502,64 @@ func (s *Server) index(w http.ResponseWriter) {
 	if !s.opts.NoControl {
 		fmt.Fprintf(w, "  %-11s %s/_sim/health\n", "control", s.PublicURL())
 	}
+}
+
+// WithDefaults fills what a Deps built by hand (in a unit test, or
+// sim.Deps{}) leaves out, so a provider's New works with any Deps: a
+// frozen virtual clock at the seed's epoch-independent start, per-merchant
+// child clocks of it, a callback dispatcher, a discarding logger,
+// coverage, and a base URL of http://127.0.0.1:8080/<name>.
+func (d Deps) WithDefaults(name string) Deps {
+	if d.Clock == nil {
+		d.Clock = clock.New(clock.Options{Frozen: true})
+	}
+	if d.MerchantClock == nil {
+		if v, ok := d.Clock.(*clock.Virtual); ok {
+			var mu sync.Mutex
+			clocks := map[string]*clock.Child{}
+			d.MerchantClock = func(id string) clock.Clock {
+				mu.Lock()
+				defer mu.Unlock()
+				c, ok := clocks[id]
+				if !ok {
+					c = v.NewChild()
+					clocks[id] = c
+				}
+				return c
+			}
+			if d.DropMerchant == nil {
+				d.DropMerchant = func(id string) {
+					mu.Lock()
+					c := clocks[id]
+					delete(clocks, id)
+					mu.Unlock()
+					if c != nil {
+						c.Stop()
+					}
+				}
+			}
+		} else {
+			clk := d.Clock
+			d.MerchantClock = func(string) clock.Clock { return clk }
+		}
+	}
+	if d.DropMerchant == nil {
+		d.DropMerchant = func(string) {}
+	}
+	if d.Secrets == nil {
+		d.Secrets = auth.Random()
+	}
+	if d.Callbacks == nil {
+		d.Callbacks = callback.New(d.Clock, nil)
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.BaseURL == nil {
+		d.BaseURL = func() string { return "http://127.0.0.1:8080/" + name }
+	}
+	if d.Cover == nil {
+		d.Cover = newCoverage()
+	}
+	return d
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sims"
@@ -53,6 +54,27 @@ func ExampleStart() {
 	_ = json.Unmarshal(plain, &tok)
 	fmt.Println(resp.StatusCode, body.Status, tok.Token[:3], tok.Expiration != "")
 	// Output: 200 success eyJ true
+}
+
+// With TLS: true the simulator serves HTTPS, for clients that refuse
+// plain http. srv.Client trusts its certificate (give its Transport to the
+// client under test); the links the fakes hand out are https too.
+func ExampleStart_tls() {
+	t := &exampleT{}
+	defer t.finish()
+
+	srv := sims.Start(t, sim.Options{Seed: 42, FrozenClock: true, TLS: true})
+
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/misspay/token", nil)
+	req.Header.Set("x-app-id", misspay.FixtureAppID)
+	req.Header.Set("x-app-secret", misspay.FixtureAppSecret)
+	resp, err := srv.Client.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	fmt.Println(resp.StatusCode, resp.TLS != nil, strings.HasPrefix(srv.PublicURL(), "https://127.0.0.1:"))
+	// Output: 200 true true
 }
 
 // Embed the simulator in your own server or test harness: Handler serves

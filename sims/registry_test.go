@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/oas"
 	"github.com/paysandbox/paysandbox/sims"
 )
@@ -81,5 +82,25 @@ func TestRegistryMetadata(t *testing.T) {
 				seen[name] = true
 			}
 		}
+	}
+}
+
+// Every provider's New works with an empty sim.Deps (the platform fills in
+// what is missing), and mints and resets without a server around it.
+func TestNewWithEmptyDeps(t *testing.T) {
+	for _, f := range sims.Registry() {
+		t.Run(f.Name, func(t *testing.T) {
+			p := f.New(sim.Deps{})
+			if p.Name() != f.Name {
+				t.Fatalf("Name() = %q", p.Name())
+			}
+			if _, err := p.NewMerchant(nil); err != nil {
+				t.Fatalf("NewMerchant: %v", err)
+			}
+			p.Reset()
+			if p.Credentials() == nil {
+				t.Fatal("no fixture credentials after reset")
+			}
+		})
 	}
 }

@@ -5,10 +5,12 @@
 //	http.ListenAndServe("127.0.0.1:8080", srv.Handler())
 //
 // or, in a test, sims.Start(t, sim.Options{}) which serves it on a loopback
-// port and stops it when the test ends.
+// port (over HTTPS with sim.Options{TLS: true}) and stops it when the test
+// ends.
 package sims
 
 import (
+	"net/http"
 	"net/http/httptest"
 
 	"github.com/paysandbox/paysandbox/sim"
@@ -40,9 +42,12 @@ func New(opts sim.Options) (*sim.Server, error) {
 // Running is a simulator started for a test.
 type Running struct {
 	*sim.Server
-	// URL is the simulator's base URL, e.g. http://127.0.0.1:41234; a
-	// provider's base is URL + "/" + name.
+	// URL is the simulator's base URL, e.g. http://127.0.0.1:41234 (https
+	// with Options.TLS); a provider's base is URL + "/" + name.
 	URL string
+	// Client is an HTTP client for URL. With Options.TLS it trusts the
+	// test certificate, which covers 127.0.0.1 and ::1.
+	Client *http.Client
 }
 
 // TB is the part of testing.TB that Start uses; *testing.T, *testing.B and
@@ -55,18 +60,33 @@ type TB interface {
 
 // Start serves every provider on a loopback port for the duration of the
 // test and stops it on cleanup. Links the fakes hand out point at URL.
+// With opts.TLS it serves HTTPS, with a certificate only Running.Client
+// trusts, for clients that refuse plain http.
 func Start(tb TB, opts sim.Options) *Running {
 	tb.Helper()
-	s, err := New(opts)
+	return StartProviders(tb, opts, Registry()...)
+}
+
+// StartProviders is Start for the given providers only, e.g. the one a
+// test is about (package simtest builds on it).
+func StartProviders(tb TB, opts sim.Options, factories ...sim.Factory) *Running {
+	tb.Helper()
+	s, err := sim.New(opts, factories...)
 	if err != nil {
 		tb.Fatalf("sims.Start: %v", err)
 	}
-	ts := httptest.NewServer(s.Handler())
+	ts := httptest.NewUnstartedServer(s.Handler())
+	if opts.TLS {
+		ts.EnableHTTP2 = true
+		ts.StartTLS()
+	} else {
+		ts.Start()
+	}
 	s.SetPublicURL(ts.URL)
 	tb.Cleanup(func() {
 		ts.Close()
 		s.Callbacks().Wait()
 		s.Close()
 	})
-	return &Running{Server: s, URL: ts.URL}
+	return &Running{Server: s, URL: ts.URL, Client: ts.Client()}
 }

@@ -321,7 +321,7 @@ func writePlan(w io.Writer, t *target.Target, plan []crun.Planned) {
 		}
 		extra := ""
 		if p.Exclusive {
-			extra = "  [alone: moves the virtual clock]"
+			extra = "  [alone: moves the simulator's shared clock]"
 		}
 		fmt.Fprintf(w, "\n%s  %s  (%s, %s, %d steps)%s\n", status, s.Name, s.File, s.Provider, len(s.Compiled.Steps), extra)
 		if p.Skip != "" {

@@ -50,7 +50,7 @@ func TestCommands(t *testing.T) {
 		{"run filtered, flags after paths", []string{"run", lib, "--run", "token", "--tags", "auth"}, exitOK, []string{"misspay token errors", "3 passed, 0 failed"}, nil},
 		{"nothing matches", []string{"run", "--run", "^nope$", lib}, exitUsage, nil, []string{"no scenario matches"}},
 		{"failing scenarios", []string{"run", "../../scenarios/_failing"}, exitFailures, []string{"--- FAIL: failing wrong status and body", "diff (-want +got)", "0 passed, 5 failed"}, nil},
-		{"plan", []string{"plan", lib}, exitOK, []string{"target in-process (in-process; control plane: yes", "RUN   misspay session timeout", "[alone: moves the virtual clock]", "scenarios would run, 0 would be skipped"}, nil},
+		{"plan", []string{"plan", lib}, exitOK, []string{"target in-process (in-process; control plane: yes", "RUN   misspay session timeout", "polls every 5m0s of virtual time", "scenarios would run, 0 would be skipped"}, nil},
 		{"list is plan", []string{"list", "--run", "refund", lib}, exitOK, []string{"[callback] the MP00 webhook"}, nil},
 		{"a real sandbox needs --live", []string{"plan", "--targets", targets, "--target", "real", lib}, exitUsage, nil, []string{"real sandboxes need the explicit opt-in flag --live"}},
 		{"an unknown target", []string{"plan", "--targets", targets, "--target", "nope", lib}, exitUsage, nil, []string{`no target "nope"`}},

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/paysandbox/paysandbox/sims"
 	"io"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paysandbox/paysandbox/sims"
 )
 
 // Config is the simulator's configuration: flags with environment defaults.
@@ -24,6 +26,12 @@ type Config struct {
 	LogLevel     string
 	ControlToken string
 	NoControl    bool
+	// InsecureSecrets draws minted secrets from the seed (golden runs).
+	InsecureSecrets bool
+	// TLS serves every listener over HTTPS with a certificate from the
+	// local CA kept in TLSDir (default: see defaultTLSDir).
+	TLS    bool
+	TLSDir string
 }
 
 // Listener serves one provider at the root of its own address.
@@ -96,6 +104,9 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	env("SIM_LOG_LEVEL", func(v string) error { c.LogLevel = v; return nil })
 	env("SIM_CONTROL_TOKEN", func(v string) error { c.ControlToken = v; return nil })
 	env("SIM_NO_CONTROL", func(v string) (err error) { c.NoControl, err = strconv.ParseBool(v); return })
+	env("SIM_INSECURE_DETERMINISTIC_SECRETS", func(v string) (err error) { c.InsecureSecrets, err = strconv.ParseBool(v); return })
+	env("SIM_TLS", func(v string) (err error) { c.TLS, err = strconv.ParseBool(v); return })
+	env("SIM_TLS_DIR", func(v string) error { c.TLSDir = v; return nil })
 	if err := errors.Join(envErrs...); err != nil {
 		return c, err
 	}
@@ -104,7 +115,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	fs.SetOutput(out)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address [SIM_ADDR]")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed for IDs and generated data; same seed + same calls = same results [SIM_SEED]")
-	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base of URLs the fakes hand out, e.g. checkout page links (default http://ADDR) [SIM_PUBLIC_URL]")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base of URLs the fakes hand out, e.g. checkout page links (default http://ADDR, https://ADDR with --tls) [SIM_PUBLIC_URL]")
 	fs.Var(listenFlag{&c.Listen}, "listen", "NAME=ADDR: also serve one provider at the root of its own listener; repeatable [SIM_LISTEN, comma-separated]")
 	fs.BoolVar(&c.FrozenClock, "frozen-clock", c.FrozenClock, "virtual time moves only through /_sim/clock, not with the wall clock [SIM_FROZEN_CLOCK]")
 	fs.Func("start-time", "virtual clock start, RFC 3339 (default: now); with --frozen-clock and --seed, runs repeat byte for byte [SIM_START_TIME]", func(v string) (err error) {
@@ -115,6 +126,9 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug (one line per request), info, warn, error [SIM_LOG_LEVEL]")
 	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "require this token (X-Sim-Control-Token or Authorization: Bearer) on every /_sim call [SIM_CONTROL_TOKEN]")
 	fs.BoolVar(&c.NoControl, "no-control", c.NoControl, "serve no control plane at all, like a real sandbox [SIM_NO_CONTROL]")
+	fs.BoolVar(&c.InsecureSecrets, "insecure-deterministic-secrets", c.InsecureSecrets, "draw minted secrets, signing keys and page ids from --seed too, so runs repeat byte for byte; anyone who knows the seed can forge them: never on a shared simulator [SIM_INSECURE_DETERMINISTIC_SECRETS]")
+	fs.BoolVar(&c.TLS, "tls", c.TLS, "serve every listener over HTTPS, with a certificate from a local CA created on first start; trust TLS-DIR/ca.pem [SIM_TLS]")
+	fs.StringVar(&c.TLSDir, "tls-dir", c.TLSDir, "keep the --tls CA (ca.pem, ca-key.pem) and server certificate in `DIR` (default "+defaultTLSDirUsage()+") [SIM_TLS_DIR]")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), usageHeader, toolsUsage())
 		fs.PrintDefaults()
@@ -146,7 +160,23 @@ func (c Config) validate() error {
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		return fmt.Errorf("--public-url: want an http(s) URL, got %q", c.PublicURL)
 	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || u.Host == "" {
+			return fmt.Errorf("--public-url: want an http(s) URL with a host, got %q", c.PublicURL)
+		}
+	}
+	if c.TLS && strings.HasPrefix(c.PublicURL, "http://") {
+		return fmt.Errorf("--public-url %s is http, but --tls serves https only", c.PublicURL)
+	}
 	return nil
+}
+
+// scheme is the scheme every listener serves.
+func (c Config) scheme() string {
+	if c.TLS {
+		return "https"
+	}
+	return "http"
 }
 
 // publicURL is the configured public URL, or one derived from the bound
@@ -157,12 +187,18 @@ func (c Config) publicURL(bound net.Addr) string {
 	}
 	host, port, err := net.SplitHostPort(bound.String())
 	if err != nil {
-		return "http://" + bound.String()
+		return c.scheme() + "://" + bound.String()
 	}
+	return c.scheme() + "://" + net.JoinHostPort(clientHost(host), port)
+}
+
+// clientHost is the host a client on this machine connects to for a
+// listener bound to host: a wildcard becomes 127.0.0.1.
+func clientHost(host string) string {
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "127.0.0.1"
+		return "127.0.0.1"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return host
 }
 
 // exampleProvider is a provider name for examples in messages.

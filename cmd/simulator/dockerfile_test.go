@@ -92,13 +92,19 @@ func TestDockerfile(t *testing.T) {
 	if got := final.ins["EXPOSE"]; len(got) != 1 || got[0][0] != "8080" {
 		t.Errorf("EXPOSE = %v, want 8080", got)
 	}
-	var addr string
+	var addr, tlsDir string
 	for _, env := range final.ins["ENV"] {
 		for i := 0; i+1 < len(env); i += 3 { // key, value, separator
-			if env[i] == "SIM_ADDR" {
+			switch env[i] {
+			case "SIM_ADDR":
 				addr = env[i+1]
+			case "SIM_TLS_DIR":
+				tlsDir = env[i+1]
 			}
 		}
+	}
+	if !strings.HasPrefix(tlsDir, "/tmp/") {
+		t.Errorf("SIM_TLS_DIR = %q, want a directory under /tmp, which the nonroot user can create", tlsDir)
 	}
 	if addr != "0.0.0.0:8080" {
 		t.Errorf("SIM_ADDR = %q, want 0.0.0.0:8080 so the container listens on all interfaces", addr)

@@ -2,6 +2,7 @@
 // the others registered in package sims) and the /_sim control plane.
 //
 //	go run ./cmd/simulator                   # http://127.0.0.1:8080
+//	go run ./cmd/simulator --tls             # https://127.0.0.1:8080, local CA
 //	go run ./cmd/simulator --help
 //	go run ./cmd/simulator decrypt --secret S BLOB   (a provider tool)
 package main
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/tlsca"
 	"github.com/paysandbox/paysandbox/sims"
 )
 
@@ -105,13 +107,25 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
+	var certs *tlsca.Certs
+	if cfg.TLS {
+		var err error
+		if certs, err = loadCerts(cfg); err != nil {
+			return err
+		}
+		if certs.SaveErr != nil {
+			log.Warn("serving a server certificate that could not be kept; the next start issues another", "err", certs.SaveErr)
+		}
+	}
 	srv, err := sims.New(sim.Options{
-		Seed:         cfg.Seed,
-		FrozenClock:  cfg.FrozenClock,
-		Start:        cfg.StartTime,
-		ControlToken: cfg.ControlToken,
-		NoControl:    cfg.NoControl,
-		Logger:       log,
+		Seed:                         cfg.Seed,
+		FrozenClock:                  cfg.FrozenClock,
+		Start:                        cfg.StartTime,
+		ControlToken:                 cfg.ControlToken,
+		NoControl:                    cfg.NoControl,
+		InsecureDeterministicSecrets: cfg.InsecureSecrets,
+		Logger:                       log,
+		TLS:                          cfg.TLS,
 	})
 	if err != nil {
 		return err
@@ -149,7 +163,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		all = append(all, bound{ln: pln, h: h, name: l.Provider})
 	}
 
-	printBanner(stdout, srv, cfg, all[0].ln.Addr(), func(yield func(string, net.Addr) bool) {
+	printBanner(stdout, srv, cfg, certs, all[0].ln.Addr(), func(yield func(string, net.Addr) bool) {
 		for _, b := range all[1:] {
 			if !yield(b.name, b.ln.Addr()) {
 				return
@@ -161,9 +175,18 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	var servers []*http.Server
 	for _, b := range all {
 		hs := newHTTPServer(b.h, log)
+		if certs != nil {
+			hs.TLSConfig = certs.TLSConfig()
+		}
 		servers = append(servers, hs)
 		go func() {
-			if err := hs.Serve(b.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			var err error
+			if certs != nil {
+				err = hs.ServeTLS(b.ln, "", "") // HTTP/2 and HTTP/1.1
+			} else {
+				err = hs.Serve(b.ln)
+			}
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- err
 			}
 		}()
@@ -186,15 +209,20 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	return serveErr
 }
 
-// printBanner tells the user where everything is and which fixture
-// credentials to use. The credentials are the fixed, public fixtures.
-func printBanner(w io.Writer, srv *sim.Server, cfg Config, main net.Addr, extra func(func(string, net.Addr) bool)) {
+// printBanner tells the user where everything is, which fixture
+// credentials to use and, with --tls, how to trust the certificate. The
+// credentials are the fixed, public fixtures. The control line comes last.
+func printBanner(w io.Writer, srv *sim.Server, cfg Config, certs *tlsca.Certs, main net.Addr, extra func(func(string, net.Addr) bool)) {
 	base := srv.PublicURL()
-	fmt.Fprintf(w, "paysandbox simulator listening on http://%s (public URL %s, seed %d", main, base, cfg.Seed)
+	fmt.Fprintf(w, "paysandbox simulator listening on %s://%s (public URL %s, seed %d", cfg.scheme(), main, base, cfg.Seed)
 	if cfg.FrozenClock {
 		fmt.Fprint(w, ", frozen clock")
 	}
 	fmt.Fprintln(w, ")")
+	if cfg.InsecureSecrets {
+		fmt.Fprintln(w, "  WARNING: --insecure-deterministic-secrets: minted secrets, signing keys and page ids follow the seed;")
+		fmt.Fprintln(w, "           anyone who knows the seed can forge tokens. Use it for golden files, never on a shared simulator.")
+	}
 	for _, name := range srv.Providers() {
 		p, _ := srv.Provider(name)
 		fmt.Fprintf(w, "  %-10s %s/%s\n", name, base, name)
@@ -207,7 +235,15 @@ func printBanner(w io.Writer, srv *sim.Server, cfg Config, main net.Addr, extra 
 		}
 	}
 	for name, addr := range extra {
-		fmt.Fprintf(w, "  %-10s http://%s (at the root)\n", name, addr)
+		fmt.Fprintf(w, "  %-10s %s://%s (at the root)\n", name, cfg.scheme(), addr)
+	}
+	if certs != nil {
+		ca := "reused"
+		if certs.CreatedCA {
+			ca = "created now"
+		}
+		fmt.Fprintf(w, "  tls        local CA %s (%s); certificate for %s\n", certs.CAFile, ca, strings.Join(certs.Hosts, ", "))
+		fmt.Fprintf(w, "             trust it: SSL_CERT_FILE=%s, or curl --cacert %s\n", certs.CAFile, certs.CAFile)
 	}
 	switch {
 	case cfg.NoControl:

@@ -50,6 +50,13 @@ func TestLoad(t *testing.T) {
 		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: "--log-format"},
 		{name: "contradiction", args: []string{"--no-control", "--control-token", "x"}, wantErr: "contradict"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected argument"},
+		{name: "tls", args: []string{"--tls", "--tls-dir", "/tmp/x"}, want: func(c *Config) { c.TLS, c.TLSDir = true, "/tmp/x" }},
+		{name: "tls env", env: map[string]string{"SIM_TLS": "1", "SIM_TLS_DIR": "/tmp/y", "SIM_PUBLIC_URL": "https://sim.test"},
+			want: func(c *Config) { c.TLS, c.TLSDir, c.PublicURL = true, "/tmp/y", "https://sim.test" }},
+		{name: "tls-dir alone", env: map[string]string{"SIM_TLS_DIR": "/tmp/y"}, want: func(c *Config) { c.TLSDir = "/tmp/y" }},
+		{name: "bad tls env", env: map[string]string{"SIM_TLS": "sure"}, wantErr: "SIM_TLS"},
+		{name: "tls with http public url", args: []string{"--tls", "--public-url", "http://sim.test"}, wantErr: "--tls serves https"},
+		{name: "public url without host", args: []string{"--public-url", "https://"}, wantErr: "with a host"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,7 +85,7 @@ func TestHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("err = %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"--addr", "--seed", "--public-url", "--listen", "--frozen-clock", "--start-time", "--log-format", "--control-token", "--no-control", "decrypt", "SIM_ADDR"} {
+	for _, want := range []string{"--addr", "--seed", "--public-url", "--listen", "--frozen-clock", "--start-time", "--log-format", "--control-token", "--no-control", "--tls", "--tls-dir", "SIM_TLS_DIR", "decrypt", "SIM_ADDR"} {
 		if !strings.Contains(out.String(), strings.TrimLeft(want, "-")) {
 			t.Errorf("--help does not mention %s", want)
 		}
@@ -109,8 +116,8 @@ type process struct {
 	done           chan error
 }
 
-var listenRe = regexp.MustCompile(`listening on (http://\S+) `)
-var rootRe = regexp.MustCompile(`(?m)^  (\w+)\s+(http://\S+) \(at the root\)`)
+var listenRe = regexp.MustCompile(`listening on (https?://\S+) `)
+var rootRe = regexp.MustCompile(`(?m)^  (\w+)\s+(https?://\S+) \(at the root\)`)
 
 // start runs the simulator like main does and returns its base URL once
 // it is serving.
@@ -228,7 +235,7 @@ func TestControlToken(t *testing.T) {
 
 func TestSeedReproducible(t *testing.T) {
 	body := func(seed string) string {
-		_, base := start(t, "--seed", seed, "--frozen-clock", "--start-time", "2026-05-01T10:00:00Z")
+		_, base := start(t, "--seed", seed, "--frozen-clock", "--start-time", "2026-05-01T10:00:00Z", "--insecure-deterministic-secrets")
 		_, b := get(t, base+"/misspay/token", "x-app-id", misspay.FixtureAppID, "x-app-secret", misspay.FixtureAppSecret)
 		return string(b)
 	}
@@ -237,6 +244,33 @@ func TestSeedReproducible(t *testing.T) {
 	}
 	if a, b := body("5"), body("6"); a == b {
 		t.Error("different seeds, same token")
+	}
+}
+
+// By default the seed gives ids and data, never secrets: two simulators
+// with one seed mint different app secrets and checkout page ids, so a
+// tenant who knows the seed cannot guess another's.
+func TestSeedDoesNotGiveSecrets(t *testing.T) {
+	mint := func() (secret, trackURL string) {
+		_, base := start(t, "--seed", "5", "--frozen-clock", "--start-time", "2026-05-01T10:00:00Z")
+		resp, err := http.Post(base+"/_sim/misspay/merchants", "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var c misspay.Credentials
+		if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c.AppSecret, c.AppID
+	}
+	s1, id1 := mint()
+	s2, id2 := mint()
+	if s1 == s2 {
+		t.Errorf("two simulators with one seed minted the same secret %q", s1)
+	}
+	if id1 != id2 {
+		t.Errorf("public ids should follow the seed: %q != %q", id1, id2)
 	}
 }
 

@@ -3,8 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,9 +13,8 @@ import (
 
 	"github.com/paysandbox/paysandbox/contract/result"
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/simtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func ms(n int) result.Duration { return result.Duration(time.Duration(n) * time.Millisecond) }
 
@@ -62,15 +59,7 @@ func fixture() result.Run {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./contract/report -update to create it")
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got); run with -update if intended:\n%s", path, diff)
-	}
+	simtest.Golden(t, filepath.Join("testdata", name), got)
 }
 
 func TestGolden(t *testing.T) {

@@ -99,6 +99,9 @@ type scenarioRun struct {
 	red  *redactor
 	box  *target.Box
 	base string
+	// clock is the scenario's merchant's clock (the simulator's when the
+	// provider's merchant has no merchantId).
+	clock target.Clock
 }
 
 func runScenario(ctx context.Context, cfg Config, p Planned) (res result.Scenario) {
@@ -161,7 +164,7 @@ func runScenario(ctx context.Context, cfg Config, p Planned) (res result.Scenari
 // merchant, then its variables in order.
 func (r *scenarioRun) setup(ctx context.Context) error {
 	sc := r.sc
-	r.env = expr.Helpers(expr.Options{Seed: seedFor(r.cfg.Seed, sc.Name), Now: func() time.Time { return r.t.Now(ctx) }, Extra: r.cfg.Catalog.helpers()})
+	r.env = expr.Helpers(expr.Options{Seed: seedFor(r.cfg.Seed, sc.Name), Now: func() time.Time { return r.t.Now(ctx, r.clock) }, Extra: r.cfg.Catalog.helpers()})
 	receiver := map[string]any{"url": ""}
 	if rcv := r.t.Receiver(); rcv != nil {
 		r.box = rcv.Open(sc.Name)
@@ -191,6 +194,11 @@ func (r *scenarioRun) setup(ctx context.Context) error {
 		}
 	}
 	r.env["merchant"] = m
+	// The scenario moves and reads its own merchant's clock, so parallel
+	// scenarios (and other CI jobs on a shared simulator) keep their time.
+	if id, ok := m["merchantId"].(string); ok && id != "" {
+		r.clock = target.Clock{Provider: sc.Provider, MerchantID: id}
+	}
 	for _, v := range sc.Compiled.Variables {
 		val, err := v.Value.Eval(r.env)
 		if err != nil {

@@ -278,3 +278,19 @@ func BenchmarkStepBaseline(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100, "ns/step")
 }
+
+// Scenarios move only their own merchant's clock: a library with a
+// 40-minute session timeout and an hour-long token expiry leaves the
+// simulator's clock (and so every other CI job's merchants) where it was.
+func TestScenariosMoveOnlyTheirMerchantsClock(t *testing.T) {
+	c := catalog(t)
+	scs := load(t, c, library+"/session-timeout.yaml", library+"/token-expired.yaml")
+	tg, err := target.InProcess("", sim.Options{Seed: 1})
+	require.NoError(t, err)
+	t.Cleanup(tg.Close)
+	ctx := context.Background()
+	before := tg.Now(ctx, target.Clock{})
+	res := run.Run(ctx, run.Config{Target: tg, Catalog: c}, run.Plan(scs, tg, run.Filter{}))
+	require.Equal(t, 2, res.Summary.Passed, "%+v", res.Scenarios)
+	require.Equal(t, before, tg.Now(ctx, target.Clock{}), "the simulator's clock moved")
+}

@@ -115,7 +115,7 @@ func (r *scenarioRun) await(ctx context.Context, cs *scenario.CompiledStep, sr *
 			return fails
 		}
 		if r.t.HasControl() {
-			if err := r.t.Advance(ctx, cs.Every); err != nil {
+			if err := r.t.Advance(ctx, cs.Every, r.clock); err != nil {
 				return fail("await", "advancing the virtual clock: %v", err)
 			}
 		} else {
@@ -145,7 +145,7 @@ func (r *scenarioRun) sim(ctx context.Context, cs *scenario.CompiledStep, sr *re
 	var body any
 	switch {
 	case cs.Advance > 0:
-		body = map[string]string{"by": cs.Advance.String()}
+		body = target.AdvanceBody(cs.Advance, r.clock)
 	case cs.SimBody != nil:
 		if body, err = cs.SimBody.Eval(r.env); err != nil {
 			return fail("sim", "body: %v", err)
@@ -153,7 +153,9 @@ func (r *scenarioRun) sim(ctx context.Context, cs *scenario.CompiledStep, sr *re
 	}
 	var reqBody []byte
 	if body != nil {
-		reqBody, _ = json.Marshal(body)
+		if reqBody, err = json.Marshal(body); err != nil {
+			return fail("sim", "body: %v", err)
+		}
 	}
 	resp, err := r.t.Control(ctx, cs.SimMethod, path, body)
 	if err != nil {

@@ -428,10 +428,9 @@ func (p *parse) check(s *Scenario, opts Options) {
 	}
 	for i := range s.Steps {
 		cs := p.step(s, i, shape)
-		if cs.Kind == KindSim && (cs.Advance > 0 || strings.HasPrefix(cs.SimPath.Source, "clock/")) {
-			c.MovesClock = true
-		}
-		if cs.Kind == KindAwait {
+		// advance steps and awaits move the scenario's own merchant
+		// clock; only a raw clock action can move the shared one.
+		if cs.Kind == KindSim && cs.Advance == 0 && strings.HasPrefix(cs.SimPath.Source, "clock/") {
 			c.MovesClock = true
 		}
 		c.Steps = append(c.Steps, cs)

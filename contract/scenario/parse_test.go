@@ -31,7 +31,7 @@ func TestParseGood(t *testing.T) {
 	}
 	require.Len(t, c.Variables, 3)
 	require.Equal(t, []string{"orderId", "amount", "nested"}, []string{c.Variables[0].Name, c.Variables[1].Name, c.Variables[2].Name})
-	require.True(t, c.MovesClock, "an await and a clock advance move the clock")
+	require.False(t, c.MovesClock, "awaits and advance steps move only the scenario merchant's clock")
 	require.Equal(t, time.Minute, c.Steps[1].Every)
 	require.Equal(t, 15*time.Minute, c.Steps[3].Advance)
 	require.True(t, c.Steps[3].Standalone)

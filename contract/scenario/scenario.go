@@ -155,9 +155,10 @@ type Compiled struct {
 	Variables []Var
 	Merchant  *expr.Value
 	Steps     []CompiledStep
-	// MovesClock is true when a step may advance the virtual clock (a sim
-	// advance or clock action, or an await); on a shared fake target such a
-	// scenario runs alone.
+	// MovesClock is true when a step calls a clock action of the control
+	// plane itself (sim: clock/...), which may move the simulator's shared
+	// clock; on a shared fake target such a scenario runs alone. advance
+	// steps and awaits move only the scenario's merchant's clock.
 	MovesClock bool
 }
 

@@ -179,14 +179,31 @@ func (t *Target) Control(ctx context.Context, method, path string, body any) (*C
 	return &ControlResponse{Status: resp.StatusCode, Header: resp.Header, Body: b, URL: u}, nil
 }
 
-// Now is the target's time: the virtual clock of a fake, the wall clock
-// otherwise.
-func (t *Target) Now(ctx context.Context) time.Time {
+// Clock names whose clock a call reads or moves: a merchant's own clock
+// when MerchantID is set, else the simulator's.
+type Clock struct {
+	Provider   string
+	MerchantID string
+}
+
+func (c Clock) query() string {
+	if c.MerchantID == "" {
+		return ""
+	}
+	return "?" + url.Values{"provider": {c.Provider}, "merchantId": {c.MerchantID}}.Encode()
+}
+
+// Now is the target's time: the virtual clock of a fake (the merchant's,
+// when c names one), the wall clock otherwise.
+func (t *Target) Now(ctx context.Context, c Clock) time.Time {
 	if t.server != nil {
+		if mc, ok := t.server.MerchantClock(c.Provider, c.MerchantID); ok {
+			return mc.Now()
+		}
 		return t.server.Clock().Now()
 	}
 	if t.control {
-		resp, err := t.Control(ctx, http.MethodGet, "clock", nil)
+		resp, err := t.Control(ctx, http.MethodGet, "clock"+c.query(), nil)
 		if err == nil && resp.Status == http.StatusOK {
 			var v struct{ Now time.Time }
 			if json.Unmarshal(resp.Body, &v) == nil {
@@ -197,9 +214,10 @@ func (t *Target) Now(ctx context.Context) time.Time {
 	return time.Now()
 }
 
-// Advance moves the fake's virtual clock forward by d.
-func (t *Target) Advance(ctx context.Context, d time.Duration) error {
-	resp, err := t.Control(ctx, http.MethodPost, "clock/advance", map[string]string{"by": d.String()})
+// Advance moves the fake's virtual clock forward by d: only the merchant's
+// clock when c names one, else the simulator's (and so every merchant's).
+func (t *Target) Advance(ctx context.Context, d time.Duration, c Clock) error {
+	resp, err := t.Control(ctx, http.MethodPost, "clock/advance", AdvanceBody(d, c))
 	if err != nil {
 		return err
 	}
@@ -347,4 +365,13 @@ func (tt tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Header.Set(sim.ControlTokenHeader, tt.token)
 	}
 	return tt.next.RoundTrip(req)
+}
+
+// AdvanceBody is the body of POST /_sim/clock/advance for d on c.
+func AdvanceBody(d time.Duration, c Clock) map[string]string {
+	body := map[string]string{"by": d.String()}
+	if c.MerchantID != "" {
+		body["provider"], body["merchantId"] = c.Provider, c.MerchantID
+	}
+	return body
 }

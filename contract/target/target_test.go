@@ -86,9 +86,9 @@ func TestInProcessMintsMerchantsAndReceivesCallbacks(t *testing.T) {
 	require.NotEqual(t, m1["appId"], m2["appId"], "every scenario gets its own merchant")
 	require.Equal(t, box.URL()+"/cb", m1["callbackUrl"])
 
-	before := tg.Now(ctx)
-	require.NoError(t, tg.Advance(ctx, time.Hour))
-	require.Equal(t, time.Hour, tg.Now(ctx).Sub(before), "the in-process clock is frozen and only the runner moves it")
+	before := tg.Now(ctx, Clock{})
+	require.NoError(t, tg.Advance(ctx, time.Hour, Clock{}))
+	require.Equal(t, time.Hour, tg.Now(ctx, Clock{}).Sub(before), "the in-process clock is frozen and only the runner moves it")
 
 	// The receiver files callbacks by box and path, oldest first.
 	for _, p := range []string{"/a", "/b", "/a"} {

@@ -1,7 +1,14 @@
 // Package callback sends the simulator's outbound HTTP calls (merchant
 // callbacks, browser-redirect stand-ins and webhooks) and keeps a log of
-// every delivery. The first attempt goes out at once; retries are timers on
-// the simulator's clock, so advancing the virtual clock drives them.
+// every delivery. The first attempt is queued at once; retries are timers
+// on the merchant's (or simulator's) clock, so advancing the virtual clock
+// drives them.
+//
+// Deliveries run on a bounded pool of workers fed by a bounded queue, taken
+// round-robin across merchants: receivers that hang cannot exhaust file
+// descriptors or starve another merchant's callbacks, and a full queue
+// drops (and logs) rather than grows. Redirects are followed only to the
+// same host, and each attempt records where it really went.
 package callback
 
 import (
@@ -10,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -50,6 +58,10 @@ type Request struct {
 	URL      string
 	Header   http.Header
 	Body     []byte
+	// Merchant is the merchant the callback belongs to: deliveries are
+	// taken round-robin across merchants, and the log can be read per
+	// merchant.
+	Merchant string
 	// Clock, when set, is the clock retries wait on (the merchant's own
 	// clock); nil means the dispatcher's.
 	Clock clock.Clock
@@ -60,12 +72,16 @@ type Attempt struct {
 	At     time.Time `json:"at"`
 	Status int       `json:"status,omitempty"`
 	Error  string    `json:"error,omitempty"`
+	// URL is where the attempt ended up after same-host redirects
+	// (redacted), when that differs from the callback's URL.
+	URL string `json:"url,omitempty"`
 }
 
 // Record is the public, redacted view of one callback.
 type Record struct {
 	ID       string            `json:"id"`
 	Provider string            `json:"provider"`
+	Merchant string            `json:"merchantId,omitempty"`
 	Method   string            `json:"method"`
 	URL      string            `json:"url"`
 	Headers  map[string]string `json:"headers"`
@@ -84,42 +100,110 @@ type entry struct {
 type Dispatcher struct {
 	clock  clock.Clock
 	client *http.Client
+	log    *slog.Logger
 
 	mu      sync.Mutex
 	seq     int
 	entries []*entry
 	limit   int
 	gen     map[string]int // provider -> reset generation
-	flight  int            // attempts running now
+	flight  int            // attempts queued or running
 	idle    *sync.Cond     // signalled when flight drops to 0
+
+	// The delivery queue: one FIFO per merchant, served round-robin.
+	queues     map[string][]job
+	ring       []string // merchants with queued jobs, in service order
+	queued     int
+	workers    int
+	maxWorkers int
+	maxQueue   int
 }
 
-// DefaultLimit is how many callbacks the log keeps.
-const DefaultLimit = 1000
+type job struct {
+	e   *entry
+	gen int
+}
+
+// Defaults for the delivery pool.
+const (
+	// DefaultLimit is how many callbacks the log keeps.
+	DefaultLimit = 1000
+	// DefaultWorkers is how many deliveries run at once.
+	DefaultWorkers = 32
+	// DefaultQueue is how many deliveries may wait for a worker; past it
+	// new ones are dropped and logged.
+	DefaultQueue = 10000
+)
 
 // New returns a dispatcher using client (http.DefaultClient's transport with
-// a 10 s timeout when nil).
+// a 10 s timeout when nil). Redirects are followed only to the same host.
 func New(clk clock.Clock, client *http.Client) *Dispatcher {
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+	var c http.Client
+	if client != nil {
+		c = *client
+	} else {
+		c.Timeout = 10 * time.Second
 	}
-	d := &Dispatcher{clock: clk, client: client, limit: DefaultLimit, gen: map[string]int{}}
+	if c.CheckRedirect == nil {
+		c.CheckRedirect = sameHostOnly
+	}
+	d := &Dispatcher{
+		clock: clk, client: &c, log: slog.New(slog.DiscardHandler), limit: DefaultLimit, gen: map[string]int{},
+		queues: map[string][]job{}, maxWorkers: DefaultWorkers, maxQueue: DefaultQueue,
+	}
 	d.idle = sync.NewCond(&d.mu)
 	return d
 }
 
+// WithLogger makes the dispatcher log failed and dropped deliveries to l.
+func (d *Dispatcher) WithLogger(l *slog.Logger) *Dispatcher {
+	if l != nil {
+		d.log = l
+	}
+	return d
+}
+
+// WithLimits sets the number of workers and the queue length (values <= 0
+// keep the defaults). Call it before the first Send.
+func (d *Dispatcher) WithLimits(workers, queue int) *Dispatcher {
+	if workers > 0 {
+		d.maxWorkers = workers
+	}
+	if queue > 0 {
+		d.maxQueue = queue
+	}
+	return d
+}
+
+// errOtherHost stops a redirect to another host.
+var errOtherHost = errors.New("redirect to another host not followed")
+
+func sameHostOnly(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if req.URL.Host != via[0].URL.Host {
+		return fmt.Errorf("%w (%s)", errOtherHost, req.URL.Host)
+	}
+	return nil
+}
+
 // Send queues req for delivery under policy and returns the callback's id.
-// The first attempt starts immediately in the background.
 func (d *Dispatcher) Send(req Request, policy Policy) string {
 	if policy.MaxAttempts < 1 {
 		policy.MaxAttempts = 1
 	}
 	ct := req.Header.Get("Content-Type")
 	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.gen[req.Provider]; !ok {
+		d.gen[req.Provider] = 0 // so a reset of every provider reaches it
+	}
 	d.seq++
 	e := &entry{req: req, policy: policy, rec: Record{
 		ID:       "cb_" + strconv.Itoa(d.seq),
 		Provider: req.Provider,
+		Merchant: req.Merchant,
 		Method:   req.Method,
 		URL:      redactURL(req.URL),
 		Headers:  journal.Headers(req.Header),
@@ -131,11 +215,65 @@ func (d *Dispatcher) Send(req Request, policy Policy) string {
 	if len(d.entries) > d.limit {
 		d.entries = d.entries[len(d.entries)-d.limit:]
 	}
-	gen := d.gen[req.Provider]
-	d.flight++
-	d.mu.Unlock()
-	go d.attempt(e, gen)
+	d.enqueueLocked(job{e: e, gen: d.gen[req.Provider]})
 	return e.rec.ID
+}
+
+// enqueueLocked queues a delivery, or drops it when the queue is full.
+func (d *Dispatcher) enqueueLocked(j job) {
+	if d.queued >= d.maxQueue {
+		j.e.rec.State = StateFailed
+		j.e.rec.Attempts = append(j.e.rec.Attempts, Attempt{At: d.clockOf(j.e).Now(), Error: "dropped: the simulator's delivery queue is full"})
+		d.log.Warn("callback dropped: delivery queue full", "id", j.e.rec.ID, "provider", j.e.rec.Provider,
+			"merchant", j.e.rec.Merchant, "url", j.e.rec.URL)
+		return
+	}
+	k := j.e.req.Provider + "/" + j.e.req.Merchant
+	if len(d.queues[k]) == 0 {
+		d.ring = append(d.ring, k)
+	}
+	d.queues[k] = append(d.queues[k], j)
+	d.queued++
+	d.flight++
+	if d.workers < d.maxWorkers {
+		d.workers++
+		go d.work()
+	}
+}
+
+// work delivers queued callbacks, one merchant after another, until the
+// queue is empty.
+func (d *Dispatcher) work() {
+	for {
+		d.mu.Lock()
+		if d.queued == 0 {
+			d.workers--
+			d.mu.Unlock()
+			return
+		}
+		k := d.ring[0]
+		q := d.queues[k]
+		j := q[0]
+		q[0] = job{}
+		q = q[1:]
+		d.ring = d.ring[1:]
+		if len(q) == 0 {
+			delete(d.queues, k)
+		} else {
+			d.queues[k] = q
+			d.ring = append(d.ring, k) // round-robin: back of the line
+		}
+		d.queued--
+		d.mu.Unlock()
+		d.attempt(j.e, j.gen)
+	}
+}
+
+func (d *Dispatcher) clockOf(e *entry) clock.Clock {
+	if e.req.Clock != nil {
+		return e.req.Clock
+	}
+	return d.clock
 }
 
 // redactURL redacts the secret query parameters of a callback URL and the
@@ -157,18 +295,18 @@ func redactURL(raw string) string {
 }
 
 func (d *Dispatcher) attempt(e *entry, gen int) {
-	clk := d.clock
-	if e.req.Clock != nil {
-		clk = e.req.Clock
-	}
+	clk := d.clockOf(e)
 	at := clk.Now()
-	status, err := d.do(e.req)
+	status, final, err := d.do(e.req)
 	a := Attempt{At: at, Status: status}
+	if final != "" && final != e.rec.URL {
+		a.URL = final
+	}
 	if err != nil {
 		// The transport's error quotes the URL; show the redacted one.
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			ue.URL = redactURL(e.req.URL)
+			ue.URL = redactURL(ue.URL)
 		}
 		a.Error = err.Error()
 	}
@@ -189,24 +327,30 @@ func (d *Dispatcher) attempt(e *entry, gen int) {
 		e.rec.State = StateDelivered
 	case len(e.rec.Attempts) >= e.policy.MaxAttempts:
 		e.rec.State = StateFailed
+		d.log.Warn("callback failed", "id", e.rec.ID, "provider", e.rec.Provider, "merchant", e.rec.Merchant,
+			"url", e.rec.URL, "attempts", len(e.rec.Attempts), "error", a.Error)
 	default:
+		d.log.Info("callback attempt failed; will retry", "id", e.rec.ID, "provider", e.rec.Provider,
+			"url", e.rec.URL, "attempt", len(e.rec.Attempts), "error", a.Error)
 		clk.AfterFunc(e.policy.wait(len(e.rec.Attempts)), func() {
-			// Runs from the clock; deliver in the background so a slow
+			// Runs from the clock; the delivery goes to the pool so a slow
 			// merchant never stalls a clock advance.
 			d.mu.Lock()
-			d.flight++
-			d.mu.Unlock()
-			go d.attempt(e, gen)
+			defer d.mu.Unlock()
+			if d.gen[e.req.Provider] == gen {
+				d.enqueueLocked(job{e: e, gen: gen})
+			}
 		})
 	}
 }
 
-func (d *Dispatcher) do(req Request) (int, error) {
+// do makes one attempt; final is where it ended up (redacted).
+func (d *Dispatcher) do(req Request) (status int, final string, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), d.timeout())
 	defer cancel()
 	r, err := http.NewRequestWithContext(ctx, req.Method, req.URL, bytes.NewReader(req.Body))
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	for k, v := range req.Header {
 		r.Header[k] = v
@@ -216,14 +360,15 @@ func (d *Dispatcher) do(req Request) (int, error) {
 	}
 	resp, err := d.client.Do(r)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer resp.Body.Close()
+	final = redactURL(resp.Request.URL.String())
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, fmt.Errorf("receiver answered %d", resp.StatusCode)
+		return resp.StatusCode, final, fmt.Errorf("receiver answered %d", resp.StatusCode)
 	}
-	return resp.StatusCode, nil
+	return resp.StatusCode, final, nil
 }
 
 func (d *Dispatcher) timeout() time.Duration {
@@ -233,13 +378,14 @@ func (d *Dispatcher) timeout() time.Duration {
 	return 10 * time.Second
 }
 
-// List returns the callbacks of provider (all when empty), oldest first.
-func (d *Dispatcher) List(provider string) []Record {
+// List returns the callbacks of provider (all when empty), and of one
+// merchant when merchant is not empty, oldest first.
+func (d *Dispatcher) List(provider, merchant string) []Record {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	out := []Record{}
 	for _, e := range d.entries {
-		if provider == "" || e.rec.Provider == provider {
+		if (provider == "" || e.rec.Provider == provider) && (merchant == "" || e.rec.Merchant == merchant) {
 			r := e.rec
 			r.Attempts = append([]Attempt{}, r.Attempts...)
 			out = append(out, r)
@@ -260,6 +406,30 @@ func (d *Dispatcher) Reset(provider string) {
 		}
 	}
 	d.entries = kept
+	// Queued deliveries of the provider are dropped, not attempted.
+	ring := d.ring[:0:0]
+	for _, k := range d.ring {
+		q := d.queues[k]
+		keep := q[:0]
+		for _, j := range q {
+			if provider == "" || j.e.req.Provider == provider {
+				d.queued--
+				d.flight--
+				continue
+			}
+			keep = append(keep, j)
+		}
+		if len(keep) == 0 {
+			delete(d.queues, k)
+			continue
+		}
+		d.queues[k] = keep
+		ring = append(ring, k)
+	}
+	d.ring = ring
+	if d.flight == 0 {
+		d.idle.Broadcast()
+	}
 	if provider == "" {
 		for p := range d.gen {
 			d.gen[p]++
@@ -268,6 +438,20 @@ func (d *Dispatcher) Reset(provider string) {
 		return
 	}
 	d.gen[provider]++
+}
+
+// Stats are the dispatcher's queue figures, for /_sim/health.
+type Stats struct {
+	Logged  int `json:"logged"`
+	Queued  int `json:"queued"`
+	Running int `json:"running"`
+}
+
+// Stats returns the current queue figures.
+func (d *Dispatcher) Stats() Stats {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return Stats{Logged: len(d.entries), Queued: d.queued, Running: d.flight - d.queued}
 }
 
 // Wait blocks until no attempt is running. Retries wait for the clock and

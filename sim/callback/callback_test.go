@@ -37,7 +37,7 @@ func TestDelivered(t *testing.T) {
 	if got := <-bodies; got != `POST accessToken=s3cret {"code":"MP00","password":"pw"}` {
 		t.Errorf("receiver got %q (the receiver must get the real values)", got)
 	}
-	recs := d.List("p")
+	recs := d.List("p", "")
 	if len(recs) != 1 || recs[0].ID != id || recs[0].State != callback.StateDelivered || len(recs[0].Attempts) != 1 || recs[0].Attempts[0].Status != 200 {
 		t.Fatalf("records = %+v", recs)
 	}
@@ -47,7 +47,7 @@ func TestDelivered(t *testing.T) {
 	if body := recs[0].Body.(map[string]any); body["password"] != "[REDACTED]" || body["code"] != "MP00" {
 		t.Errorf("log body = %v", body)
 	}
-	if got := d.List("other"); len(got) != 0 {
+	if got := d.List("other", ""); len(got) != 0 {
 		t.Errorf("List(other) = %v", got)
 	}
 }
@@ -62,7 +62,7 @@ func TestRetriesOnTheClock(t *testing.T) {
 	check := func(wantAttempts int, wantState string) {
 		t.Helper()
 		d.Wait()
-		r := d.List("")[0]
+		r := d.List("", "")[0]
 		if len(r.Attempts) != wantAttempts || r.State != wantState || int(n.Load()) != wantAttempts {
 			t.Fatalf("attempts=%d state=%s received=%d, want %d %s", len(r.Attempts), r.State, n.Load(), wantAttempts, wantState)
 		}
@@ -78,7 +78,7 @@ func TestRetriesOnTheClock(t *testing.T) {
 	check(3, callback.StateFailed)
 	_, _ = clk.Advance(time.Hour)
 	check(3, callback.StateFailed)
-	if a := d.List("")[0].Attempts[0]; a.Status != 500 || !strings.Contains(a.Error, "500") {
+	if a := d.List("", "")[0].Attempts[0]; a.Status != 500 || !strings.Contains(a.Error, "500") {
 		t.Errorf("attempt = %+v", a)
 	}
 }
@@ -89,25 +89,25 @@ func TestUnreachableAndReset(t *testing.T) {
 	d.Send(callback.Request{Provider: "p", Method: "GET", URL: "http://127.0.0.1:1/nothing-listens", Header: http.Header{}}, callback.Policy{MaxAttempts: 2})
 	d.Send(callback.Request{Provider: "q", Method: "GET", URL: "::bad url", Header: http.Header{}}, callback.Policy{})
 	d.Wait()
-	for _, r := range d.List("") {
+	for _, r := range d.List("", "") {
 		if r.Attempts[0].Error == "" {
 			t.Errorf("%s: no error recorded: %+v", r.Provider, r)
 		}
 	}
-	if r := d.List("q")[0]; r.State != callback.StateFailed {
+	if r := d.List("q", "")[0]; r.State != callback.StateFailed {
 		t.Errorf("bad URL state = %s", r.State)
 	}
 	d.Reset("p")
-	if len(d.List("p")) != 0 || len(d.List("q")) != 1 {
-		t.Errorf("Reset(p) left %v", d.List(""))
+	if len(d.List("p", "")) != 0 || len(d.List("q", "")) != 1 {
+		t.Errorf("Reset(p) left %v", d.List("", ""))
 	}
 	_, _ = clk.Advance(time.Hour) // the retry of the reset callback is not recorded
 	d.Wait()
-	if len(d.List("p")) != 0 {
-		t.Errorf("a reset callback came back: %v", d.List("p"))
+	if len(d.List("p", "")) != 0 {
+		t.Errorf("a reset callback came back: %v", d.List("p", ""))
 	}
 	d.Reset("")
-	if len(d.List("")) != 0 {
+	if len(d.List("", "")) != 0 {
 		t.Error("Reset(\"\") kept callbacks")
 	}
 }

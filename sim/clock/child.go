@@ -25,7 +25,7 @@ type Child struct {
 	timers   timerHeap
 	seq      uint64
 	armed    Timer     // on the parent, for timers[0]
-	armedAt  time.Time // child deadline armed is for
+	armedAt  time.Time // parent time armed falls due
 	stopped  bool
 }
 
@@ -89,7 +89,9 @@ func (c *Child) AfterFunc(d time.Duration, f func()) Timer {
 	return t
 }
 
-// rearmLocked keeps one parent timer armed for the earliest deadline.
+// rearmLocked keeps one parent timer armed for the earliest deadline, at
+// the parent time it falls due (the deadline minus the offset, which moves
+// when the child is advanced).
 func (c *Child) rearmLocked() {
 	if len(c.timers) == 0 || c.stopped {
 		if c.armed != nil {
@@ -98,20 +100,18 @@ func (c *Child) rearmLocked() {
 		}
 		return
 	}
-	when := c.timers[0].when
-	if c.armed != nil && when.Equal(c.armedAt) {
+	due := c.timers[0].when.Add(-c.offset) // in parent time
+	if c.armed != nil && due.Equal(c.armedAt) {
 		return
 	}
 	if c.armed != nil {
 		c.armed.Stop()
 	}
-	// The parent fires at when-offset; parent.AfterFunc measures from the
-	// parent's now, which is child now minus offset.
-	d := when.Sub(c.parent.Now().Add(c.offset))
+	d := due.Sub(c.parent.Now())
 	if d <= 0 {
 		d = time.Nanosecond
 	}
-	c.armedAt = when
+	c.armedAt = due
 	c.armed = c.parent.AfterFunc(d, c.fireDue)
 }
 

@@ -131,3 +131,16 @@ func TestChildConcurrent(t *testing.T) {
 	wg.Wait()
 	require.Equal(t, 400, total)
 }
+
+// A child advanced part of the way keeps its timer due at the right
+// parent time: the rest of the way comes from the parent.
+func TestChildPartlyAdvancedThenParent(t *testing.T) {
+	p := clock.New(clock.Options{Start: t0, Frozen: true})
+	c := p.NewChild()
+	fired := false
+	c.AfterFunc(30*time.Minute, func() { fired = true })
+	_, _ = c.Advance(29 * time.Minute)
+	require.False(t, fired)
+	_, _ = p.Advance(time.Minute)
+	require.True(t, fired)
+}

@@ -22,6 +22,19 @@ type Response struct {
 	// Raw is sent as-is with ContentType.
 	Raw         []byte
 	ContentType string
+	// Secrets are values in the body that must not reach the journal (a
+	// freshly minted access token); they never go on the wire.
+	Secrets []string
+	// Code is the provider error code the response answers with, for the
+	// coverage report; it never goes on the wire.
+	Code string
+}
+
+// Annotator receives what a response carries besides its bytes: the
+// secrets to keep out of the journal and the provider error code. The
+// simulator's middleware implements it on its response writer.
+type Annotator interface {
+	Annotate(secrets []string, code string)
 }
 
 // JSON returns a JSON response.
@@ -77,6 +90,9 @@ func (a Adapter) H(fn HandlerFunc) http.Handler {
 
 // Write renders resp.
 func (a Adapter) Write(w http.ResponseWriter, r *http.Request, resp Response) {
+	if an, ok := w.(Annotator); ok && (len(resp.Secrets) > 0 || resp.Code != "") {
+		an.Annotate(resp.Secrets, resp.Code)
+	}
 	for k, v := range resp.Header {
 		w.Header()[k] = v
 	}

@@ -20,6 +20,7 @@ type Entry struct {
 	Seq      uint64    `json:"seq"`
 	At       time.Time `json:"at"`
 	Provider string    `json:"provider"`
+	Merchant string    `json:"merchantId,omitempty"`
 	Method   string    `json:"method"`
 	Path     string    `json:"path"`
 	Status   int       `json:"status"`
@@ -64,14 +65,15 @@ func (j *Journal) Add(e Entry) {
 }
 
 // List returns up to limit of the newest entries (all when limit <= 0) of
-// provider (all providers when empty), oldest first.
-func (j *Journal) List(provider string, limit int) []Entry {
+// provider (all providers when empty) and merchant (all when empty), oldest
+// first.
+func (j *Journal) List(provider, merchant string, limit int) []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := make([]Entry, 0, len(j.entries))
 	for i := range j.entries {
 		e := j.entries[(j.start+i)%len(j.entries)]
-		if provider == "" || e.Provider == provider {
+		if (provider == "" || e.Provider == provider) && (merchant == "" || e.Merchant == merchant) {
 			out = append(out, e)
 		}
 	}
@@ -79,6 +81,13 @@ func (j *Journal) List(provider string, limit int) []Entry {
 		out = out[len(out)-limit:]
 	}
 	return out
+}
+
+// Len is the number of entries held.
+func (j *Journal) Len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.entries)
 }
 
 // Reset forgets the entries of provider, or all entries when provider is

@@ -18,24 +18,24 @@ func TestRingKeepsNewest(t *testing.T) {
 		j.Add(journal.Entry{Provider: p, Status: 200 + i})
 	}
 	var got []int
-	for _, e := range j.List("", 0) {
+	for _, e := range j.List("", "", 0) {
 		got = append(got, e.Status)
 	}
 	if diff := cmp.Diff([]int{202, 203, 204}, got); diff != "" {
 		t.Errorf("List (-want +got):\n%s", diff)
 	}
-	if got := j.List("b", 0); len(got) != 1 || got[0].Seq != 4 {
+	if got := j.List("b", "", 0); len(got) != 1 || got[0].Seq != 4 {
 		t.Errorf("List(b) = %+v, want one entry with seq 4", got)
 	}
-	if got := j.List("", 2); len(got) != 2 || got[1].Seq != 5 {
+	if got := j.List("", "", 2); len(got) != 2 || got[1].Seq != 5 {
 		t.Errorf("List limit 2 = %+v", got)
 	}
 	j.Reset("a")
-	if got := j.List("", 0); len(got) != 1 || got[0].Provider != "b" {
+	if got := j.List("", "", 0); len(got) != 1 || got[0].Provider != "b" {
 		t.Errorf("after Reset(a) = %+v", got)
 	}
 	j.Add(journal.Entry{Provider: "c"})
-	if got := j.List("c", 0); got[0].Seq != 6 {
+	if got := j.List("c", "", 0); got[0].Seq != 6 {
 		t.Errorf("seq after reset = %d, want 6", got[0].Seq)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -47,13 +48,6 @@ func normalise(name string) string {
 	return b.String()
 }
 
-// SecretHeader is a response header a provider sets to name secret values
-// its response body carries under a key that is not secret by itself (a
-// freshly issued access token in a generic "message" field). The platform
-// removes the header before the response leaves and masks each value in the
-// journal, whatever the body's format.
-const SecretHeader = "X-Sim-Secret"
-
 // Scrub returns b with every occurrence of each secret replaced by
 // Redacted. Values shorter than 8 bytes are ignored, so a short value cannot
 // mask unrelated text; b itself is returned when there is nothing to do.
@@ -83,16 +77,25 @@ func IsSecret(name string) bool {
 	return false
 }
 
-// panRe finds runs of 13 to 19 digits, which are checked with Luhn before
-// being masked as card numbers.
-var panRe = regexp.MustCompile(`\b\d{13,19}\b`)
+// panRe finds runs of 13 to 19 digits, alone or grouped by single spaces
+// or dashes ("4111 1111 1111 1111", "4111-1111-1111-1111"), which are
+// checked with Luhn before being masked as card numbers.
+var panRe = regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`)
+
+// jwtRe finds JSON Web Tokens (and other JWS compact values) wherever they
+// appear: a header, a query, a text body, a JSON string.
+var jwtRe = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*`)
 
 // MaskPANs masks every Luhn-valid card number in s to its first six and
-// last four digits.
+// last four digits, and redacts every JWT-shaped value.
 func MaskPANs(s string) string {
-	return panRe.ReplaceAllStringFunc(s, func(d string) string {
-		if !luhn(d) {
-			return d
+	if strings.Contains(s, "eyJ") {
+		s = jwtRe.ReplaceAllString(s, Redacted)
+	}
+	return panRe.ReplaceAllStringFunc(s, func(m string) string {
+		d := strings.NewReplacer(" ", "", "-", "").Replace(m)
+		if len(d) < 13 || len(d) > 19 || !luhn(d) {
+			return m
 		}
 		return d[:6] + strings.Repeat("*", len(d)-10) + d[len(d)-4:]
 	})
@@ -150,37 +153,94 @@ func Query(raw string) string {
 	return q.Encode()
 }
 
-// Body returns a JSON-friendly, redacted view of a message body: parsed JSON
-// with secret keys replaced, a form with secret fields replaced, or text cut
-// at limit bytes. Binary bodies become a size note. A JSON body longer than
-// limit is kept as its redacted JSON text, cut at limit bytes: parsed, a
-// 1 MiB body can take tens of MiB, and the journal keeps a thousand.
+// Body returns a JSON-friendly, redacted view of a message body. What a
+// provider might read as parameters is redacted whatever the Content-Type
+// says, since handlers parse bodies by their content (PHP's curl sends JSON
+// as a form): a body that looks like JSON is treated as JSON, one that
+// parses as a form as a form, anything else as text, where key/value pairs,
+// XML elements, JWTs and card numbers are found and masked. The work is
+// bounded: only a JSON body of at most limit bytes is parsed into values;
+// longer bodies (a 1 MiB array of empty objects, say) are cut at limit
+// bytes first and redacted as text.
 func Body(b []byte, contentType string, limit int) any {
 	if len(b) == 0 {
 		return nil
 	}
-	if strings.Contains(contentType, "json") || (contentType == "" && json.Valid(b)) {
-		var v any
-		if json.Unmarshal(b, &v) == nil {
-			v = redactValue(v)
-			if len(b) <= limit {
-				return v
-			}
-			if out, err := json.Marshal(v); err == nil {
-				return truncate(string(out), limit)
-			}
-			return "[" + contentType + " body, " + itoa(len(b)) + " bytes]"
-		}
-	}
-	if strings.Contains(contentType, "x-www-form-urlencoded") {
-		return truncate(Query(string(b)), limit)
-	}
 	if strings.HasPrefix(contentType, "image/") || strings.Contains(contentType, "octet-stream") {
 		return "[" + contentType + " body, " + itoa(len(b)) + " bytes]"
 	}
-	// Cut first: the key/value scan is linear but not cheap, and a cut
-	// value still matches its key.
-	return MaskPANs(redactText(truncate(string(b), limit)))
+	if looksJSON(b) {
+		if len(b) <= limit {
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.UseNumber() // card numbers sent as JSON numbers keep their digits
+			var v any
+			if dec.Decode(&v) == nil && !dec.More() {
+				return redactValue(v)
+			}
+		}
+		return redactAsText(b, limit)
+	}
+	if strings.Contains(contentType, "x-www-form-urlencoded") || looksForm(b) {
+		return truncate(Query(truncateBytes(b, 4*limit)), limit)
+	}
+	return redactAsText(b, limit)
+}
+
+// redactAsText cuts b at limit and masks what looks secret in the text.
+// Escaped characters in JSON keys ("access\u0054oken") are decoded first,
+// so an escape cannot hide a key from the scan.
+func redactAsText(b []byte, limit int) string {
+	s := truncateBytes(b, limit)
+	if strings.Contains(s, `\u`) {
+		s = unescapeASCII(s)
+	}
+	return MaskPANs(redactText(s))
+}
+
+// unescapeASCII decodes \uXXXX escapes of printable ASCII characters.
+func unescapeASCII(s string) string {
+	var out strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+5 < len(s) && s[i+1] == 'u' {
+			if n, err := strconv.ParseUint(s[i+2:i+6], 16, 16); err == nil && n >= 0x20 && n < 0x7f {
+				out.WriteByte(byte(n))
+				i += 5
+				continue
+			}
+		}
+		out.WriteByte(s[i])
+	}
+	return out.String()
+}
+
+// looksJSON reports a body whose first non-space byte opens a JSON object
+// or array.
+func looksJSON(b []byte) bool {
+	t := bytes.TrimLeft(b, " \t\r\n")
+	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
+}
+
+// looksForm reports a body that is a plausible form: key=value pairs of
+// printable characters without spaces, as PHP and curl send them whatever
+// Content-Type they declare.
+func looksForm(b []byte) bool {
+	if len(b) > 64<<10 || !bytes.ContainsRune(b, '=') {
+		return false
+	}
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f || c == '<' || c == '{' || c == '"' {
+			return false
+		}
+	}
+	return true
+}
+
+// truncateBytes is truncate without copying more than limit bytes.
+func truncateBytes(b []byte, limit int) string {
+	if len(b) > limit {
+		return string(b[:limit]) + "…[truncated]"
+	}
+	return string(b)
 }
 
 func truncate(s string, limit int) string {
@@ -246,12 +306,16 @@ func redactValue(v any) any {
 		return x
 	case string:
 		return MaskPANs(x)
+	case json.Number:
+		// A card number sent as a JSON number is masked like one sent as
+		// a string; other numbers stay numbers.
+		if m := MaskPANs(string(x)); m != string(x) {
+			return m
+		}
+		return x
 	default:
 		return v
 	}
 }
 
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
-}
+func itoa(n int) string { return strconv.Itoa(n) }

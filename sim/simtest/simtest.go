@@ -18,6 +18,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/oas"
+	"github.com/paysandbox/paysandbox/sims"
 )
 
 // Start is the virtual time tests start at unless they say otherwise.
@@ -31,29 +32,23 @@ type Server struct {
 	tb     testing.TB
 }
 
-// New starts the providers with a frozen clock at Start and seed 1.
+// New starts the providers with a frozen clock at Start and seed 1, with
+// deterministic secrets so golden files repeat byte for byte (tests only:
+// a shared simulator draws its secrets from crypto/rand).
 func New(tb testing.TB, factories ...sim.Factory) *Server {
 	tb.Helper()
-	return NewWithOptions(tb, sim.Options{Seed: 1, Start: Start, FrozenClock: true}, factories...)
+	return NewWithOptions(tb, sim.Options{Seed: 1, Start: Start, FrozenClock: true, InsecureDeterministicSecrets: true}, factories...)
 }
 
-// NewWithOptions starts the providers with opts.
+// NewWithOptions starts the providers with opts (over HTTPS with
+// opts.TLS; Client trusts the test certificate). It is sims.StartProviders
+// plus the validating client.
 func NewWithOptions(tb testing.TB, opts sim.Options, factories ...sim.Factory) *Server {
 	tb.Helper()
-	s, err := sim.New(opts, factories...)
-	if err != nil {
-		tb.Fatalf("simtest: %v", err)
-	}
-	ts := httptest.NewServer(s.Handler())
-	s.SetPublicURL(ts.URL)
-	tb.Cleanup(func() {
-		ts.Close()
-		s.Callbacks().Wait()
-		s.Close()
-	})
-	srv := &Server{Server: s, URL: ts.URL, tb: tb}
+	r := sims.StartProviders(tb, opts, factories...)
+	srv := &Server{Server: r.Server, URL: r.URL, tb: tb}
 	srv.Client = &http.Client{
-		Transport:     &validating{next: ts.Client().Transport, s: srv},
+		Transport:     &validating{next: r.Client.Transport, s: srv},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       30 * time.Second,
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
@@ -34,7 +35,12 @@ type checkout struct {
 	// TransactionID is assigned by PUT /checkout/{id}/end.
 	TransactionID string
 	UserID        string
-	Refunds       []refundRecord
+	// Refunds are the checkout's refunds in order; each answer's history
+	// is the prefix before it, shared rather than copied, so memory grows
+	// linearly with the number of refunds.
+	Refunds  []refundRecord
+	Refunded amount         // the sum of Refunds
+	byRefund map[string]int // merchantRefundId -> index in Refunds
 	// CallbackURI overrides the merchant's callbackUrl for this checkout.
 	CallbackURI string
 
@@ -49,13 +55,7 @@ func (c *checkout) checkoutIDPtr() *string {
 	return &id
 }
 
-func (c *checkout) refunded() amount {
-	var sum amount
-	for _, r := range c.Refunds {
-		sum += r.Amount
-	}
-	return sum
-}
+func (c *checkout) refunded() amount { return c.Refunded }
 
 type startCheckoutResult struct {
 	URL     string `json:"url"`
@@ -76,7 +76,7 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	now := p.deps.Clock.Now()
+	now := m.clk.Now()
 	p.mu.Lock()
 	// A reset may have replaced the state since authenticate: the checkout
 	// must belong to a merchant of the current state, or approving it would
@@ -88,7 +88,7 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	}
 	m = cur
 	c := &checkout{
-		TrackID: p.st.ids.UUID(), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
+		TrackID: auth.UUIDFrom(p.deps.Secrets), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
 		Amount: req.PurchaseAmount, Currency: req.Currency, Lang: req.Lang, Version: req.Version,
 		Items: req.Items, Customer: req.Customer, Discount: req.Discount, Shipping: req.Shipping,
 		VAT: req.VAT, TotalPrice: req.TotalPrice, CallbackURI: req.CallbackURI,
@@ -97,10 +97,14 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	p.st.checkouts[c.TrackID] = c
 	p.scheduleTimeoutLocked(m, c)
 	p.mu.Unlock()
-	return success(http.StatusCreated, startCheckoutResult{
+	resp := success(http.StatusCreated, startCheckoutResult{
 		URL:     p.deps.BaseURL() + "/pay/" + c.TrackID,
 		TrackID: c.TrackID,
-	}), nil
+	})
+	if req.Warning != "" {
+		resp.Header = http.Header{DetailHeader: {headerSafe(req.Warning)}}
+	}
+	return resp, nil
 }
 
 type trackResult struct {
@@ -139,15 +143,23 @@ func (p *Provider) lookupLocked(m *merchant, checkoutID string) (*checkout, bool
 	return c, true
 }
 
+// nodeTime is a time as MIS Pay's Node service serialises a Date
+// (Date.prototype.toJSON): UTC, exactly three fraction digits.
+type nodeTime time.Time
+
+func (t nodeTime) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(t).UTC().Format("2006-01-02T15:04:05.000Z") + `"`), nil
+}
+
 type checkoutResult struct {
-	ID               string    `json:"id"`
-	OrderID          string    `json:"orderId"`
-	PurchaseAmount   amount    `json:"purchaseAmount"`
-	PurchaseCurrency string    `json:"purchaseCurrency"`
-	PurchaseDate     time.Time `json:"purchaseDate"`
-	Status           Status    `json:"status"`
-	CreatedAt        time.Time `json:"createdAt"`
-	UpdatedAt        time.Time `json:"updatedAt"`
+	ID               string   `json:"id"`
+	OrderID          string   `json:"orderId"`
+	PurchaseAmount   amount   `json:"purchaseAmount"`
+	PurchaseCurrency string   `json:"purchaseCurrency"`
+	PurchaseDate     nodeTime `json:"purchaseDate"`
+	Status           Status   `json:"status"`
+	CreatedAt        nodeTime `json:"createdAt"`
+	UpdatedAt        nodeTime `json:"updatedAt"`
 }
 
 // getCheckout handles GET /checkout/{checkoutId}.
@@ -165,7 +177,7 @@ func (p *Provider) getCheckout(r *http.Request) (httpx.Response, error) {
 	}
 	return success(http.StatusOK, checkoutResult{
 		ID: c.CheckoutID, OrderID: c.OrderID, PurchaseAmount: c.Amount, PurchaseCurrency: c.Currency,
-		PurchaseDate: c.PurchaseDate.UTC(), Status: c.Status, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+		PurchaseDate: nodeTime(c.PurchaseDate), Status: c.Status, CreatedAt: nodeTime(c.CreatedAt), UpdatedAt: nodeTime(c.UpdatedAt),
 	}), nil
 }
 
@@ -194,7 +206,7 @@ func (p *Provider) endCheckout(r *http.Request) (httpx.Response, error) {
 	}
 	if c.TransactionID == "" {
 		c.TransactionID = p.st.ids.ObjectID()
-		c.UpdatedAt = p.deps.Clock.Now()
+		c.UpdatedAt = m.clk.Now()
 	}
 	return success(http.StatusOK, endResult{TransactionID: c.TransactionID, CheckoutID: c.CheckoutID, OrderID: c.OrderID}), nil
 }
@@ -228,7 +240,7 @@ func (p *Provider) updateOrderID(r *http.Request) (httpx.Response, error) {
 	if !ok {
 		return httpx.Response{}, apiErr(ME05, "no checkout with id %q for this merchant", id).coded()
 	}
-	c.OrderID, c.UpdatedAt = orderID, p.deps.Clock.Now()
+	c.OrderID, c.UpdatedAt = orderID, m.clk.Now()
 	return success(http.StatusOK, map[string]string{"orderId": orderID}), nil
 }
 

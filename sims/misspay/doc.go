@@ -58,7 +58,9 @@
 //   - Unknown paths and methods answer 404 {"status":"error","result":
 //     {"code":404,"message":"Cannot GET /path"}} (NestJS's wording); a body
 //     over the size limit answers 413 with message ME97.
-//   - Authentication: a missing or malformed Authorization header, a bad
+//   - Authentication: the Authorization scheme is "Bearer" in any case
+//     ("BEARER x", RFC 9110 section 11.1, as passport-jwt reads it). A
+//     missing or malformed Authorization header, a bad
 //     signature, a token of another app than x-app-id, a missing x-app-id,
 //     or a token of a merchant that was reset away are all ME10. Only a
 //     correctly signed, expired token is ME11.
@@ -80,16 +82,32 @@
 //     orderId non-empty, at most 255 characters; purchaseCurrency "SAR" only
 //     (MIS Pay is a Saudi riyal product); lang "en" or "ar". v1.2: totalPrice,
 //     shippingAmount, vat and purchaseAmount are mandatory strings holding
-//     non-negative numbers with at most two decimals (JSON numbers are
-//     refused); discount.amount and discount.percentage (<= 100), when given,
-//     too; purchaseAmount must equal totalPrice + shippingAmount + vat -
-//     discount.amount exactly and be positive; customerDetails.mobileNumber
-//     must be 05XXXXXXXX, 9665XXXXXXXX or +9665XXXXXXXX; orderDetails.items
-//     must be a non-empty array whose items have a quantity (string, whole
-//     number >= 1), a unitPrice (numeric string) and nameArabic or
-//     nameEnglish; optional fields must have their documented types.
-//     totalPrice is not checked against the items (the documentation's own
-//     sample does not add up). v1.1 (the body of the WooCommerce and
+//     non-negative numbers with at most two significant decimals (JSON
+//     numbers are refused; more decimals only when they are zeros,
+//     "1073.5300"); discount.amount and discount.percentage (<= 100), when
+//     given, too; purchaseAmount must be positive; customerDetails must be an
+//     object; orderDetails.items must be a non-empty array whose items have
+//     a quantity (a string holding a positive number, "2" or "2.0000" or
+//     "1.5"), a unitPrice (numeric string) and nameArabic or nameEnglish;
+//     optional fields must have their documented types. totalPrice is not
+//     checked against the items (the documentation's own sample does not
+//     add up).
+//   - Leniency proven by MIS Pay's own clients (the fake must never be
+//     stricter than they show the real API to be). The current Magento 2
+//     extension (mispay-bnpl/mispay-magento2-extension, commit 943e00e,
+//     Helper/MISPayRequestHelper.php) sends purchaseAmount as
+//     number_format(grandTotal, 1) -- one decimal --, totalPrice, vat and
+//     shippingAmount as the order's DECIMAL(x,4) columns, no discount object
+//     even when a coupon applied, items' qty_ordered as "2.0000", and the
+//     billing telephone exactly as the customer typed it; the OpenCart
+//     plugin sends mobileNumber "" when it does not recognise the number.
+//     So: the documented sum purchaseAmount = totalPrice + shippingAmount +
+//     vat - discount.amount is not enforced, and mobileNumber may be absent,
+//     empty or in any format. The fake accepts such a body (201) and names
+//     the broken rule in the X-Paysandbox-Detail header of the success, so
+//     an integration still sees it. Not relaxed, because no MIS Pay client
+//     shows the real API accepting it: JSON numbers in a v1.2 body,
+//     significant third decimals in summed amounts, null amounts. v1.1 (the body of the WooCommerce and
 //     Magento plugins): orderId, purchaseAmount, purchaseCurrency and
 //     version are mandatory; lang is optional (WooCommerce sends none;
 //     default "en"); purchaseAmount is a JSON number (rounded to halalas,
@@ -105,10 +123,23 @@
 //   - Paths: "//" collapses to "/" (plugins join a base ending in "/" with
 //     paths starting with "/"), and PUT /checkout{checkoutId}/end (no
 //     slash, as the WooCommerce plugin builds it) is the same as
-//     PUT /checkout/{checkoutId}/end.
-//   - Track: the response is wrapped in the success envelope (the plugins
-//     read result.status); purchaseAmount is a number; checkoutId appears
-//     only once the status is success. A timed-out checkout reports
+//     PUT /checkout/{checkoutId}/end. API paths route as Express (NestJS's
+//     default platform) routes them: literal segments in any case
+//     (/TOKEN), one trailing slash ignored (/token/), and HEAD answered by
+//     every GET route (Express does so; its body is dropped). Route
+//     parameters keep their case. The hosted page is not part of the API
+//     and routes exactly.
+//   - Dates (purchaseDate, createdAt, updatedAt, refund history createdAt)
+//     are serialised as Node's Date.prototype.toJSON does: UTC with exactly
+//     three fraction digits (2026-01-01T09:00:00.000Z), truncated from the
+//     virtual clock. The token plaintext's expiration keeps the
+//     documentation's second precision (2022-12-31T23:59:59Z).
+//   - Track: the response is wrapped in the success envelope, although the
+//     documentation's Track Checkout section shows a bare object: MIS Pay's
+//     own Magento 2 extension and the OpenCart plugin both read
+//     result.status (and result.orderId), which only the envelope gives;
+//     the README warns readers of the document. purchaseAmount is a
+//     number; checkoutId appears only once the status is success. A timed-out checkout reports
 //     "canceled" (the track statuses have no "timeout"; the callback code
 //     MP01 tells the two apart). "fail" (status error) sends no callback.
 //   - Checkout ids are assigned when the customer completes the purchase, so

@@ -114,8 +114,8 @@ func (p *Provider) errorResponse(_ *http.Request, err error) httpx.Response {
 	default:
 		body = envelope{Status: "error", Result: codedResult{Code: row.status, Message: e.code}}
 	}
-	p.deps.Cover.Error(Name, e.code)
 	resp := httpx.JSON(row.status, body)
+	resp.Code = e.code
 	if e.detail != "" {
 		resp.Header = http.Header{DetailHeader: {headerSafe(e.detail)}}
 	}

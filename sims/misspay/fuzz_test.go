@@ -76,6 +76,8 @@ func FuzzStartCheckout(f *testing.F) {
 		j, _ := json.Marshal(b)
 		f.Add(j)
 	}
+	// The Magento 2 extension's v1.2 body (DECIMAL(x,4) columns, one-decimal total).
+	f.Add([]byte(`{"version":"v1.2","orderId":"000000031","purchaseAmount":"1263.3","totalPrice":"1073.5300","shippingAmount":"25.0000","vat":"164.7800","purchaseCurrency":"SAR","lang":"en","customerDetails":{"mobileNumber":"+966 50 123 4567","email":null},"orderDetails":{"items":[{"quantity":"2.0000","unitPrice":"87.2650","nameEnglish":"Oud"}]}}`))
 	f.Add([]byte(`{"version":"v1.1","orderId":"1","purchaseAmount":1e-3,"purchaseCurrency":"SAR"}`))
 	f.Add([]byte(`{"version":"v1.1","orderId":"1","purchaseAmount":99999999999999999999,"purchaseCurrency":"SAR","lang":"en"}`))
 	for _, b := range brokenJSON {

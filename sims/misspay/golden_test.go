@@ -2,20 +2,14 @@ package misspay_test
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/paysandbox/paysandbox/sim/simtest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // TestWireGolden records the exact bytes of a whole merchant flow, errors
 // included, in testdata/flow.golden. With one seed and a frozen clock every
@@ -83,17 +77,5 @@ func TestWireGolden(t *testing.T) {
 	record("unknown path", api(c, http.MethodGet, "/nope", ""))
 
 	got := strings.ReplaceAll(out.String(), s.URL, "http://simulator")
-	path := filepath.Join("testdata", "flow.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("wire bytes changed (-golden +now); review and rerun with -update:\n%s", diff)
-	}
+	simtest.Golden(t, filepath.Join("testdata", "flow.golden"), []byte(got))
 }

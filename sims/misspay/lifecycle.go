@@ -3,11 +3,13 @@ package misspay
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/fsm"
 )
@@ -90,13 +92,12 @@ type webhookBody struct {
 // returns the callbacks to send once the lock is released.
 func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult, []callback.Request, error) {
 	from := c.Status
-	to, err := checkoutFSM.Fire(from, ev)
+	to, err := sim.Fire(p.cover, checkoutFSM, from, ev)
 	if err != nil {
 		return ActionResult{}, nil, err
 	}
-	now := p.deps.Clock.Now()
+	now := m.clk.Now()
 	c.Status, c.UpdatedAt = to, now
-	p.deps.Cover.Transition(Name, checkoutFSM.Name(), fsmEdge(from, ev, to))
 	if ev == EventApprove {
 		id := p.st.ids.ObjectID()
 		c.CheckoutID, c.PurchaseDate = id, now
@@ -109,7 +110,7 @@ func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult,
 	res := ActionResult{TrackID: c.TrackID, CheckoutID: c.checkoutIDPtr(), Status: to}
 	var out []callback.Request
 	if code, ok := eventCodes[ev]; ok {
-		pt, _ := json.Marshal(callbackPlaintext{OrderID: c.OrderID, Code: code, CheckoutID: c.checkoutIDPtr()})
+		pt := mustJSON(callbackPlaintext{OrderID: c.OrderID, Code: code, CheckoutID: c.checkoutIDPtr()})
 		underscore := base64.StdEncoding.EncodeToString([]byte(m.seal(pt)))
 		callbackURL := m.CallbackURL
 		if c.CallbackURI != "" {
@@ -117,7 +118,7 @@ func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult,
 		}
 		if callbackURL != "" {
 			res.RedirectURL = withQuery(callbackURL, url.Values{"_": {underscore}, "appId": {m.AppID}})
-			out = append(out, callback.Request{Provider: Name, Method: http.MethodGet, URL: res.RedirectURL, Header: http.Header{}})
+			out = append(out, callback.Request{Provider: Name, Method: http.MethodGet, URL: res.RedirectURL, Header: http.Header{}, Clock: m.clk, Merchant: m.MerchantID})
 		}
 		if m.WebhookURL != "" {
 			out = append(out, p.webhook(m, webhookBody{CheckoutID: c.checkoutIDPtr(), OrderID: c.OrderID, Code: code, AppID: m.AppID}))
@@ -129,16 +130,23 @@ func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult,
 	return res, out, nil
 }
 
-func fsmEdge(from Status, ev Event, to Status) fsm.Edge {
-	return fsm.Edge{From: string(from), Event: string(ev), To: string(to)}
+func (p *Provider) webhook(m *merchant, body webhookBody) callback.Request {
+	return callback.Request{
+		Provider: Name, Method: http.MethodPost, URL: m.WebhookURL, Clock: m.clk, Merchant: m.MerchantID,
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: mustJSON(body),
+	}
 }
 
-func (p *Provider) webhook(m *merchant, body webhookBody) callback.Request {
-	b, _ := json.Marshal(body)
-	return callback.Request{
-		Provider: Name, Method: http.MethodPost, URL: m.WebhookURL,
-		Header: http.Header{"Content-Type": {"application/json"}}, Body: b,
+// mustJSON encodes one of the provider's own wire structs (strings,
+// numbers and pointers to them), which cannot fail; if it ever did, that is
+// a bug, and the recover middleware answers it with the provider's 500
+// envelope rather than sending an empty body.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("misspay: encoding %T: %v", v, err))
 	}
+	return b
 }
 
 func (p *Provider) send(reqs []callback.Request) {
@@ -170,12 +178,11 @@ func withQuery(raw string, params url.Values) string {
 // scheduleTimeoutLocked arms the checkout window: a checkout nobody
 // finishes times out by itself (MP01) when the window passes on the clock.
 func (p *Provider) scheduleTimeoutLocked(m *merchant, c *checkout) {
-	st := p.st
-	c.timer = p.deps.Clock.AfterFunc(m.CheckoutTimeout, func() {
+	c.timer = m.timers.AfterFunc(m.CheckoutTimeout, func() {
 		p.mu.Lock()
-		if p.st != st || st.checkouts[c.TrackID] != c || checkoutFSM.Terminal(c.Status) {
+		if checkoutFSM.Terminal(c.Status) {
 			p.mu.Unlock()
-			return // reset, or finished meanwhile
+			return // finished meanwhile
 		}
 		c.timer = nil
 		_, cbs, err := p.fireLocked(m, c, EventTimeout)

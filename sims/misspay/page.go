@@ -73,7 +73,7 @@ func (p *Provider) checkoutPage(r *http.Request) (httpx.Response, error) {
 	}
 	d := pageData{
 		Lang: c.Lang, OrderID: c.OrderID, Currency: c.Currency, CheckoutID: c.CheckoutID,
-		Status: c.Status, Items: c.Items, Amount: c.Amount, Plan: plan(c.Amount, p.deps.Clock.Now()),
+		Status: c.Status, Items: c.Items, Amount: c.Amount, Plan: plan(c.Amount, p.st.merchants[c.AppID].clk.Now()),
 		Open: !checkoutFSM.Terminal(c.Status), ActionBase: p.deps.BaseURL() + "/pay/" + c.TrackID,
 	}
 	p.mu.Unlock()

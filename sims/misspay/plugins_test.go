@@ -18,9 +18,11 @@ package misspay_test
 //   - Magento 2: mispay-bnpl/mispay-magento2-extension
 //     Helper/MISPayHelper.php, Helper/MISPayRequestHelper.php,
 //     Controller/Callback/index.php, Cron/TrackCheckoutStatus.php,
-//     Observer/ControllerActionPredispatch.php; the dynamic-callback variant
-//     (same repository at a later commit, and
-//     mis-pay-dev/mispay-magento2-extension-dynamic-callback).
+//     Observer/ControllerActionPredispatch.php: the v1.1 body of the
+//     releases up to 2024 (e.g. commit 991bbfd) and the v1.2 body of the
+//     current main branch (commit 943e00e, since e0d327f); the
+//     dynamic-callback variant
+//     (mis-pay-dev/mispay-magento2-extension-dynamic-callback).
 //   - OpenCart 3: IP-CAM/Mispay-Opencart-Plugin
 //     upload/system/library/MispayController.php,
 //     upload/catalog/model/extension/payment/mispay.php,
@@ -634,9 +636,10 @@ func TestWooCommercePlugin(t *testing.T) {
 // Every API call sends x-app-secret and x-app-id, plus Authorization and
 // Content-Type: application/json (also on GET). The token is kept while
 // isJWTValid: the JWT payload is base64-decoded after "-"->"+", "_"->"/"
-// (no signature check) and its exp must be after now. The start-checkout
-// body is hand-built text with purchaseAmount =
-// number_format(grandTotal, 1, '.', '') as a bare JSON number, and
+// (no signature check) and its exp must be after now. In the releases up
+// to 2024 the start-checkout body is hand-built v1.1 text with
+// purchaseAmount = number_format(grandTotal, 1, '.', '') as a bare JSON
+// number (the current v1.2 body is startCheckoutSessionV12 below), and
 // purchaseCurrency is the literal "SAR" (getCurrency()'s "SR" mapping never
 // reaches the body). The observer reads result.url and result.trackId. The
 // callback controller (frontName "mispay") decodes
@@ -950,6 +953,148 @@ func TestMagentoDynamicCallbackPlugin(t *testing.T) {
 	}
 	if n := registered.Count(); n != 0 {
 		t.Errorf("%d callback(s) also went to the registered callbackUrl", n)
+	}
+}
+
+// plugMGOrder is a Magento sales order as MISPayHelper::getOrder() loads it
+// from the database: DECIMAL(20,4) columns come back as PHP strings
+// ("1000.0000"), qty_ordered included, and json_encode sends them as such.
+type plugMGOrder struct {
+	IncrementID string
+	Subtotal    string // getSubtotal(): before discount, shipping and tax
+	Shipping    string // getShippingAmount()
+	Tax         string // getTaxAmount()
+	GrandTotal  string // getGrandTotal(): subtotal + shipping + tax - discount
+	Telephone   string // billing address, as the customer typed it
+	Email       string
+	Items       []plugMGItem // getAllItems(): parents and their children
+}
+
+type plugMGItem struct {
+	Name, Qty, Price string // getName(), getQtyOrdered(), getPrice()
+}
+
+// startCheckoutSessionV12 is startCheckoutSession() of the extension's
+// current main branch (commit 943e00e): a v1.2 body built with json_encode
+// from the loaded order. purchaseAmount is still number_format(grandTotal,
+// 1, '.', ”) -- a string with one decimal -- while totalPrice,
+// shippingAmount and vat are the raw columns and no discount is sent, so
+// the sum rule of the documentation does not hold (the extension only logs
+// the mismatch). Items carry quantity, unitPrice and nameEnglish from
+// getAllItems(). Right after a successful start it calls trackCheckout
+// once.
+func (c *plugMagento) startCheckoutSessionV12(o plugMGOrder) (any, plugResp) {
+	tok := c.getAccessToken()
+	lang := "ar"
+	if c.lang == "en" {
+		lang = "en"
+	}
+	items := []any{}
+	for _, it := range o.Items {
+		items = append(items, plugObj{{"quantity", it.Qty}, {"unitPrice", it.Price}, {"nameEnglish", it.Name}})
+	}
+	purchase := strconv.FormatFloat(math.Round(plugFloatval(o.GrandTotal)*10)/10, 'f', 1, 64)
+	body := plugJSONEncode(plugObj{
+		{"version", "v1.2"},
+		{"orderId", o.IncrementID},
+		{"purchaseAmount", purchase},
+		{"totalPrice", o.Subtotal},
+		{"shippingAmount", o.Shipping},
+		{"vat", o.Tax},
+		{"purchaseCurrency", "SAR"},
+		{"lang", lang},
+		{"customerDetails", plugObj{{"mobileNumber", o.Telephone}, {"email", o.Email}}},
+		{"orderDetails", plugObj{{"items", items}}},
+	})
+	r := c.w.send(http.MethodPost, c.baseURL+"/start-checkout", c.headers(tok), body)
+	resp := plugJSONDecode(r.body)
+	if plugIdentical(plugAt(resp, "status"), "success") && !plugEmpty(plugAt(resp, "result", "trackId")) {
+		c.trackCheckout(plugStr(plugAt(resp, "result", "trackId")))
+	}
+	return plugAt(resp, "result"), r
+}
+
+// placeOrderV12 is the observer with the current extension.
+func (c *plugMagento) placeOrderV12(o plugMGOrder) (*plugOrder, string, plugResp) {
+	po := &plugOrder{ID: o.IncrementID, Status: "pending"}
+	c.orders[o.IncrementID] = po
+	res, r := c.startCheckoutSessionV12(o)
+	if plugEmpty(res) || plugEmpty(plugAt(res, "url")) {
+		return po, "", r
+	}
+	po.TrackID = plugStr(plugAt(res, "trackId"))
+	return po, plugStr(plugAt(res, "url")), r
+}
+
+// TestMagentoPluginV12 runs the current Magento 2 extension (v1.2 body,
+// api-sandbox.mispay.dev base without a trailing slash) through a paid
+// order with tax, a configurable product and a free-text telephone, an
+// order with a coupon discount, and a cancel.
+func TestMagentoPluginV12(t *testing.T) {
+	rc := simtest.NewReceiver(t, http.StatusOK)
+	h := plugStart(t, map[string]any{"callbackUrl": rc.URL + "/mispay/callback"})
+	w := plugNewWire(h)
+	mg := &plugMagento{w: w, baseURL: h.base(), appID: h.creds.AppID, secret: h.creds.AppSecret,
+		now: h.now, lang: "en", orders: map[string]*plugOrder{}}
+
+	// A: 15% VAT, a configurable product (parent row with the price, child
+	// row at 0), two of a simple product, a telephone with spaces.
+	a, urlA, r := mg.placeOrderV12(plugMGOrder{
+		IncrementID: "000000031", Subtotal: "1073.5300", Shipping: "25.0000", Tax: "164.7800",
+		GrandTotal: "1263.3100", Telephone: "+966 50 123 4567", Email: "noura@example.sa",
+		Items: []plugMGItem{
+			{Name: "Abaya \u0639\u0628\u0627\u064a\u0629", Qty: "1.0000", Price: "899.0000"},
+			{Name: "Abaya-Black-M", Qty: "1.0000", Price: "0.0000"},
+			{Name: "Oud oil 12ml", Qty: "2.0000", Price: "87.2650"},
+		},
+	})
+	if urlA == "" || a.TrackID == "" {
+		t.Fatalf("startCheckoutSession (v1.2): no url/trackId: %s", r.detail())
+	}
+	if v := h.view(a.TrackID); v.PurchaseAmount.String() != "1263.3" || v.OrderID != "000000031" {
+		t.Errorf("fake recorded order %q amount %s, want 000000031 / 1263.3 (the purchaseAmount sent)", v.OrderID, v.PurchaseAmount)
+	}
+	h.openPage(w, urlA)
+	h.customer(a.TrackID, "approve")
+	cbA := rc.Wait(t, 1)[0]
+	if end := mg.callback(a, cbA); a.Status != "processing" || a.TransactionID == "" {
+		t.Fatalf("callback: order %+v, want processing with a transactionId; end: %s", a, end.detail())
+	}
+
+	// B: a 10% coupon. grand total = 500 + 20 + 72 - 50 = 542; the body
+	// says totalPrice 500, shippingAmount 20, vat 72 and no discount.
+	b, urlB, r := mg.placeOrderV12(plugMGOrder{
+		IncrementID: "000000032", Subtotal: "500.0000", Shipping: "20.0000", Tax: "72.0000",
+		GrandTotal: "542.0000", Telephone: "0551234567", Email: "omar@example.sa",
+		Items: []plugMGItem{{Name: "Prayer mat", Qty: "1.0000", Price: "500.0000"}},
+	})
+	if urlB == "" {
+		t.Fatalf("startCheckoutSession (v1.2, discount): %s", r.detail())
+	}
+	h.customer(b.TrackID, "approve")
+	mg.cron()
+	if b.Status != "processing" {
+		t.Errorf("cron: order B is %q, want processing", b.Status)
+	}
+
+	// C: Arabic store, canceled on the page.
+	mg.lang = "ar"
+	cOrder, urlC, r := mg.placeOrderV12(plugMGOrder{
+		IncrementID: "000000033", Subtotal: "260.8700", Shipping: "0.0000", Tax: "39.1300",
+		GrandTotal: "300.0000", Telephone: "966551234567", Email: "sara@example.sa",
+		Items: []plugMGItem{{Name: "\u0642\u0647\u0648\u0629", Qty: "3.0000", Price: "86.9567"}},
+	})
+	if urlC == "" {
+		t.Fatalf("startCheckoutSession (v1.2, ar): %s", r.detail())
+	}
+	h.customer(cOrder.TrackID, "cancel")
+	cbs := rc.Wait(t, 3)
+	mg.callback(cOrder, plugCallbackFor(t, mg.secret, cbs, "000000033"))
+	if cOrder.Status != "canceled" || cOrder.Message != "CODE_MP02" {
+		t.Errorf("cancel callback: order %+v, want canceled CODE_MP02", cOrder)
+	}
+	if n := w.count(http.MethodGet, "/token"); n != 1 {
+		t.Errorf("token requests = %d, want 1", n)
 	}
 }
 

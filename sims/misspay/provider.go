@@ -1,18 +1,15 @@
 package misspay
 
 import (
-	"crypto/sha256"
 	_ "embed"
-	"encoding/binary"
-	"encoding/json"
 
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
-	"github.com/paysandbox/paysandbox/sim/fsm"
+	"github.com/paysandbox/paysandbox/sim/auth"
+	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/ids"
 	"github.com/paysandbox/paysandbox/sims/misspay/seal"
@@ -42,6 +39,7 @@ const (
 // Provider is the MIS Pay fake. Create it with New.
 type Provider struct {
 	deps   sim.Deps
+	cover  *sim.Tracker
 	api    httpx.Adapter
 	jwtKey []byte
 	mu     sync.Mutex
@@ -58,6 +56,9 @@ type merchant struct {
 	WebhookURL      string
 	TokenTTL        time.Duration
 	CheckoutTimeout time.Duration
+
+	clk    clock.Clock  // the merchant's own virtual clock
+	timers *clock.Group // every timer of the merchant, stopped on reset
 
 	sealOnce sync.Once
 	sealer   *seal.Sealer
@@ -91,14 +92,14 @@ type state struct {
 
 // New builds the provider with its fixture merchant.
 func New(deps sim.Deps) *Provider {
+	deps = deps.WithDefaults(Name)
 	p := &Provider{deps: deps}
+	p.cover = deps.Cover.Track(Name, ErrorCodes, checkoutFSM)
 	p.api = httpx.Adapter{Errors: p.errorResponse}
-	k := sha256.New()
-	k.Write([]byte("paysandbox/misspay/jwt"))
-	_ = binary.Write(k, binary.BigEndian, deps.Seed)
-	p.jwtKey = k.Sum(nil)
+	// The JWT signing key is a secret: nobody who knows the seed may
+	// forge another merchant's token.
+	p.jwtKey = []byte(auth.TokenFrom(deps.Secrets, 32))
 	p.st = p.newState(0)
-	deps.Cover.Declare(Name, ErrorCodes, map[string][]fsm.Edge{"checkout": checkoutFSM.Edges()})
 	return p
 }
 
@@ -109,15 +110,19 @@ func (p *Provider) newState(gen int) *state {
 		checkouts:  map[string]*checkout{},
 		byCheckout: map[string]*checkout{},
 	}
-	p.addMerchantLocked(st, FixtureAppID, FixtureAppSecret).MerchantID = FixtureMerchantID
+	_ = st.ids.ObjectID() // the id stream keeps its shape: golden files stay put
+	p.addMerchantLocked(st, FixtureAppID, FixtureAppSecret, FixtureMerchantID)
 	return st
 }
 
-func (p *Provider) addMerchantLocked(st *state, appID, secret string) *merchant {
+func (p *Provider) addMerchantLocked(st *state, appID, secret, merchantID string) *merchant {
+	clk := p.deps.MerchantClock(merchantID)
 	m := &merchant{
+		clk:             clk,
+		timers:          clock.NewGroup(clk),
 		AppID:           appID,
 		Secret:          secret,
-		MerchantID:      st.ids.ObjectID(),
+		MerchantID:      merchantID,
 		TokenTTL:        DefaultTokenTTL,
 		CheckoutTimeout: DefaultCheckoutTimeout,
 		salt:            st.ids.Bytes(seal.SaltSize),
@@ -134,18 +139,16 @@ func (p *Provider) Name() string { return Name }
 func (p *Provider) OpenAPI() []byte { return OpenAPI }
 
 // Reset implements sim.Provider: merchants, checkouts and ID streams go
-// back to start-up. Pending timeouts of old checkouts become no-ops.
+// back to start-up. Every timer of the old merchants is stopped.
 func (p *Provider) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.resets++
-	st := p.newState(p.resets)
-	for _, c := range p.st.checkouts {
-		if c.timer != nil {
-			c.timer.Stop()
-		}
+	for _, m := range p.st.merchants {
+		m.timers.Stop()
+		p.deps.DropMerchant(m.MerchantID)
 	}
-	p.st = st
+	p.st = p.newState(p.resets)
 }
 
 // Credentials is what GET /_sim/misspay/credentials and POST
@@ -187,15 +190,7 @@ type Settings struct {
 
 func decodeSettings(b []byte) (Settings, error) {
 	var s Settings
-	if strings.TrimSpace(string(b)) == "" {
-		return s, nil
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return s, sim.ErrBadRequest("settings: %v", err)
-	}
-	return s, nil
+	return s, sim.DecodeSettings(b, &s)
 }
 
 // apply validates s and applies it to m; m is unchanged on error.
@@ -247,9 +242,11 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	appID := "app_" + p.st.ids.Hex(16)
-	m := p.addMerchantLocked(p.st, appID, "sk_"+p.st.ids.Hex(32))
+	secret := "sk_" + auth.TokenFrom(p.deps.Secrets, 16)
+	m := p.addMerchantLocked(p.st, appID, secret, p.st.ids.ObjectID())
 	if err := s.apply(m); err != nil {
 		delete(p.st.merchants, appID)
+		p.deps.DropMerchant(m.MerchantID)
 		return nil, err
 	}
 	return p.credentials(m), nil

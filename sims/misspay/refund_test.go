@@ -68,7 +68,7 @@ func TestRefund(t *testing.T) {
 	s.Control(http.MethodGet, "/_sim/misspay/credentials", nil, http.StatusOK, &creds)
 	c := login(t, s, fixture)
 	trackID, checkoutID := c.approved(t)
-	now := clockNow(t, s).Format("2006-01-02T15:04:05Z07:00")
+	now := clockNow(t, s).UTC().Format("2006-01-02T15:04:05.000Z")
 
 	// A full sample body, with every optional field.
 	body := refundBody(t, checkoutID, "1233-ABCD", "200", "10")

@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
 
@@ -45,10 +46,10 @@ func (p *Provider) getToken(r *http.Request) (httpx.Response, error) {
 		ttl = m.TokenTTL // settings change under p.mu (PUT /_sim/misspay/merchants/{appId})
 	}
 	p.mu.Unlock()
-	if !ok || !constantTimeEqual(m.Secret, secret) {
+	if !ok || !auth.Equal(secret, m.Secret) {
 		return httpx.Response{}, apiErr(ME03, "no merchant application with this x-app-id and x-app-secret")
 	}
-	now := p.deps.Clock.Now().Truncate(time.Second)
+	now := m.clk.Now().Truncate(time.Second)
 	exp := now.Add(ttl)
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims{
 		AppID:      m.AppID,
@@ -71,33 +72,30 @@ func (p *Provider) getToken(r *http.Request) (httpx.Response, error) {
 	return success(http.StatusOK, map[string]string{"token": m.seal(pt)}), nil
 }
 
-func constantTimeEqual(a, b string) bool {
-	if len(a) != len(b) {
-		return false
+// merchantNow is the time on an application's merchant clock (the
+// simulator's when the application is unknown).
+func (p *Provider) merchantNow(appID string) time.Time {
+	p.mu.Lock()
+	m, ok := p.st.merchants[appID]
+	p.mu.Unlock()
+	if !ok {
+		return p.deps.Clock.Now()
 	}
-	var v byte
-	for i := range len(a) {
-		v |= a[i] ^ b[i]
-	}
-	return v == 0
+	return m.clk.Now()
 }
 
 // authenticate checks the bearer JWT and x-app-id of an API call and
 // returns the calling merchant.
 func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
-	auth := r.Header.Get("Authorization")
-	raw, ok := strings.CutPrefix(auth, "Bearer ")
+	// The scheme is case-insensitive (RFC 9110, section 11.1).
+	raw, ok := auth.Bearer(r.Header.Get("Authorization"))
 	if !ok {
-		raw, ok = strings.CutPrefix(auth, "bearer ")
-	}
-	raw = strings.TrimSpace(raw)
-	if !ok || raw == "" {
 		return nil, apiErr(ME10, "the authorization header must be \"Bearer <jwt from GET /token>\"")
 	}
 	var c claims
 	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return p.jwtKey, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithTimeFunc(p.deps.Clock.Now),
+		jwt.WithTimeFunc(func() time.Time { return p.merchantNow(r.Header.Get("x-app-id")) }),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuer(issuer),
 	)
@@ -118,5 +116,6 @@ func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
 		// The merchant was reset away since the token was issued.
 		return nil, apiErr(ME10, "the token belongs to a merchant that no longer exists")
 	}
+	sim.SetMerchant(r, m.MerchantID)
 	return m, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"net/url"
 	"regexp"
@@ -23,9 +24,10 @@ func (a amount) MarshalJSON() ([]byte, error) {
 
 func (a amount) String() string { return strconv.FormatFloat(float64(a)/100, 'f', -1, 64) }
 
-// amountRe accepts non-negative decimals with at most two fraction digits
-// and at most 12 integer digits.
-var amountRe = regexp.MustCompile(`^\d{1,12}(\.\d{1,2})?$`)
+// amountRe accepts non-negative decimals with at most 12 integer digits
+// and at most two significant fraction digits: more are allowed when they
+// are zeros, as shops send DECIMAL(x,4) columns ("1073.5300", Magento).
+var amountRe = regexp.MustCompile(`^\d{1,12}(\.\d{1,2}0*)?$`)
 
 func parseAmount(s string) (amount, bool) {
 	s = strings.TrimSpace(s)
@@ -43,7 +45,29 @@ func parseAmount(s string) (amount, bool) {
 // +9665XXXXXXXX.
 var mobileRe = regexp.MustCompile(`^(05\d{8}|9665\d{8}|\+9665\d{8})$`)
 
-var quantityRe = regexp.MustCompile(`^[1-9]\d{0,5}$`)
+// quantityRe is a decimal quantity: Magento sends qty_ordered as "2.0000",
+// and items sold by weight have fractions.
+var quantityRe = regexp.MustCompile(`^\d{1,6}(\.\d+)?$`)
+
+// quantity checks a quantity string and returns it for display, without
+// insignificant zeros ("2.0000" -> "2"); ok is false unless it is a
+// positive number.
+func quantity(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if !quantityRe.MatchString(s) {
+		return "", false
+	}
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	if s = strings.TrimLeft(s, "0"); s == "" {
+		return "", false
+	}
+	if s[0] == '.' {
+		s = "0" + s
+	}
+	return s, true
+}
 
 // fields reads a JSON object field by field, keeping the first problem.
 type fields struct {
@@ -92,7 +116,7 @@ func (f *fields) money(name string, required bool) amount {
 	}
 	a, ok := parseAmount(s)
 	if !ok {
-		f.fail("%s must be a string holding a non-negative number with at most 2 decimals, got %q", f.name(name), s)
+		f.fail("%s must be a string holding a non-negative number with at most 2 decimals (more only if they are zeros), got %q", f.name(name), s)
 	}
 	return a
 }
@@ -180,7 +204,7 @@ type item struct {
 	SKU         string `json:"sku,omitempty"`
 	NameArabic  string `json:"nameArabic,omitempty"`
 	NameEnglish string `json:"nameEnglish,omitempty"`
-	Quantity    int    `json:"quantity"`
+	Quantity    string `json:"quantity"`
 	UnitPrice   amount `json:"unitPrice"`
 	ImageURL    string `json:"imageUrl,omitempty"`
 }
@@ -193,7 +217,10 @@ type startRequest struct {
 	OrderID, InvoiceID, Currency, Lang, Version string
 	// CallbackURI is the per-checkout return URL the Magento
 	// dynamic-callback plugin sends; it overrides the merchant's.
-	CallbackURI                               string
+	CallbackURI string
+	// Warning explains a documented rule the request breaks that the fake
+	// tolerates; it is sent in the detail header of the success.
+	Warning                                   string
 	PurchaseAmount, TotalPrice, Shipping, VAT amount
 	Discount                                  amount
 	Items                                     []item
@@ -266,18 +293,21 @@ func parseStartCheckout(raw map[string]json.RawMessage) (startRequest, error) {
 		d.str("voucherName", false)
 		f.merge(d)
 	}
-	if f.err == nil {
-		want := req.TotalPrice + req.Shipping + req.VAT - req.Discount
-		if req.PurchaseAmount != want {
-			f.fail("purchaseAmount %s must equal totalPrice + shippingAmount + vat - discount.amount = %s", req.PurchaseAmount, want)
-		} else if req.PurchaseAmount <= 0 {
-			f.fail("purchaseAmount must be greater than 0")
-		}
+	if f.err == nil && req.PurchaseAmount <= 0 {
+		f.fail("purchaseAmount must be greater than 0")
+	}
+	// The documented sum is not enforced: MIS Pay's own Magento extension
+	// sends purchaseAmount rounded to one decimal and no discount. A
+	// mismatch is reported as a warning.
+	if want := req.TotalPrice + req.Shipping + req.VAT - req.Discount; f.err == nil && req.PurchaseAmount != want {
+		req.Warning = fmt.Sprintf("accepted, but purchaseAmount %s differs from totalPrice + shippingAmount + vat - discount.amount = %s", req.PurchaseAmount, want)
 	}
 	if cd := f.object("customerDetails", true); cd != nil {
-		req.Customer.MobileNumber = cd.str("mobileNumber", true)
-		if cd.err == nil && !mobileRe.MatchString(req.Customer.MobileNumber) {
-			cd.fail("customerDetails.mobileNumber must look like 05XXXXXXXX, 9665XXXXXXXX or +9665XXXXXXXX, got %q", req.Customer.MobileNumber)
+		// Any text: the Magento extension sends the billing telephone as
+		// typed, the OpenCart plugin "" for numbers it does not recognise.
+		req.Customer.MobileNumber = cd.str("mobileNumber", false)
+		if cd.err == nil && !mobileRe.MatchString(req.Customer.MobileNumber) && req.Warning == "" {
+			req.Warning = fmt.Sprintf("accepted, but customerDetails.mobileNumber %q is none of the documented formats 05XXXXXXXX, 9665XXXXXXXX, +9665XXXXXXXX", req.Customer.MobileNumber)
 		}
 		req.Customer.ID = cd.str("id", false)
 		req.Customer.FirstName = cd.str("firstName", false)
@@ -322,10 +352,12 @@ func parseItems(od *fields) []item {
 			UnitPrice: f.price("unitPrice"),
 		}
 		q := f.str("quantity", true)
-		if f.err == nil && !quantityRe.MatchString(q) {
-			f.fail("%squantity must be a string holding a positive whole number, got %q", f.prefix, q)
+		if f.err == nil {
+			var ok bool
+			if it.Quantity, ok = quantity(q); !ok {
+				f.fail("%squantity must be a string holding a positive number, got %q", f.prefix, q)
+			}
 		}
-		it.Quantity, _ = strconv.Atoi(q)
 		if f.err == nil && strings.TrimSpace(it.NameArabic) == "" && strings.TrimSpace(it.NameEnglish) == "" {
 			f.fail("%snameArabic or %snameEnglish is required", f.prefix, f.prefix)
 		}

@@ -1,11 +1,11 @@
 package mobilepay
 
 import (
-	"crypto/subtle"
 	"net/http"
 
+	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/httpx"
-	"github.com/paysandbox/paysandbox/sim/journal"
 )
 
 // authedFunc is an API handler body: it runs with p.mu held, after the
@@ -25,6 +25,7 @@ func (p *Provider) authed(fn authedFunc) httpx.HandlerFunc {
 		if err != nil {
 			return httpx.Response{}, err
 		}
+		sim.SetMerchant(r, m.BioCode)
 		body, err := fn(ps, m)
 		if err != nil {
 			return httpx.Response{}, fsmError(err)
@@ -56,7 +57,7 @@ func (p *Provider) public(fn func(ps params) (any, error)) httpx.HandlerFunc {
 func respond(body any) httpx.Response {
 	resp := httpx.JSON(http.StatusOK, body)
 	if s, ok := body.(interface{ secret() string }); ok && s.secret() != "" {
-		resp.Header = http.Header{journal.SecretHeader: {s.secret()}}
+		resp.Secrets = []string{s.secret()}
 	}
 	return resp
 }
@@ -70,12 +71,8 @@ const deniedMessage = "Authorization has been denied for this request."
 func (p *Provider) authenticateLocked(ps params) (*merchant, error) {
 	bio, token := ps.get("bioCode"), ps.get("accessToken")
 	m, found := p.st.merchants[bio]
-	if bio == "" || token == "" || !found || m.AccessToken == "" || !equalSecret(m.AccessToken, token) {
+	if bio == "" || token == "" || !found || m.AccessToken == "" || !auth.Equal(token, m.AccessToken) {
 		return nil, apiErr(CodeUnauthorized, deniedMessage)
 	}
 	return m, nil
-}
-
-func equalSecret(a, b string) bool {
-	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

@@ -138,7 +138,7 @@ func (p *Provider) CheckIn(req CheckInRequest) (PosState, error) {
 	if err != nil {
 		return PosState{}, err
 	}
-	t.checkin = &checkin{Name: c.Name, Age: c.Age, At: p.deps.Clock.Now()}
+	t.checkin = &checkin{Name: c.Name, Age: c.Age, At: t.merchant.clk.Now()}
 	if pay := t.active; pay != nil && paymentFSM.Can(pay.Status, EvCheckIn) {
 		if err := p.firePaymentLocked(pay, EvCheckIn); err != nil {
 			return PosState{}, err

@@ -36,6 +36,7 @@
 //	Reserved     --capture-->          Captured    (partial capture allowed)
 //	Reserved     --expire-->           ExpiredAndCancelled (also the reservation timeout)
 //	Initiated|Prepared|Paired|IssuedToUser|Reserved --cancel--> CancelledByClient
+//	(cancel in a finished state other than Captured answers success and changes nothing)
 //
 // Refunds follow refundFSM: Initiated --reserve--> Reserved (by itself after
 // the refund reserve delay) --capture--> Captured; Initiated|Reserved
@@ -47,6 +48,22 @@
 // refundTimeout): a payment waiting for the customer is cancelled by
 // MobilePay after 5m in that state; a reservation expires after 24h; a
 // refund is reserved 1s after creation and expires 24h after that.
+//
+// Where the automatic CancelledByMobilePay comes from: the seed says "The
+// Point of Sale is responsible for cancelling a payment that has been
+// initiated but not completed. Otherwise you can't state a new payment."
+// The fake keeps that true -- a payment waiting for the customer blocks
+// its PoS, and the PoS should cancel it -- but the seed also lists
+// CancelledByMobilePay, a state no PoS call produces. Integra wraps
+// MobilePay PoS v10, whose payment flows (payment_flows.md) have MobilePay
+// cancel an Initiated or IssuedToUser payment left inactive too long with
+// exactly that state. The fake models that v10 behaviour for every state
+// that waits for the customer (Prepared and Paired too). v10 publishes no
+// figure, so the 5 minutes are the fake's own choice, configurable per
+// merchant (paymentTimeout): a PoS that relies on MobilePay instead of
+// cancelling itself shows up once the timeout is set long. A PoS that
+// cancels after MobilePay already did gets success (cancel works in any
+// state but Captured).
 //
 // # Fixture merchant (the same for every seed)
 //
@@ -154,16 +171,22 @@
 //     The fixture merchant starts with a token so it works with zero
 //     set-up, so token create answers 409 for it; mint a merchant with
 //     withoutAccessToken to try token create. New tokens are "mp_" + 40 hex
-//     characters. Responses carrying a token name it to the platform (the
-//     X-Sim-Secret header, stripped before sending) so the journal masks it.
+//     characters. Responses carrying a token name it to the platform (in
+//     httpx.Response.Secrets, never sent) so the journal masks it.
 //   - The accessToken never expires; reset invalidates the previous one at
 //     once.
 //   - POST /_sim/reset restores the fixture merchant exactly; ids minted
 //     after a reset (bioCodes, tokens, payment and refund ids) come from a
 //     fresh seeded stream and never repeat those handed out before it.
-//   - Cancelling a payment that already finished (cancelled, rejected,
-//     expired) is refused with 409, like a captured one; "any state but
-//     Captured" is read as "any state before capture".
+//   - Cancel works "at any state but not when you have already Capture a
+//     payment" (the seed, twice), read literally: cancelling a payment that
+//     already finished (CancelledByUser, CancelledByClient,
+//     CancelledByMobilePay, ExpiredAndCancelled,
+//     RejectedByMobilePayDueToAgeRestrictions) succeeds with message = its
+//     state and changes nothing (no transition: the fsm table is not
+//     involved), so a till that cancels defensively after its own timeout
+//     gets success. Only a Captured payment is refused (409
+//     CancelNotAllowed).
 //   - Capture without amount captures the reserved amount; capture is
 //     allowed once (a second capture is 409: the payment is no longer
 //     Reserved).
@@ -173,7 +196,9 @@
 //   - A customer leaving does not change an issued payment; deleting a PoS
 //     is refused while it has an active payment and clears its check-in.
 //   - GET api/pos/payments accepts no state (active payments) or
-//     state=Captured; any other state is 400. Results are in creation order.
+//     state=Captured; any other state is 400. The filter may also be named
+//     paymentState, as the seed's prose names it (state wins when both are
+//     given). Results are in creation order.
 //   - The retrieval calls return the newest matching payment; byterminal and
 //     byposId match any state when paymentState is empty; byposId also finds
 //     payments of a deleted PoS.
@@ -185,7 +210,21 @@
 //     are ignored whatever they hold. A POST may carry fields (typically
 //     accessToken and bioCode) in the query string; the body wins where both
 //     have one. API paths match case-insensitively, as ASP.NET routes do
-//     (the seed itself writes both byPosId and byposId).
+//     (the seed itself writes both byPosId and byposId), and with or
+//     without one trailing slash.
+//   - ASP.NET Web API binding: GUID fields (paymentId, refundId, posId,
+//     storeId) bind as a Guid does, in any case and in Guid.Parse's other
+//     formats ({...}, (...), 32 digits without hyphens); the fake answers
+//     with its canonical lower-case hyphenated form. A value that is no GUID
+//     is looked up as given (404 as for an unknown id; ASP.NET would fail
+//     the binding instead, and the fake has no evidence of Integra's
+//     answer). POST twins bind the body by Content-Type, like Web API's
+//     default formatters: application/x-www-form-urlencoded as a form
+//     (an empty form is fine: the query may carry every field),
+//     application/xml and text/xml as one element whose child elements are
+//     the fields (DataContractSerializer style; root name, namespace and
+//     member order are not checked, i:nil="true" is absent), anything
+//     else as JSON. Malformed bodies of every kind are 400.
 //   - Age: check-ins record the customer's age and the check-in status
 //     reports it; the age-restriction rejection is a control action (Integra
 //     has no restriction parameters).

@@ -191,9 +191,9 @@ func (p *Provider) render(r *http.Request, e *apiError) httpx.Response {
 	if !known {
 		status = http.StatusInternalServerError
 	}
-	p.deps.Cover.Error(Name, e.code)
 	resp := httpx.JSON(status, errorView{envelope{Success: false, Errors: []string{e.message}}})
 	resp.Header = http.Header{ErrorHeader: {e.code}}
+	resp.Code = e.code
 	return resp
 }
 

@@ -51,6 +51,9 @@ func FuzzRequestDecoding(f *testing.F) {
 	f.Add(uint8(2), uint8(21), auth+"&terminalId=T1003", []byte(nil), "")
 	f.Add(uint8(1), uint8(29), "", []byte("name=%ff&age=-99999999999999999999"), "")
 	f.Add(uint8(1), uint8(0), "", []byte(`[`), "*/*")
+	f.Add(uint8(1), uint8(6), "", []byte(`<M xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><accessToken>`+mobilepay.FixtureAccessToken+`</accessToken><bioCode>BIO0001</bioCode><orderId>x</orderId><amount>1</amount><terminalId>T1001</terminalId><currencyCode i:nil="true"/></M>`), "")
+	f.Add(uint8(1), uint8(6), "", []byte(`<M><orderId><a>b</a></orderId></M><x/>`), "application/xml")
+	f.Add(uint8(1), uint8(6), "", []byte(`name=&accessToken=`+mobilepay.FixtureAccessToken+`&bioCode=BIO0001&orderId=a+b&amount=1&terminalId=T1001`), "")
 	f.Fuzz(func(t *testing.T, method, path uint8, query string, body []byte, accept string) {
 		// Every input starts from the fixtures, so an input's outcome does
 		// not depend on the ones before it.
@@ -72,6 +75,9 @@ func FuzzRequestDecoding(f *testing.F) {
 		}
 		if bytes.HasPrefix(body, []byte("name=")) {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if bytes.HasPrefix(body, []byte("<")) {
+			req.Header.Set("Content-Type", "application/xml")
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

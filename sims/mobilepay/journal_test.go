@@ -17,8 +17,10 @@ func TestSecretsStayOutOfTheJournal(t *testing.T) {
 	tokens := []string{fx.token}
 
 	r := ok(t, m.do(http.MethodPost, "api/pos/manage/token", fields{"bioCode": m.bio}, false, nil))
-	if r.Header.Get(journal.SecretHeader) != "" {
-		t.Fatal("the secret header reached the client")
+	for k := range r.Header {
+		if strings.Contains(strings.ToLower(k), "secret") {
+			t.Fatalf("header %s reached the client", k)
+		}
 	}
 	tok := r.str("message")
 	tokens = append(tokens, tok)
@@ -45,8 +47,5 @@ func TestSecretsStayOutOfTheJournal(t *testing.T) {
 		if strings.Contains(j, tk) {
 			t.Errorf("token %q found in the journal", tk)
 		}
-	}
-	if strings.Contains(j, journal.SecretHeader) {
-		t.Error("the secret header is journalled")
 	}
 }

@@ -3,6 +3,7 @@ package mobilepay
 import (
 	"time"
 
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/fsm"
 )
@@ -154,21 +155,16 @@ func (rf *refund) stopTimer() {
 	}
 }
 
-func edge(from Status, ev Event, to Status) fsm.Edge {
-	return fsm.Edge{From: string(from), Event: string(ev), To: string(to)}
-}
-
 // firePaymentLocked applies ev to pay: the state change, the PoS's active
 // slot and the timers that follow the new state.
 func (p *Provider) firePaymentLocked(pay *payment, ev Event) error {
 	from := pay.Status
-	to, err := paymentFSM.Fire(from, ev)
+	to, err := sim.Fire(p.cover, paymentFSM, from, ev)
 	if err != nil {
 		return err
 	}
-	pay.Status, pay.UpdatedAt = to, p.deps.Clock.Now()
+	pay.Status, pay.UpdatedAt = to, pay.merchant.clk.Now()
 	pay.gen++
-	p.deps.Cover.Transition(Name, paymentFSM.Name(), edge(from, ev, to))
 	if ev == EvCheckIn && pay.terminal.checkin != nil {
 		pay.CustomerName = pay.terminal.checkin.Name
 	}
@@ -194,12 +190,12 @@ func (p *Provider) armPaymentLocked(pay *payment) {
 	default:
 		return
 	}
-	st, gen := p.st, pay.gen
-	pay.timer = p.deps.Clock.AfterFunc(d, func() {
+	gen := pay.gen
+	pay.timer = pay.merchant.timers.AfterFunc(d, func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if p.st != st || pay.gen != gen {
-			return // reset, or moved on meanwhile
+		if pay.gen != gen {
+			return // moved on meanwhile
 		}
 		pay.timer = nil
 		_ = p.firePaymentLocked(pay, ev)
@@ -209,13 +205,12 @@ func (p *Provider) armPaymentLocked(pay *payment) {
 // fireRefundLocked applies ev to rf and arms its timers.
 func (p *Provider) fireRefundLocked(rf *refund, ev Event) error {
 	from := rf.Status
-	to, err := refundFSM.Fire(from, ev)
+	to, err := sim.Fire(p.cover, refundFSM, from, ev)
 	if err != nil {
 		return err
 	}
-	rf.Status, rf.UpdatedAt = to, p.deps.Clock.Now()
+	rf.Status, rf.UpdatedAt = to, rf.payment.merchant.clk.Now()
 	rf.gen++
-	p.deps.Cover.Transition(Name, refundFSM.Name(), edge(from, ev, to))
 	p.armRefundLocked(rf)
 	return nil
 }
@@ -234,12 +229,12 @@ func (p *Provider) armRefundLocked(rf *refund) {
 	default:
 		return
 	}
-	st, gen := p.st, rf.gen
-	rf.timer = p.deps.Clock.AfterFunc(d, func() {
+	gen := rf.gen
+	rf.timer = rf.payment.merchant.timers.AfterFunc(d, func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if p.st != st || rf.gen != gen {
-			return
+		if rf.gen != gen {
+			return // moved on meanwhile
 		}
 		rf.timer = nil
 		_ = p.fireRefundLocked(rf, ev)

@@ -2,6 +2,8 @@ package mobilepay
 
 import (
 	"time"
+
+	"github.com/paysandbox/paysandbox/sim/auth"
 )
 
 // messageView is Integra's envelope with a "message" payload
@@ -63,7 +65,7 @@ func (p *Provider) resetToken(ps params) (any, error) {
 		return nil, err
 	}
 	m, found := p.st.merchants[bio]
-	if !found || m.AccessToken == "" || !equalSecret(m.AccessToken, prev) {
+	if !found || m.AccessToken == "" || !auth.Equal(prev, m.AccessToken) {
 		return nil, apiErr(CodeUnauthorized, deniedMessage)
 	}
 	m.AccessToken = p.newTokenLocked()
@@ -85,7 +87,7 @@ func (p *Provider) terminalLocked(ps params, m *merchant) (*terminal, error) {
 
 // posLocked finds the caller's PoS named by the posId field.
 func (p *Provider) posLocked(ps params, m *merchant) (*terminal, error) {
-	id, err := ps.required("posId")
+	id, err := ps.guid("posId")
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +205,7 @@ func (storeView) viewModel() string { return "PosStoreViewModel" }
 
 // store handles GET api/pos/manage/store.
 func (p *Provider) store(ps params, m *merchant) (any, error) {
-	id, err := ps.required("storeId")
+	id, err := ps.guid("storeId")
 	if err != nil {
 		return nil, err
 	}

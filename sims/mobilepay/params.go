@@ -3,7 +3,9 @@ package mobilepay
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -15,14 +17,18 @@ import (
 )
 
 // params are a request's fields: the query string of a GET (or DELETE) or
-// the JSON object of a POST, with the same names either way. Names match
+// the body of a POST, with the same names either way. Names match
 // without regard to case, as ASP.NET model binding does.
 type params map[string]string
 
 // readParams decodes r into params. GET and DELETE read the query; POST
-// reads a JSON object body whose values are strings, numbers, booleans or
-// null (null counts as absent), with query parameters filling in fields
-// the body lacks. The first value of a repeated query parameter wins.
+// reads the body with the formatter its Content-Type picks, as ASP.NET Web
+// API's defaults do: application/x-www-form-urlencoded as a form,
+// application/xml and text/xml as a DataContract-style element whose
+// children are the fields, anything else (or none) as a JSON object whose
+// values are strings, numbers, booleans or null (null counts as absent).
+// Query parameters fill in fields the body lacks. The first value of a
+// repeated query or form parameter wins.
 func readParams(r *http.Request) (params, error) {
 	query, err := queryParams(r.URL.RawQuery)
 	if err != nil || r.Method != http.MethodPost {
@@ -32,7 +38,18 @@ func readParams(r *http.Request) (params, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := bodyParams(b)
+	var body params
+	switch mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); strings.ToLower(mt) {
+	case "application/x-www-form-urlencoded":
+		body, err = queryParams(strings.TrimSpace(string(b)))
+		if err != nil {
+			err = apiErr(CodeInvalidRequest, "The request body is not correctly form-encoded.")
+		}
+	case "application/xml", "text/xml":
+		body, err = xmlParams(b)
+	default:
+		body, err = bodyParams(b)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +135,76 @@ func bodyParams(b []byte) (params, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, apiErr(CodeInvalidRequest, "The request body has data after the JSON object.")
+	}
+	return out, nil
+}
+
+// xmlParams reads an XML body as DataContractSerializer would bind it to a
+// flat model: the root element (any name, any namespace) holds one element
+// per field; an element with i:nil="true" is absent, one with child
+// elements holds a complex value.
+func xmlParams(b []byte) (params, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, apiErr(CodeInvalidRequest, "The request body is empty; send the fields as an XML element.")
+	}
+	invalid := apiErr(CodeInvalidRequest, "The request body is not a valid XML element.")
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	out := params{}
+	depth := 0
+	var key string
+	var text strings.Builder
+	nested, isNil, rootDone := false, false, false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, invalid
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if rootDone {
+				return nil, invalid
+			}
+			depth++
+			switch depth {
+			case 2:
+				key, nested, isNil = strings.ToLower(t.Name.Local), false, false
+				text.Reset()
+				for _, a := range t.Attr {
+					if a.Name.Local == "nil" && strings.TrimSpace(a.Value) == "true" {
+						isNil = true
+					}
+				}
+			case 3:
+				nested = true
+			}
+		case xml.EndElement:
+			if depth == 2 {
+				switch {
+				case isNil:
+					delete(out, key)
+				case nested:
+					out[key] = complexValue
+				default:
+					out[key] = text.String()
+				}
+			}
+			depth--
+			if depth == 0 {
+				rootDone = true
+			}
+		case xml.CharData:
+			if depth == 2 {
+				text.Write(t)
+			} else if depth == 0 && len(bytes.TrimSpace(t)) > 0 {
+				return nil, invalid
+			}
+		}
+	}
+	if !rootDone {
+		return nil, invalid
 	}
 	return out, nil
 }
@@ -263,4 +350,44 @@ func (ps params) state(name string) (Status, error) {
 		}
 	}
 	return "", apiErr(CodeInvalidState, "The %s field must be one of the payment states (Initiated, Prepared, Paired, IssuedToUser, Reserved, Captured, CancelledByUser, CancelledByClient, CancelledByMobilePay, ExpiredAndCancelled, RejectedByMobilePayDueToAgeRestrictions), got %q.", name, v)
+}
+
+// guid reads a required GUID field (paymentId, refundId, posId, storeId)
+// the way ASP.NET binds a Guid parameter: any case, and in the formats
+// Guid.Parse accepts -- 32 digits, hyphenated, or hyphenated in braces or
+// parentheses. It returns the fake's canonical form (lower case,
+// hyphenated); a value that is no GUID is returned as given, so that the
+// lookup answers "not found" as before.
+func (ps params) guid(name string) (string, error) {
+	v, err := ps.required(name)
+	if err != nil {
+		return "", err
+	}
+	if g, ok := canonicalGUID(v); ok {
+		return g, nil
+	}
+	return v, nil
+}
+
+func canonicalGUID(s string) (string, bool) {
+	hyphens := true
+	switch {
+	case len(s) == 38 && (s[0] == '{' && s[37] == '}' || s[0] == '(' && s[37] == ')'):
+		s = s[1:37]
+	case len(s) == 32:
+		hyphens = false
+	}
+	if hyphens {
+		if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+			return "", false
+		}
+		s = s[:8] + s[9:13] + s[14:18] + s[19:23] + s[24:]
+	}
+	for i := 0; i < len(s); i++ {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", rune(s[i])) {
+			return "", false
+		}
+	}
+	s = strings.ToLower(s)
+	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:], true
 }

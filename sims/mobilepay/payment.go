@@ -1,7 +1,7 @@
 package mobilepay
 
 import (
-	"slices"
+	"strings"
 	"time"
 )
 
@@ -53,7 +53,7 @@ func (p *Provider) startPaymentLocked(m *merchant, t *terminal, orderID string, 
 	if t.active != nil {
 		return nil, apiErr(CodePaymentActive, "A payment will only be initiated if there is no active payment on the PoS; capture or cancel the active payment first (api/pos/payments lists it).")
 	}
-	now := p.deps.Clock.Now()
+	now := m.clk.Now()
 	p.st.seq++
 	pay := &payment{
 		ID: p.st.ids.UUID(), merchant: m, terminal: t, PosID: t.PosID, OrderID: orderID,
@@ -61,6 +61,7 @@ func (p *Provider) startPaymentLocked(m *merchant, t *terminal, orderID string, 
 		CreatedAt: now, UpdatedAt: now, seq: p.st.seq,
 	}
 	p.st.payments[pay.ID] = pay
+	m.payments = append(m.payments, pay)
 	t.active = pay
 	p.armPaymentLocked(pay)
 	if t.checkin != nil {
@@ -131,7 +132,7 @@ func (p *Provider) prepare(ps params, m *merchant) (any, error) {
 // paymentLocked finds the caller's payment named by the paymentId field.
 // Another merchant's payment is "not found".
 func (p *Provider) paymentLocked(ps params, m *merchant) (*payment, error) {
-	id, err := ps.required("paymentId")
+	id, err := ps.guid("paymentId")
 	if err != nil {
 		return nil, err
 	}
@@ -217,27 +218,34 @@ func (p *Provider) paymentStatus(ps params, m *merchant) (any, error) {
 	return statusView{envelope: ok(), PaymentID: pay.ID, Status: pay.Status, PollDelayInMs: PollDelayMs}, nil
 }
 
-// paymentsOf lists m's payments in creation order that pass keep.
+// paymentsOf lists m's payments in creation order that pass keep. It reads
+// the merchant's own index: its cost never grows with other merchants'
+// payments.
 func (p *Provider) paymentsOfLocked(m *merchant, keep func(*payment) bool) []*payment {
 	var out []*payment
-	for _, pay := range p.st.payments {
-		if pay.merchant == m && keep(pay) {
+	for _, pay := range m.payments {
+		if keep(pay) {
 			out = append(out, pay)
 		}
 	}
-	slices.SortFunc(out, func(a, b *payment) int { return int(a.seq - b.seq) })
 	return out
 }
 
 // listPayments handles GET api/pos/payments: the active payments, or with
-// state=Captured the captured ones; orderId and terminalId narrow it.
+// state=Captured the captured ones; orderId and terminalId narrow it. The
+// seed's prose calls the filter paymentState: that name works too (state
+// wins when both are given).
 func (p *Provider) listPayments(ps params, m *merchant) (any, error) {
-	state, err := ps.state("state")
+	name := "state"
+	if strings.TrimSpace(ps.get(name)) == "" {
+		name = "paymentState"
+	}
+	state, err := ps.state(name)
 	if err != nil {
 		return nil, err
 	}
 	if state != "" && state != Captured {
-		return nil, apiErr(CodeInvalidState, "The state filter can only be Captured; leave it out to list the active payments.")
+		return nil, apiErr(CodeInvalidState, "The %s filter can only be Captured; leave it out to list the active payments.", name)
 	}
 	orderID, terminalID := ps.get("orderId"), ps.get("terminalId")
 	list := p.paymentsOfLocked(m, func(pay *payment) bool {
@@ -280,12 +288,17 @@ func (p *Provider) capturePayment(ps params, m *merchant) (any, error) {
 	return message("PosManageViewModel", string(pay.Status)), nil
 }
 
-// cancelPayment handles GET api/pos/payment/cancel: any state but
-// Captured (and the already finished ones).
+// cancelPayment handles GET api/pos/payment/cancel: "at any state but
+// not when you have already Capture a payment". A payment that already
+// ended (cancelled, rejected, expired) stays as it is and the call
+// succeeds, reporting that final state; only Captured is refused.
 func (p *Provider) cancelPayment(ps params, m *merchant) (any, error) {
 	pay, err := p.paymentLocked(ps, m)
 	if err != nil {
 		return nil, err
+	}
+	if pay.Status != Captured && paymentFSM.Terminal(pay.Status) {
+		return message("PosManageViewModel", string(pay.Status)), nil
 	}
 	if err := p.firePaymentLocked(pay, EvCancel); err != nil {
 		return nil, err
@@ -362,7 +375,7 @@ func (p *Provider) retrieveByTerminal(ps params, m *merchant) (any, error) {
 // keep the posId they were made on, so this finds them after the PoS was
 // deleted too.
 func (p *Provider) retrieveByPos(ps params, m *merchant) (any, error) {
-	id, err := ps.required("posId")
+	id, err := ps.guid("posId")
 	if err != nil {
 		return nil, err
 	}

@@ -2,13 +2,12 @@ package mobilepay
 
 import (
 	_ "embed"
-	"encoding/json"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
-	"github.com/paysandbox/paysandbox/sim/fsm"
+	"github.com/paysandbox/paysandbox/sim/auth"
+	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/ids"
 )
@@ -44,8 +43,9 @@ const (
 
 // Provider is the MobilePay (Integra PoS) fake. Create it with New.
 type Provider struct {
-	deps sim.Deps
-	api  httpx.Adapter
+	deps  sim.Deps
+	cover *sim.Tracker
+	api   httpx.Adapter
 
 	mu     sync.Mutex
 	resets int // how often Reset ran: the id stream of the state
@@ -72,6 +72,11 @@ type merchant struct {
 	Name        string
 	Stores      []*store
 	Timings     timings
+
+	payments []*payment // the merchant's payments in creation order
+
+	clk    clock.Clock  // the merchant's own virtual clock
+	timers *clock.Group // every timer of the merchant, stopped on reset
 }
 
 type timings struct {
@@ -137,13 +142,11 @@ var fixtureLayout = []fixtureStore{
 
 // New builds the provider with its fixture merchant.
 func New(deps sim.Deps) *Provider {
+	deps = deps.WithDefaults(Name)
 	p := &Provider{deps: deps}
+	p.cover = deps.Cover.Track(Name, ErrorCodes, paymentFSM, refundFSM)
 	p.api = httpx.Adapter{Errors: p.errorResponse, Encode: encodeBody}
 	p.st = p.newState(0)
-	deps.Cover.Declare(Name, ErrorCodes, map[string][]fsm.Edge{
-		paymentFSM.Name(): paymentFSM.Edges(),
-		refundFSM.Name():  refundFSM.Edges(),
-	})
 	return p
 }
 
@@ -163,7 +166,8 @@ func (p *Provider) newState(gen int) *state {
 		payments:  map[string]*payment{},
 		refunds:   map[string]*refund{},
 	}
-	m := &merchant{BioCode: FixtureBioCode, AccessToken: FixtureAccessToken, Name: "Sandbox Bio", Timings: defaultTimings()}
+	m := p.newMerchant(FixtureBioCode, "Sandbox Bio", defaultTimings())
+	m.AccessToken = FixtureAccessToken
 	for i, fs := range fixtureLayout {
 		s := newStore(m, fs.id, fs.name, fs.city, fs.location, i)
 		for _, ft := range fs.terminals {
@@ -175,6 +179,13 @@ func (p *Provider) newState(gen int) *state {
 	}
 	st.addMerchant(m)
 	return st
+}
+
+// newMerchant makes a merchant on its own clock (bioCode is its merchantId
+// for the control plane's per-merchant clock).
+func (p *Provider) newMerchant(bioCode, name string, t timings) *merchant {
+	clk := p.deps.MerchantClock(bioCode)
+	return &merchant{BioCode: bioCode, Name: name, Timings: t, clk: clk, timers: clock.NewGroup(clk)}
 }
 
 func newStore(m *merchant, id, name, city, location string, i int) *store {
@@ -216,19 +227,19 @@ func (p *Provider) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.resets++
-	st := p.newState(p.resets)
-	for _, pay := range p.st.payments {
-		pay.stopTimer()
+	for _, m := range p.st.merchants {
+		m.timers.Stop()
+		p.deps.DropMerchant(m.BioCode)
 	}
-	for _, rf := range p.st.refunds {
-		rf.stopTimer()
-	}
-	p.st = st
+	p.st = p.newState(p.resets)
 }
 
 // Credentials is what GET /_sim/mobilepay/credentials and POST
 // /_sim/mobilepay/merchants return.
 type Credentials struct {
+	// MerchantID is the bioCode again, under the name the control
+	// plane's per-merchant clock calls take.
+	MerchantID         string            `json:"merchantId"`
 	BioCode            string            `json:"bioCode"`
 	AccessToken        string            `json:"accessToken"`
 	BaseURL            string            `json:"baseUrl"`
@@ -254,7 +265,7 @@ type CredentialTerminal struct {
 
 func (p *Provider) credentialsLocked(m *merchant) Credentials {
 	c := Credentials{
-		BioCode: m.BioCode, AccessToken: m.AccessToken, BaseURL: p.deps.BaseURL(),
+		MerchantID: m.BioCode, BioCode: m.BioCode, AccessToken: m.AccessToken, BaseURL: p.deps.BaseURL(),
 		Stores:             []CredentialStore{},
 		PaymentTimeout:     m.Timings.Payment.String(),
 		ReservationTimeout: m.Timings.Reservation.String(),
@@ -292,12 +303,8 @@ type Settings struct {
 func decodeSettings(b []byte) (Settings, timings, error) {
 	var s Settings
 	t := defaultTimings()
-	if strings.TrimSpace(string(b)) != "" {
-		dec := json.NewDecoder(strings.NewReader(string(b)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return s, t, sim.ErrBadRequest("settings: %v", err)
-		}
+	if err := sim.DecodeSettings(b, &s); err != nil {
+		return s, t, err
 	}
 	for _, d := range []struct {
 		name string
@@ -335,7 +342,7 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	for st.merchants[bio] != nil {
 		bio = "BIO" + st.ids.Digits(8)
 	}
-	m := &merchant{BioCode: bio, Name: "Sandbox Bio " + bio[3:], Timings: t}
+	m := p.newMerchant(bio, "Sandbox Bio "+bio[3:], t)
 	if !s.WithoutAccessToken {
 		m.AccessToken = p.newTokenLocked()
 	}
@@ -344,7 +351,9 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		for _, ft := range fs.terminals {
 			tm := st.addTerminal(m, str, bio+"-"+ft.id)
 			if ft.posID != "" {
-				st.attachPos(tm, st.ids.UUID(), "QR-"+tm.ID)
+				// The PoS id is in the phone page's URL, which needs no
+				// credentials: unguessable.
+				st.attachPos(tm, auth.UUIDFrom(p.deps.Secrets), "QR-"+tm.ID)
 			}
 		}
 	}
@@ -352,6 +361,6 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	return p.credentialsLocked(m), nil
 }
 
-func (p *Provider) newTokenLocked() string { return "mp_" + p.st.ids.Hex(40) }
+func (p *Provider) newTokenLocked() string { return "mp_" + auth.TokenFrom(p.deps.Secrets, 20) }
 
 var _ sim.Provider = (*Provider)(nil)

@@ -59,7 +59,7 @@ func (p *Provider) createRefund(ps params, m *merchant) (any, error) {
 	if left := pay.CapturedAmount - pay.refunded(); amt > left {
 		return nil, apiErr(CodeRefundTooLarge, "The refund amount %s is more than the %s left to refund of the captured %s.", amt, left, pay.CapturedAmount)
 	}
-	now := p.deps.Clock.Now()
+	now := pay.merchant.clk.Now()
 	p.st.seq++
 	rf := &refund{
 		ID: p.st.ids.UUID(), payment: pay, OrderID: orderID, Amount: amt, Currency: currency,
@@ -73,7 +73,7 @@ func (p *Provider) createRefund(ps params, m *merchant) (any, error) {
 
 // refundLocked finds the caller's refund named by the refundId field.
 func (p *Provider) refundLocked(ps params, m *merchant) (*refund, error) {
-	id, err := ps.required("refundId")
+	id, err := ps.guid("refundId")
 	if err != nil {
 		return nil, err
 	}

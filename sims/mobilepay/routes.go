@@ -74,13 +74,15 @@ func (p *Provider) Routes(r *mux.Router) {
 			continue
 		}
 		// Integra runs on ASP.NET, whose routes ignore case (the seed
-		// itself writes both byPosId and byposId).
+		// itself writes both byPosId and byposId) and a trailing slash.
 		r.MatcherFunc(pathFold(rt.path)).Handler(rt.fn).Methods(rt.method)
 	}
 }
 
 func pathFold(path string) mux.MatcherFunc {
-	return func(r *http.Request, _ *mux.RouteMatch) bool { return strings.EqualFold(r.URL.Path, path) }
+	return func(r *http.Request, _ *mux.RouteMatch) bool {
+		return strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), path)
+	}
 }
 
 // Control registers the mobilepay control actions under /_sim/mobilepay.
