@@ -45,5 +45,7 @@ func (p *Provider) authenticateLocked(token string) (*merchant, error) {
 	return found, nil
 }
 
-// secretToken is an unguessable hex token (crypto/rand) of n bytes.
-func secretToken(n int) string { return auth.Token(n) }
+// secretToken is an unguessable hex token of n bytes from the platform's
+// secret source (crypto/rand unless the simulator runs with insecure
+// deterministic secrets).
+func (p *Provider) secretToken(n int) string { return auth.TokenFrom(p.deps.Secrets, n) }

@@ -441,7 +441,7 @@ func TestRecurringCharges(t *testing.T) {
 		t.Fatal(v)
 	}
 	s.Advance(72*time.Hour - time.Second)
-	if n := len(s.Callbacks().List("myfatoorah")); n != 0 {
+	if n := len(s.Callbacks().List("myfatoorah", "")); n != 0 {
 		t.Fatalf("no webhook URL, yet %d callbacks", n)
 	}
 	s.Advance(time.Second)

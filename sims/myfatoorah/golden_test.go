@@ -2,21 +2,16 @@ package myfatoorah_test
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/paysandbox/paysandbox/sim/simtest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // pageKey hides the crypto/rand part of hosted-page URLs.
 var pageKey = regexp.MustCompile(`/pay/[0-9a-f]{32}`)
@@ -58,20 +53,5 @@ func TestWireGolden(t *testing.T) {
 			r.Header.Get("MyFatoorah-Webhook-Version"), r.Header.Get("MyFatoorah-Signature"), clean(r.Body))
 	}
 
-	path := filepath.Join("testdata", "wire.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), out.String()); diff != "" {
-		t.Fatalf("wire bytes changed (-golden +got); rerun with -update if intended:\n%s", diff)
-	}
+	simtest.Golden(t, filepath.Join("testdata", "wire.golden"), out.Bytes())
 }

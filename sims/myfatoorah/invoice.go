@@ -558,7 +558,7 @@ func (p *Provider) newInvoiceLocked(m *merchant, req *invoiceRequest, v parsed, 
 	st.nextInvoice += 1 + int64(st.ids.IntN(7))
 	now := m.clock.Now()
 	inv := &invoice{
-		ID: st.nextInvoice, PageKey: secretToken(16), m: m, Status: InvoicePending,
+		ID: st.nextInvoice, PageKey: p.secretToken(16), m: m, Status: InvoicePending,
 		Created: now, Expiry: v.expiry, Value: v.value, Base: v.base, Send: send,
 		SessionID: req.SessionID, Req: *req, Items: v.items, Suppliers: v.suppliers,
 		AutoCapture: v.autoCapture, Bypass3DS: v.bypass3DS,

@@ -293,9 +293,9 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		id = "mf-" + st.ids.Hex(12)
 	}
 	if s.WebhookSecret == "" {
-		s.WebhookSecret = secretToken(24)
+		s.WebhookSecret = p.secretToken(24)
 	}
-	m := p.newMerchant(id, "mf_"+secretToken(40), s)
+	m := p.newMerchant(id, "mf_"+p.secretToken(40), s)
 	if s.APIKeyTTL != nil {
 		m.KeyExpires = m.clock.Now().Add(s.APIKeyTTL.D())
 	}

@@ -96,7 +96,7 @@ func (p *Provider) sendWebhookLocked(m *merchant, inv *invoice, code int, v1Data
 		signature.Header:        {sig},
 		signature.VersionHeader: {version},
 	}
-	p.deps.Callbacks.Send(callback.Request{Provider: Name, Method: http.MethodPost, URL: target, Header: h, Body: b, Clock: m.clock}, policy)
+	p.deps.Callbacks.Send(callback.Request{Provider: Name, Method: http.MethodPost, URL: target, Header: h, Body: b, Clock: m.clock, Merchant: m.ID}, policy)
 }
 
 type v1Body struct {

@@ -242,7 +242,7 @@ func TestWebhookRetries(t *testing.T) {
 			if rc.Count() != tc.attempts {
 				t.Errorf("%d attempts, want %d", rc.Count(), tc.attempts)
 			}
-			cbs := s.Callbacks().List("myfatoorah")
+			cbs := s.Callbacks().List("myfatoorah", "")
 			if len(cbs) != 1 || cbs[0].State != "failed" || len(cbs[0].Attempts) != tc.attempts {
 				t.Errorf("callback log %+v", cbs)
 			}
