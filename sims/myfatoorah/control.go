@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/paysandbox/paysandbox/sim"
@@ -241,4 +242,41 @@ func decodeControl(r *http.Request, v any) error {
 		return nil
 	}
 	return sim.DecodeControl(r, v)
+}
+
+// ctlUpdateMerchant handles PUT /_sim/myfatoorah/merchants/{merchantId}:
+// new settings for an account (the fixture's too), e.g. a webhook URL.
+// The country, and with it the currency, cannot change.
+func (p *Provider) ctlUpdateMerchant(r *http.Request) (httpx.Response, error) {
+	var b []byte
+	if r.ContentLength != 0 {
+		var err error
+		if b, err = httpx.ReadBody(r); err != nil {
+			return httpx.Response{}, err
+		}
+	}
+	s, err := decodeSettings(b)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	id := mux.Vars(r)["merchantId"]
+	m := p.st.merchants[id]
+	if m == nil {
+		return httpx.Response{}, sim.ErrNotFound("no myfatoorah merchant %q", id)
+	}
+	if s.Country != m.Country.Code {
+		return httpx.Response{}, sim.ErrBadRequest("country: an account's country cannot change (it is %s)", m.Country.Code)
+	}
+	if s.WebhookSecret == "" {
+		s.WebhookSecret = m.Settings.WebhookSecret
+	}
+	m.Settings = s
+	if s.APIKeyTTL != nil {
+		m.KeyExpires = m.clock.Now().Add(s.APIKeyTTL.D())
+	} else {
+		m.KeyExpires = time.Time{}
+	}
+	return httpx.JSON(http.StatusOK, p.credentialsLocked(m)), nil
 }

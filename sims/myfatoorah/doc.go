@@ -90,7 +90,9 @@
 // webhookSecret (minted from crypto/rand when absent), webhookVersion
 // (V1|V2, default V2), webhookRetries, webhookRetryDelay, apiKeyTtl,
 // bypass3DSEnabled (default true), invoiceExpiry (default 72h),
-// refundDelay (default 1m). Control actions: GET invoices/{id};
+// refundDelay (default 1m); PUT /_sim/myfatoorah/merchants/{merchantId}
+// changes them (the fixture's too; not the country). Control actions:
+// GET invoices/{id};
 // POST invoices/{id}/pay ({"card":{number,expiry,cvv}} or
 // {"paymentMethod":"KNET|VISA/MASTER|AMEX|Benefit|MADA|ApplePay|STC|GooglePay",
 // "pin","mobile","otp"}; without a card, the method's approving test card;

@@ -730,3 +730,20 @@ func TestRecurringPendingCanceled(t *testing.T) {
 		t.Errorf("after a month: %+v", v)
 	}
 }
+
+// PUT /_sim/myfatoorah/merchants/{id} gives the fixture merchant a webhook.
+func TestUpdateMerchantSettings(t *testing.T) {
+	s := newServer(t)
+	rc := simtest.NewReceiver(t, 200)
+	var creds myfatoorah.Credentials
+	s.Control("PUT", "/_sim/myfatoorah/merchants/"+myfatoorah.FixtureMerchantID, map[string]any{"webhookUrl": rc.URL, "webhookVersion": "V1"}, 200, &creds)
+	if creds.WebhookURL != rc.URL || creds.WebhookVersion != "V1" || creds.WebhookSecret != myfatoorah.FixtureWebhookSecret {
+		t.Fatalf("%+v", creds)
+	}
+	c := fixture(t, s)
+	inv := c.execute(basic())
+	c.pay(inv.InvoiceID, map[string]any{})
+	verifyV1(t, myfatoorah.FixtureWebhookSecret, rc.Wait(t, 1)[0])
+	s.Control("PUT", "/_sim/myfatoorah/merchants/"+myfatoorah.FixtureMerchantID, map[string]any{"country": "SAU"}, 400, nil)
+	s.Control("PUT", "/_sim/myfatoorah/merchants/nobody", nil, 404, nil)
+}

@@ -43,6 +43,7 @@ func pathFold(path string) mux.MatcherFunc {
 
 // Control registers the myfatoorah control actions under /_sim/myfatoorah.
 func (p *Provider) Control(r *mux.Router) {
+	r.Handle("/merchants/{merchantId}", sim.ControlH(p.ctlUpdateMerchant)).Methods(http.MethodPut)
 	r.Handle("/invoices/{invoiceId}", sim.ControlH(p.ctlInvoice)).Methods(http.MethodGet)
 	r.Handle("/invoices/{invoiceId}/pay", sim.ControlH(p.ctlPay)).Methods(http.MethodPost)
 	r.Handle("/invoices/{invoiceId}/expire", sim.ControlH(p.ctlExpire)).Methods(http.MethodPost)
