@@ -747,3 +747,19 @@ func TestUpdateMerchantSettings(t *testing.T) {
 	s.Control("PUT", "/_sim/myfatoorah/merchants/"+myfatoorah.FixtureMerchantID, map[string]any{"country": "SAU"}, 400, nil)
 	s.Control("PUT", "/_sim/myfatoorah/merchants/nobody", nil, 404, nil)
 }
+
+// With Bypass3DS the page decides at once: no challenge.
+func TestHostedPageBypass3DS(t *testing.T) {
+	s := newServer(t)
+	c := fixture(t, s)
+	inv := c.execute(with(func(b map[string]any) { b["ProcessingDetails"] = map[string]any{"Bypass3DS": true} }))
+	u, _ := url.Parse(inv.PaymentURL)
+	r := s.Do(simtest.Request{Method: "POST", Path: u.Path, Body: "number=5123450000000008&expiry=01%2F39&cvv=100",
+		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}})
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "https://shop.example/ok?") {
+		t.Fatalf("%d %s", r.Status, r.Header.Get("Location"))
+	}
+	if st := c.status(inv.InvoiceID, "InvoiceId"); st.InvoiceStatus != "Paid" {
+		t.Fatal(st)
+	}
+}
