@@ -763,3 +763,15 @@ func TestHostedPageBypass3DS(t *testing.T) {
 		t.Fatal(st)
 	}
 }
+
+// Language AR gives the page in Arabic, right to left.
+func TestHostedPageArabic(t *testing.T) {
+	s := newServer(t)
+	c := fixture(t, s)
+	inv := c.execute(with(func(b map[string]any) { b["Language"] = "AR" }))
+	u, _ := url.Parse(inv.PaymentURL)
+	r := s.Do(simtest.Request{Method: "GET", Path: u.Path})
+	if !strings.Contains(string(r.Body), `dir="rtl"`) || !strings.Contains(string(r.Body), "رقم البطاقة") {
+		t.Errorf("%s", r.Body)
+	}
+}

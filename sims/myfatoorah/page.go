@@ -19,6 +19,8 @@ var pageHTML string
 var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
 
 type pageData struct {
+	T                                                              map[string]string // labels in the page's language
+	ImgBase                                                        string
 	Lang, Title, View, Action, Amount, Message, Card, CustomerName string
 	InvoiceID                                                      int64
 	Failed, NeedPIN                                                bool
@@ -46,7 +48,8 @@ func (p *Provider) basePage(inv *invoice) pageData {
 		lang = "en"
 	}
 	return pageData{
-		Lang: lang, Title: "Pay invoice", InvoiceID: inv.ID, CustomerName: inv.Req.CustomerName,
+		T: labels[lang], ImgBase: p.deps.BaseURL() + "/imgs/payment-methods/",
+		Lang: lang, Title: labels[lang]["title"], InvoiceID: inv.ID, CustomerName: inv.Req.CustomerName,
 		Amount: inv.Value.Decimal() + " " + displayCode(inv.Value.Currency.Code),
 		Action: p.pageURL(inv),
 	}
@@ -72,7 +75,7 @@ func (p *Provider) page(r *http.Request) (httpx.Response, error) {
 	}
 	pm, ok := methodByID(id)
 	if !ok || !inv.m.enabled(pm) {
-		d.View, d.Title = "choose", "Choose a payment method"
+		d.View, d.Title = "choose", d.T["choose"]
 		for _, m := range methods {
 			if inv.m.enabled(m) {
 				d.Methods = append(d.Methods, m)
@@ -204,4 +207,20 @@ func parseForm(r *http.Request) error {
 	}
 	r.PostForm = v
 	return nil
+}
+
+// labels are the page's words, by Language (EN or AR).
+var labels = map[string]map[string]string{
+	"en": {
+		"title": "Pay invoice", "invoice": "Invoice", "for": "for", "number": "Card number", "expiry": "Expiry (MM/YY)",
+		"pin": "PIN", "cvv": "CVV", "holder": "Name on card", "pay": "Pay", "mobile": "STC Pay mobile number",
+		"otp": "One-time password", "payWith": "Pay with", "authenticate": "Authenticate", "cancel": "Cancel",
+		"password": "Password", "choose": "Choose a payment method",
+	},
+	"ar": {
+		"title": "دفع الفاتورة", "invoice": "فاتورة", "for": "لـ", "number": "رقم البطاقة", "expiry": "تاريخ الانتهاء (MM/YY)",
+		"pin": "الرقم السري", "cvv": "رمز التحقق", "holder": "الاسم على البطاقة", "pay": "ادفع", "mobile": "رقم جوال STC Pay",
+		"otp": "رمز التحقق لمرة واحدة", "payWith": "ادفع باستخدام", "authenticate": "تحقق", "cancel": "إلغاء",
+		"password": "كلمة المرور", "choose": "اختر طريقة الدفع",
+	},
 }
