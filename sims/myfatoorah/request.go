@@ -31,19 +31,34 @@ func (n *num) UnmarshalJSON(b []byte) error {
 			*n = ""
 			return nil
 		}
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
+		if _, err := strconv.ParseFloat(s, 64); err != nil || !tame(s) {
 			return errNotNumber
 		}
 		*n = num(s)
 		return nil
 	default:
 		var x json.Number
-		if err := json.Unmarshal(b, &x); err != nil {
+		if err := json.Unmarshal(b, &x); err != nil || !tame(string(x)) {
 			return errNotNumber
 		}
 		*n = num(x)
 		return nil
 	}
+}
+
+// tame refuses number literals whose exact value is costly to compute
+// (1e999999 takes big.Rat tens of milliseconds): no money amount, quantity
+// or dimension needs more than 40 characters or an exponent beyond 30.
+func tame(s string) bool {
+	if len(s) > 40 {
+		return false
+	}
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return true
+	}
+	e, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
+	return err == nil && e >= -30 && e <= 30
 }
 
 var errNotNumber = errors.New("not a number")

@@ -213,3 +213,15 @@ func TestExecutePaymentLimitsAccepted(t *testing.T) {
 		t.Fatalf("%+v", inv)
 	}
 }
+
+// Number literals that would be costly to evaluate exactly are refused
+// quickly, not computed.
+func TestHugeExponentsRefused(t *testing.T) {
+	s := newServer(t)
+	c := fixture(t, s)
+	body := `{"PaymentMethodId":2,"InvoiceValue":1e999999,"InvoiceItems":[{"ItemName":"a","Quantity":1,"UnitPrice":1,"Weight":1e999999}]}`
+	r, e := c.call("ExecutePayment", body)
+	if r.Status != 400 || e.IsSuccess {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+}
