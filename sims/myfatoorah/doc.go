@@ -161,6 +161,9 @@
 //   - CancelRecurringPayment answers Data true; the webhook follows with
 //     status CANCELED. Recurring charges need a VISA/MASTER or MADA method
 //     or an embedded session; no 3-D Secure on later charges.
-//   - A SessionId invoice behaves as VISA/MASTER.
+//   - A SessionId invoice behaves as VISA/MASTER. SendPayment ignores
+//     RecurringModel (the customer picks the gateway later), and its
+//     AutoCapture false applies only if the customer picks a card gateway
+//     that supports authorization.
 //   - Authorized payments are never auto-released.
 package myfatoorah

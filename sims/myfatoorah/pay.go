@@ -104,7 +104,7 @@ func (p *Provider) finishAttemptLocked(inv *invoice, tx *transaction, o outcome)
 		p.failTxLocked(inv, tx, o)
 		return
 	}
-	if inv.AutoCapture {
+	if inv.AutoCapture || !tx.Method.Authorize { // a SendPayment customer may pick a method without authorization
 		_ = fire(p, txFSM, &tx.Status, EvSucceed)
 		_ = fire(p, invoiceFSM, &inv.Status, EvPay)
 		tx.Captured = inv.Base
