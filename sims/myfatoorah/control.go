@@ -280,3 +280,18 @@ func (p *Provider) ctlUpdateMerchant(r *http.Request) (httpx.Response, error) {
 	}
 	return httpx.JSON(http.StatusOK, p.credentialsLocked(m)), nil
 }
+
+// ctlCancel handles POST /_sim/myfatoorah/invoices/{invoiceId}/cancel: the
+// merchant cancels a pending invoice (in MyFatoorah's portal).
+func (p *Provider) ctlCancel(r *http.Request) (httpx.Response, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	inv, err := p.invoiceParam(r)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	if !p.closeLocked(inv, EvCancel) {
+		return httpx.Response{}, sim.ErrConflict("invoice %d is %s and cannot be canceled", inv.ID, inv.Status)
+	}
+	return httpx.JSON(http.StatusOK, p.invoiceViewLocked(inv)), nil
+}

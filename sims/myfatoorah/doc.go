@@ -41,7 +41,8 @@
 //     method 'GET'."}.
 //   - State machines (lifecycle.go): invoice Pending -pay-> Paid,
 //     -authorize-> Authorize -capture-> Paid / -release-> Canceled,
-//     Pending -expire-> Expired (ExpiryDate on the merchant's clock);
+//     Pending -expire-> Expired (ExpiryDate on the merchant's clock),
+//     Pending -cancel-> Canceled (the merchant, control action cancel);
 //     transaction InProgress -succeed-> Succss (sic), -fail-> Failed,
 //     -authorize-> Authorize -capture-> Succss / -release-> Canceled;
 //     refund Pending -complete-> Refunded / -reject-> Canceled; recurring
@@ -97,6 +98,7 @@
 // {"paymentMethod":"KNET|VISA/MASTER|AMEX|Benefit|MADA|ApplePay|STC|GooglePay",
 // "pin","mobile","otp"}; without a card, the method's approving test card;
 // 3-D Secure counts as passed); POST invoices/{id}/expire;
+// POST invoices/{id}/cancel (the merchant cancels it in the portal);
 // POST refunds/{id}/complete|reject; POST recurring/{id}/decline {"count"}.
 //
 // # Assumptions (where the documentation is silent)

@@ -339,6 +339,15 @@ func TestExpiry(t *testing.T) {
 	x := c.execute(basic())
 	s.Control("POST", "/_sim/myfatoorah/invoices/"+itoa(x.InvoiceID)+"/expire", nil, http.StatusOK, nil)
 	s.Control("POST", "/_sim/myfatoorah/invoices/"+itoa(x.InvoiceID)+"/expire", nil, http.StatusConflict, nil)
+	// The merchant cancels a pending invoice; a paid one cannot be.
+	y := c.execute(basic())
+	s.Control("POST", "/_sim/myfatoorah/invoices/"+itoa(y.InvoiceID)+"/cancel", nil, http.StatusOK, nil)
+	if st := c.status(y.InvoiceID, "InvoiceId"); st.InvoiceStatus != "Canceled" {
+		t.Fatal(st)
+	}
+	z := c.execute(basic())
+	c.pay(z.InvoiceID, map[string]any{})
+	s.Control("POST", "/_sim/myfatoorah/invoices/"+itoa(z.InvoiceID)+"/cancel", nil, http.StatusConflict, nil)
 }
 
 func TestAuthorizeCaptureRelease(t *testing.T) {

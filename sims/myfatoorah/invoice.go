@@ -638,8 +638,12 @@ func (p *Provider) forgetLocked(inv *invoice) {
 }
 
 // expireLocked expires a still-pending invoice.
-func (p *Provider) expireLocked(inv *invoice) bool {
-	if fire(p, invoiceFSM, &inv.Status, EvExpire) != nil {
+func (p *Provider) expireLocked(inv *invoice) bool { return p.closeLocked(inv, EvExpire) }
+
+// closeLocked ends a pending invoice (expire, or cancel by the merchant):
+// attempts in progress fail, a schedule waiting for it is canceled.
+func (p *Provider) closeLocked(inv *invoice, ev Event) bool {
+	if fire(p, invoiceFSM, &inv.Status, ev) != nil {
 		return false
 	}
 	if inv.expiryTimer != nil {
@@ -647,7 +651,7 @@ func (p *Provider) expireLocked(inv *invoice) bool {
 	}
 	for _, tx := range inv.Txs {
 		if tx.Status == TxInProgress {
-			p.failTxLocked(inv, tx, outcome{Error: "Invoice expired", Code: "MF010"})
+			p.failTxLocked(inv, tx, outcome{Error: "Invoice " + strings.ToLower(string(inv.Status)), Code: "MF010"})
 		}
 	}
 	if rc := inv.Recurring; rc != nil && rc.Status == RecurringPending && rc.initial == inv {

@@ -16,7 +16,7 @@ const (
 	InvoiceAuthorize InvoiceStatus = "Authorize" // AutoCapture false, until UpdatePaymentStatus
 	InvoicePaid      InvoiceStatus = "Paid"
 	InvoiceExpired   InvoiceStatus = "Expired"
-	InvoiceCanceled  InvoiceStatus = "Canceled" // an authorization was released
+	InvoiceCanceled  InvoiceStatus = "Canceled" // canceled by the merchant, or its authorization released
 )
 
 // TxStatus is an InvoiceTransactions entry's TransactionStatus, spelt as
@@ -91,6 +91,7 @@ var invoiceFSM = fsm.New("invoice",
 	invT{From: []InvoiceStatus{InvoiceAuthorize}, Event: EvCapture, To: InvoicePaid},
 	invT{From: []InvoiceStatus{InvoiceAuthorize}, Event: EvRelease, To: InvoiceCanceled},
 	invT{From: []InvoiceStatus{InvoicePending}, Event: EvExpire, To: InvoiceExpired},
+	invT{From: []InvoiceStatus{InvoicePending}, Event: EvCancel, To: InvoiceCanceled},
 )
 
 // txFSM: one payment attempt on an invoice.

@@ -47,6 +47,7 @@ func (p *Provider) Control(r *mux.Router) {
 	r.Handle("/invoices/{invoiceId}", sim.ControlH(p.ctlInvoice)).Methods(http.MethodGet)
 	r.Handle("/invoices/{invoiceId}/pay", sim.ControlH(p.ctlPay)).Methods(http.MethodPost)
 	r.Handle("/invoices/{invoiceId}/expire", sim.ControlH(p.ctlExpire)).Methods(http.MethodPost)
+	r.Handle("/invoices/{invoiceId}/cancel", sim.ControlH(p.ctlCancel)).Methods(http.MethodPost)
 	r.Handle("/refunds/{refundId}/{action:complete|reject}", sim.ControlH(p.ctlRefund)).Methods(http.MethodPost)
 	r.Handle("/recurring/{recurringId}/decline", sim.ControlH(p.ctlDecline)).Methods(http.MethodPost)
 }
