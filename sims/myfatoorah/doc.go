@@ -133,7 +133,8 @@
 //     e.g. Asia/Kuwait +03:00). V1 DateTime/CreatedDate ddMMyyyyHHmmss in the
 //     same zone; V2 dates RFC 3339 UTC with milliseconds. ExpiryDate input:
 //     "2006-01-02T15:04:05" (what the library sends) in the country's zone,
-//     or RFC 3339.
+//     or RFC 3339. "0001-01-01..." counts as not given: the community Go
+//     client (asaka1234/go-myfatoorah) always sends its zero time.Time.
 //   - Amount formats: GetPaymentStatus and MakeRefund amounts are JSON
 //     numbers with the currency's decimals; InvoiceTransactions amounts are
 //     strings ("10.000"), as the real reply shows; V1 webhook amounts are

@@ -270,7 +270,7 @@ func (p *Provider) validate(m *merchant, req *invoiceRequest, send bool) (parsed
 
 	// Expiry.
 	out.expiry = now.Add(m.Settings.invoiceExpiry)
-	if req.ExpiryDate != "" {
+	if req.ExpiryDate != "" && !strings.HasPrefix(req.ExpiryDate, "0001-01-01") {
 		t, ok := parseExpiryDate(req.ExpiryDate, m.Country.Zone)
 		switch {
 		case !ok:
