@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sims/babpos"
 	"github.com/paysandbox/paysandbox/sims/misspay"
 	"github.com/paysandbox/paysandbox/sims/mobilepay"
 	"github.com/paysandbox/paysandbox/sims/myfatoorah"
@@ -29,7 +30,10 @@ func Registry() []sim.Factory {
 			OpenAPI: misspay.OpenAPI, Volatile: misspay.Volatile, Helpers: misspay.Helpers, Tools: misspay.Tools()},
 		{Name: mobilepay.Name, New: func(d sim.Deps) sim.Provider { return mobilepay.New(d) },
 			OpenAPI: mobilepay.OpenAPI, Volatile: mobilepay.Volatile},
-		{Name: myfatoorah.Name, New: func(d sim.Deps) sim.Provider { return myfatoorah.New(d) }, OpenAPI: myfatoorah.OpenAPI, Volatile: myfatoorah.Volatile, Helpers: myfatoorah.Helpers},
+		{Name: babpos.Name, New: func(d sim.Deps) sim.Provider { return babpos.New(d) },
+			OpenAPI: babpos.OpenAPI, Volatile: babpos.Volatile},
+		{Name: myfatoorah.Name, New: func(d sim.Deps) sim.Provider { return myfatoorah.New(d) },
+			OpenAPI: myfatoorah.OpenAPI, Volatile: myfatoorah.Volatile, Helpers: myfatoorah.Helpers},
 	}
 }
 

@@ -12,6 +12,9 @@ import (
 	"net/http"
 	"runtime"
 	"testing"
+
+	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/simtest"
 )
 
 // Benchmarks of the fake end to end over HTTP (loopback, keep-alive),
@@ -146,4 +149,42 @@ func BenchmarkPartialRefunds(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(n), "heapB/refund")
+}
+
+// BenchmarkCheckoutHeap starts b.N checkouts on one merchant and reports
+// the live heap each retained checkout costs (issue 8: at most 1 KB), with
+// a one-entry journal so the journal's own bounded cost stays out of it.
+//
+//	go test -run='^$' -bench=CheckoutHeap -benchtime=20000x ./sims/misspay/
+func BenchmarkCheckoutHeap(b *testing.B) {
+	s := simtest.NewWithOptions(b, sim.Options{Seed: 1, Start: simtest.Start, FrozenClock: true, JournalLimit: 1,
+		Limits: sim.Limits{MaxObjects: 1 << 30}}, factory)
+	c := login(b, s, fixture)
+	body, err := json.Marshal(v12Body(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := benchClient(b)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	for b.Loop() {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/misspay/start-checkout", bytes.NewReader(body))
+		req.Header = c.headers()
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "heapB/checkout")
 }

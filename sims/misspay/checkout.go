@@ -7,7 +7,6 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/paysandbox/paysandbox/sim/auth"
-	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
 
@@ -44,7 +43,8 @@ type checkout struct {
 	// CallbackURI overrides the merchant's callbackUrl for this checkout.
 	CallbackURI string
 
-	timer clock.Timer
+	deadline time.Time // when the open checkout times out
+	hidx     int       // index in the merchant's deadline heap, -1 if not in it
 }
 
 func (c *checkout) checkoutIDPtr() *string {
@@ -87,14 +87,14 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 		return httpx.Response{}, apiErr(ME10, "the token belongs to a merchant that no longer exists")
 	}
 	m = cur
-	c := &checkout{
+	c := &checkout{hidx: -1,
 		TrackID: auth.UUIDFrom(p.deps.Secrets), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
 		Amount: req.PurchaseAmount, Currency: req.Currency, Lang: req.Lang, Version: req.Version,
 		Items: req.Items, Customer: req.Customer, Discount: req.Discount, Shipping: req.Shipping,
 		VAT: req.VAT, TotalPrice: req.TotalPrice, CallbackURI: req.CallbackURI,
 		Status: StatusInProgress, CreatedAt: now, UpdatedAt: now, UserID: p.st.ids.ObjectID(),
 	}
-	p.st.checkouts[c.TrackID] = c
+	p.addCheckoutLocked(m, c)
 	p.scheduleTimeoutLocked(m, c)
 	p.mu.Unlock()
 	resp := success(http.StatusCreated, startCheckoutResult{

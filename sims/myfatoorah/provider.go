@@ -106,6 +106,7 @@ type Settings struct {
 
 // New builds the provider with its fixture merchant.
 func New(deps sim.Deps) *Provider {
+	deps = deps.WithDefaults(Name)
 	p := &Provider{deps: deps}
 	p.api = httpx.Adapter{Errors: p.errorResponse}
 	p.st = p.newState(0)
