@@ -127,16 +127,14 @@ type outcome struct {
 }
 
 var (
-	approved       = outcome{OK: true}
-	declined       = outcome{Error: "Declined", Code: "MF001"}
-	notCaptured    = outcome{Error: "NOT CAPTURED", Code: "MF002"}
-	expiredCard    = outcome{Error: "Card Expired", Code: "MF003"}
-	wrongPIN       = outcome{Error: "Invalid PIN", Code: "MF004"}
-	wrongOTP       = outcome{Error: "Invalid OTP", Code: "MF005"}
-	authFailed     = outcome{Error: "3D Secure authentication failed", Code: "MF006"}
-	invalidCard    = outcome{Error: "Invalid card details", Code: "MF007"}
-	insufficient   = outcome{Error: "Insufficient Funds", Code: "MF008"}
-	recurringFails = outcome{Error: "Recurring charge declined", Code: "MF009"}
+	approved    = outcome{OK: true}
+	declined    = outcome{Error: "Declined", Code: "MF001"}
+	notCaptured = outcome{Error: "NOT CAPTURED", Code: "MF002"}
+	expiredCard = outcome{Error: "Card Expired", Code: "MF003"}
+	wrongPIN    = outcome{Error: "Invalid PIN", Code: "MF004"}
+	wrongOTP    = outcome{Error: "Invalid OTP", Code: "MF005"}
+	authFailed  = outcome{Error: "3D Secure authentication failed", Code: "MF006"}
+	invalidCard = outcome{Error: "Invalid card details", Code: "MF007"}
 )
 
 // testCard is a documented sandbox card.
