@@ -29,7 +29,8 @@
 //     GetPaymentStatus (by InvoiceId, PaymentId or CustomerReference; the
 //     latest invoice of a reference wins), UpdatePaymentStatus
 //     (capture/release), MakeRefund, GetRefundStatus (by InvoiceId or
-//     RefundId), CancelRecurringPayment?recurringId=, and GET
+//     RefundId), CancelRecurringPayment?recurringId=, RegisterApplePayDomain
+//     {DomainName} (checked, not remembered), and GET
 //     GetCurrenciesExchangeList (a bare array [{"Text","Value"}], which the
 //     library reads without an envelope).
 //   - Auth: Authorization: Bearer <API key>. Missing or unknown: 401 with an

@@ -784,3 +784,18 @@ func TestHostedPageArabic(t *testing.T) {
 		t.Errorf("%s", r.Body)
 	}
 }
+
+func TestRegisterApplePayDomain(t *testing.T) {
+	s := newServer(t)
+	c := fixture(t, s)
+	var d struct{ DomainName string }
+	c.ok("RegisterApplePayDomain", map[string]any{"DomainName": "Shop.Example.com"}, &d)
+	if d.DomainName != "shop.example.com" {
+		t.Errorf("%+v", d)
+	}
+	for _, bad := range []string{"", "localhost", "no spaces.com", "-x.com"} {
+		if r, _ := c.call("RegisterApplePayDomain", map[string]any{"DomainName": bad}); r.Status != 400 {
+			t.Errorf("%q: %d", bad, r.Status)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/paysandbox/paysandbox/sim/httpx"
@@ -140,4 +141,32 @@ func trimRat(r interface{ FloatString(int) string }) string {
 		return "0"
 	}
 	return s
+}
+
+type applePayDomainRequest struct {
+	DomainName string `json:"DomainName"`
+}
+
+var domainRe = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$`)
+
+// registerApplePayDomain handles POST /v2/RegisterApplePayDomain
+// {DomainName}: the library registers the shop's host (parse_url host) for
+// embedded Apple Pay. The fake checks the name and remembers nothing.
+func (p *Provider) registerApplePayDomain(r *http.Request, m *merchant) (any, error) {
+	var req applePayDomainRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	d := strings.TrimSpace(req.DomainName)
+	switch {
+	case d == "":
+		return nil, fieldsErr([]FieldError{{Name: "DomainName", Error: "The DomainName field is required."}})
+	case len(d) > 253 || !domainRe.MatchString(d) || strings.EqualFold(d, "localhost"):
+		return nil, fieldsErr([]FieldError{{Name: "DomainName", Error: "DomainName must be a public host name such as shop.example.com."}})
+	}
+	return okEnvelope("Domain registered successfully!", applePayDomainData{DomainName: strings.ToLower(d)}), nil
+}
+
+type applePayDomainData struct {
+	DomainName string `json:"DomainName"`
 }

@@ -26,6 +26,7 @@ func (p *Provider) Routes(r *mux.Router) {
 		{http.MethodPost, "/v2/GetRefundStatus", h(a(p.getRefundStatus))},
 		{http.MethodPost, "/v2/CancelRecurringPayment", h(a(p.cancelRecurring))},
 		{http.MethodGet, "/v2/GetCurrenciesExchangeList", h(a(p.currencies))},
+		{http.MethodPost, "/v2/RegisterApplePayDomain", h(a(p.registerApplePayDomain))},
 	} {
 		r.MatcherFunc(pathFold(rt.path)).Handler(rt.fn).Methods(rt.method)
 	}
