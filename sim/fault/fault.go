@@ -127,7 +127,8 @@ type Rule struct {
 	// Origin is where the rule came from (control or file); file rules
 	// survive resets.
 	Origin string `json:"origin,omitempty"`
-	// Seen counts the requests the rule matched; Hits those it failed.
+	// Seen counts the requests the rule matched while active; Hits those
+	// it failed.
 	Seen int `json:"seen"`
 	Hits int `json:"hits"`
 	// Exhausted is true once the rule will not fire again (next reached or
