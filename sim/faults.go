@@ -126,6 +126,7 @@ func (s *Server) faultAnswer(p Provider, bw *bufferedWriter, r *http.Request, h 
 			f = FaultRateLimited
 		}
 		httpx.Adapter{}.Write(bw, r, p.Fault(r, f))
+		bw.code = "" // counted as a fault kind, not as the provider's error code
 		if ra := h.RetryAfter(); ra != "" && bw.header.Get("Retry-After") == "" {
 			bw.header.Set("Retry-After", ra)
 		}

@@ -75,9 +75,11 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		default:
 			// Fault rules (faults.go): global ones now, a merchant's when
 			// the provider calls SetMerchant.
-			fr := s.faultRequest(name, relPath, r, reqBody)
-			if info.hit = s.faults.Decide(fr); info.hit == nil {
-				info.decide = func(merchant string) *fault.Hit { fr.Merchant = merchant; return s.faults.Decide(fr) }
+			if s.faults.Len() > 0 {
+				fr := s.faultRequest(name, relPath, r, reqBody)
+				if info.hit = s.faults.Decide(fr); info.hit == nil {
+					info.decide = func(merchant string) *fault.Hit { fr.Merchant = merchant; return s.faults.Decide(fr) }
+				}
 			}
 			if info.hit != nil && fault.BeforeHandler(info.hit.Kind()) {
 				s.faultAnswer(p, bw, r, info.hit)
@@ -121,7 +123,7 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 			},
 			Fault: journalFault(info.hit, bw.status),
 		})
-		if m, ok := s.providers[name]; ok {
+		if m, ok := s.providers[name]; ok && (info.hit == nil || !fault.BeforeHandler(info.hit.Kind())) {
 			if op, err := m.doc.FindOperation(r.Method, relPath); err == nil {
 				s.cover.Operation(name, op.Method+" "+op.Path)
 			}

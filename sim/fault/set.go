@@ -90,6 +90,13 @@ func (s *Set) Add(r Rule) (Rule, error) {
 	return stored, nil
 }
 
+// Len is the number of rules held: with none, requests skip matching.
+func (s *Set) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.rules)
+}
+
 // List returns the rules of provider and merchant (all when empty), oldest
 // first. global selects the global rules only (merchant is then ignored).
 func (s *Set) List(provider, merchant string) []Rule {
