@@ -32,6 +32,12 @@ import (
 // provider never attributes to a merchant (a failed authentication) meets
 // only global rules.
 
+// FaultHeader names the fault rule that shaped an answer ("malformed
+// flt_3"), next to the provider's own headers; real providers do not send
+// it. The contract runner does not validate answers a malformed or empty
+// fault broke on purpose.
+const FaultHeader = "X-Paysandbox-Fault"
+
 // maxHeld bounds the requests faults hold at once (hang, latency); past it
 // a hang answers like reset and a latency is not waited, so held
 // connections cannot exhaust the simulator.

@@ -100,6 +100,7 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		}
 
 		if info.hit != nil {
+			bw.header.Set(FaultHeader, info.hit.Kind()+" "+info.hit.RuleID)
 			kind := info.hit.Kind()
 			if kind == fault.Error || kind == fault.Empty {
 				kind += " " + strconv.Itoa(bw.status)

@@ -108,7 +108,9 @@ func (f Fault) Status() int {
 // signature somewhere the platform cannot guess (a sealed query parameter,
 // a signed JWT body): CorruptCallback returns req with that signature
 // broken, for the "corrupt" callback fault. Without it the platform flips
-// one character of a signature-like header, else of the body.
+// one character of a signature-like header, else of the body. It runs
+// inside Callbacks.Send, so it must not take a lock the provider holds
+// while it sends.
 type CallbackCorrupter interface {
 	CorruptCallback(req callback.Request) callback.Request
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/fault"
 	"github.com/paysandbox/paysandbox/sim/journal"
@@ -88,6 +89,9 @@ func TestFaultErrorEnvelopes(t *testing.T) {
 			addFault(t, s, map[string]any{"merchantId": c.creds.MerchantID, "operation": "trackCheckout", "action": action, "when": map[string]any{"next": 1}})
 			resp := c.do(http.MethodGet, "/track-checkout/"+st.TrackID, nil)
 			wantCodedError(t, resp, tc.status, tc.msg)
+			if got := resp.Header.Get(sim.FaultHeader); !strings.HasPrefix(got, "error flt_") {
+				t.Errorf("%s = %q, want the rule", sim.FaultHeader, got)
+			}
 			if got := resp.Header.Get("Retry-After"); got != tc.wantRA {
 				t.Errorf("Retry-After = %q, want %q", got, tc.wantRA)
 			}
