@@ -177,6 +177,33 @@ steps:
     capture: {jwt: "body.("}
   - request: {method: GET, path: "/x/${jwt}"}
 `, []string{"6:20: expression \"body.(\""}},
+		{"fault kind not known", `version: 1
+name: x
+provider: misspay
+steps:
+  - fault: {action: {kind: explode}}
+`, []string{"5:28: value must be one of"}},
+		{"fault rule not valid", `version: 1
+name: x
+provider: misspay
+steps:
+  - fault:
+      operation: startCheckout
+      action: {kind: error, status: 418}
+`, []string{"5:5: action.status of an error is 500, 503 or 429"}},
+		{"fault on a callback with an operation", `version: 1
+name: x
+provider: misspay
+steps:
+  - fault: {operation: x, action: {kind: drop}}
+`, []string{"5:5: operation is for request faults"}},
+		{"dropped with a status", `version: 1
+name: x
+provider: misspay
+steps:
+  - request: {method: GET, path: /}
+    expect: {dropped: true, status: 200}
+`, []string{"6:23: a dropped request has no status"}},
 		{"several problems at once", `version: 1
 name: x
 provider: misspay
