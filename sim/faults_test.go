@@ -152,3 +152,22 @@ func TestFaultsNeverWedge(t *testing.T) {
 		t.Errorf("coverage counts no fault kinds: %+v", cov.Providers["mobilepay"].Faults)
 	}
 }
+
+// A merchant's rules go when the merchant does.
+func TestFaultRulesGoWithTheirMerchant(t *testing.T) {
+	srv := sims.Start(t, sim.Options{Seed: 1, FrozenClock: true})
+	status, body := qaDo(t, http.MethodPost, srv.URL+"/_sim/mobilepay/merchants", "application/json", `{}`)
+	var creds mobilepay.Credentials
+	if status != http.StatusCreated || json.Unmarshal([]byte(body), &creds) != nil {
+		t.Fatalf("mint: %d %s", status, body)
+	}
+	if _, err := srv.AddFault(fault.Rule{Provider: "mobilepay", MerchantID: creds.MerchantID, Action: fault.Action{Kind: fault.Reset}}); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := qaDo(t, http.MethodDelete, srv.URL+"/_sim/mobilepay/merchants/"+creds.MerchantID, "", ""); status/100 != 2 {
+		t.Fatalf("delete the merchant: %d %s", status, body)
+	}
+	if rules := srv.Faults("mobilepay", creds.MerchantID); len(rules) != 0 {
+		t.Fatalf("rules of a deleted merchant: %+v", rules)
+	}
+}

@@ -471,6 +471,7 @@ func (s *Server) dropMerchant(provider, id string) {
 	if c != nil {
 		c.Stop()
 	}
+	s.faults.DeleteWhere(provider, id, false) // its fault rules go with it
 }
 
 // dropClocks forgets every merchant clock of a provider (all when "").
