@@ -23,7 +23,10 @@
 //     (a date, in the future); Language EN/AR; DisplayCurrencyIso. Every
 //     violation is listed in one answer: 400
 //     {"IsSuccess":false,"Message":"Invalid data","ValidationErrors":[{"Name","Error"}],"Data":null}.
-//   - InitiatePayment (gateways with ServiceCharge and TotalAmount),
+//   - InitiatePayment (gateways with ServiceCharge and TotalAmount;
+//     InvoiceAmount 0 and CurrencyIso "" list the account's gateways in its
+//     currency, as the library's getCachedVendorGateways and its own test
+//     expect),
 //     InitiateSession (single use, 30 minutes), SendPayment (NotificationOption
 //     Lnk/SMS/EML/ALL, the page lets the customer choose the gateway),
 //     GetPaymentStatus (by InvoiceId, PaymentId or CustomerReference; the
@@ -98,7 +101,9 @@
 // POST invoices/{id}/pay ({"card":{number,expiry,cvv}} or
 // {"paymentMethod":"KNET|VISA/MASTER|AMEX|Benefit|MADA|ApplePay|STC|GooglePay",
 // "pin","mobile","otp"}; without a card, the method's approving test card;
-// 3-D Secure counts as passed); POST invoices/{id}/expire;
+// 3-D Secure counts as passed); POST invoices/{id}/expire (ExpiryDate and
+// ExpiryTime become the moment it expired: the library decides "Expired"
+// from them, not from InvoiceStatus);
 // POST invoices/{id}/cancel (the merchant cancels it in the portal);
 // POST refunds/{id}/complete|reject; POST recurring/{id}/decline {"count"}.
 //
@@ -170,4 +175,12 @@
 //     AutoCapture false applies only if the customer picks a card gateway
 //     that supports authorization.
 //   - Authorized payments are never auto-released.
+//   - The library's getPaymentStatus compares ExpiryDate/ExpiryTime with the
+//     machine's wall clock: an invoice that expired only on a virtual clock
+//     advanced past the wall clock shows InvoiceStatus "Expired" but the
+//     library still reports it Pending until real time catches up. Its
+//     currency check compares the caller's currency with the text of
+//     InvoiceDisplayValue, which says "KD" for the dinar (as the real reply
+//     does), so a caller passing "KWD" gets "Trying to call data of another
+//     order" from the real API too.
 package myfatoorah
