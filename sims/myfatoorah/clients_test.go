@@ -87,3 +87,51 @@ func TestClientExpiredInvoiceShowsPastExpiry(t *testing.T) {
 		t.Errorf("expired on the clock: %+v, scheduled %s %s", got, want.ExpiryDate, want.ExpiryTime)
 	}
 }
+
+// In test mode the library computes ExpiryDate from ExpiryMinutes in
+// Asia/Kuwait for every country (getVendorTimeZone) and reads ExpiryDate,
+// ExpiryTime and TransactionDate back in Asia/Kuwait. The fake used the
+// account country's zone: on an ARE (+04:00) account an invoice asked to
+// live 30 minutes was refused as "in the past", on EGY it lived 90.
+func TestClientTestModeDatesAreKuwaitTime(t *testing.T) {
+	s := newServer(t)
+	kuwait := time.FixedZone("Asia/Kuwait", 3*3600)
+	for _, country := range []string{"ARE", "OMN", "EGY", "SAU"} {
+		c, creds := mint(t, s, map[string]any{"country": country})
+		var clk struct{ Now time.Time }
+		s.Control(http.MethodGet, "/_sim/clock?provider=myfatoorah&merchantId="+creds.MerchantID, nil, http.StatusOK, &clk)
+		probe := c.execute(map[string]any{"InvoiceValue": 10, "PaymentMethodId": 2})
+		created, err := time.ParseInLocation("2006-01-02T15:04:05.000", c.status(probe.InvoiceID, "InvoiceId").CreatedDate, kuwait)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !created.Equal(clk.Now.Truncate(time.Millisecond)) {
+			t.Errorf("%s: CreatedDate read in Kuwait time is %s, the clock says %s", country, created, clk.Now)
+		}
+		// getExpiryDate(30): now + 30 minutes in Kuwait, 'Y-m-d\TH:i:s'.
+		want := clk.Now.Truncate(time.Second).Add(30 * time.Minute).In(kuwait)
+		r, e := c.call("ExecutePayment", map[string]any{"InvoiceValue": 10, "PaymentMethodId": 2, "ExpiryDate": want.Format("2006-01-02T15:04:05")})
+		if r.Status != http.StatusOK || !e.IsSuccess {
+			t.Errorf("%s: ExpiryMinutes 30 = %d %s", country, r.Status, r.Body)
+			continue
+		}
+		var d executed
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			t.Fatal(err)
+		}
+		st := c.status(d.InvoiceID, "InvoiceId")
+		got, err := time.ParseInLocation("January 2, 2006 15:04:05.000", st.ExpiryDate+" "+st.ExpiryTime, kuwait)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("%s: ExpiryDate %s %s, want %s (%v)", country, st.ExpiryDate, st.ExpiryTime, want, err)
+		}
+		// It expires 30 minutes later on the merchant's clock, not 90 or 0.
+		s.Control(http.MethodPost, "/_sim/clock/advance", map[string]any{"provider": "myfatoorah", "merchantId": creds.MerchantID, "by": "29m"}, http.StatusOK, nil)
+		if st := c.status(d.InvoiceID, "InvoiceId"); st.InvoiceStatus != "Pending" {
+			t.Errorf("%s: after 29 minutes %s", country, st.InvoiceStatus)
+		}
+		s.Control(http.MethodPost, "/_sim/clock/advance", map[string]any{"provider": "myfatoorah", "merchantId": creds.MerchantID, "by": "1m"}, http.StatusOK, nil)
+		if st := c.status(d.InvoiceID, "InvoiceId"); st.InvoiceStatus != "Expired" {
+			t.Errorf("%s: after 30 minutes %s", country, st.InvoiceStatus)
+		}
+	}
+}

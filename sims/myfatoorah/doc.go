@@ -135,11 +135,14 @@
 //     every account.
 //   - Dates: GetPaymentStatus CreatedDate/TransactionDate
 //     "2006-01-02T15:04:05.000", ExpiryDate "January 2, 2006", ExpiryTime
-//     "15:04:05.000", all in the account country's time zone (fixed offsets,
-//     e.g. Asia/Kuwait +03:00). V1 DateTime/CreatedDate ddMMyyyyHHmmss in the
-//     same zone; V2 dates RFC 3339 UTC with milliseconds. ExpiryDate input:
-//     "2006-01-02T15:04:05" (what the library sends) in the country's zone,
-//     or RFC 3339. "0001-01-01..." counts as not given: the community Go
+//     "15:04:05.000", all in Asia/Kuwait (+03:00) whatever the account's
+//     country: the fake is the test environment, and the official library
+//     reads and writes test-mode dates in Asia/Kuwait (getVendorTimeZone;
+//     a Dubai or Cairo zone made its ExpiryMinutes invoices expire an hour
+//     early or late). V1 DateTime/CreatedDate ddMMyyyyHHmmss in the same
+//     zone; V2 dates RFC 3339 UTC with milliseconds. ExpiryDate input:
+//     "2006-01-02T15:04:05" (what the library sends) in Asia/Kuwait, or
+//     RFC 3339. "0001-01-01..." counts as not given: the community Go
 //     client (asaka1234/go-myfatoorah) always sends its zero time.Time.
 //   - Amount formats: GetPaymentStatus and MakeRefund amounts are JSON
 //     numbers with the currency's decimals; InvoiceTransactions amounts are
