@@ -181,7 +181,10 @@
 //   - The library's getPaymentStatus compares ExpiryDate/ExpiryTime with the
 //     machine's wall clock: an invoice that expired only on a virtual clock
 //     advanced past the wall clock shows InvoiceStatus "Expired" but the
-//     library still reports it Pending until real time catches up. Its
+//     library still reports it Pending until real time catches up; and its
+//     getExpiryDate turns ExpiryMinutes into a wall-clock date, which a
+//     merchant clock advanced past it refuses as "ExpiryDate must be in
+//     the future" (mint a fresh merchant, or leave ExpiryMinutes out). Its
 //     currency check compares the caller's currency with the text of
 //     InvoiceDisplayValue, which says "KD" for the dinar (as the real reply
 //     does), so a caller passing "KWD" gets "Trying to call data of another
