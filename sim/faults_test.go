@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -169,5 +170,45 @@ func TestFaultRulesGoWithTheirMerchant(t *testing.T) {
 	}
 	if rules := srv.Faults("mobilepay", creds.MerchantID); len(rules) != 0 {
 		t.Fatalf("rules of a deleted merchant: %+v", rules)
+	}
+}
+
+// Over HTTP/2 (what --tls serves) a connection cannot be taken over; the
+// faults that drop it reset the stream instead, and the server lives on.
+func TestFaultsOverHTTP2(t *testing.T) {
+	s, err := sims.New(sim.Options{Seed: 1, FrozenClock: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(s.Handler())
+	ts.EnableHTTP2 = true
+	ts.StartTLS()
+	t.Cleanup(func() { s.ReleaseHeld(); ts.Close(); s.Close() })
+	client := ts.Client()
+	for _, kind := range []string{fault.Reset, fault.Lost, fault.Truncate, fault.Hang} {
+		t.Run(kind, func(t *testing.T) {
+			if _, err := s.AddFault(fault.Rule{Provider: "mobilepay", MerchantID: mobilepay.FixtureBioCode, Action: fault.Action{Kind: kind}, When: fault.When{Next: 1}}); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, statusURL(ts.URL), nil)
+			resp, err := client.Do(req)
+			if err == nil {
+				_, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.ProtoMajor != 2 {
+					t.Fatalf("served over %s", resp.Proto)
+				}
+			}
+			if err == nil {
+				t.Fatalf("%s: the client got a complete answer", kind)
+			}
+			resp, err = client.Get(statusURL(ts.URL))
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("the next request: %v", err)
+			}
+			resp.Body.Close()
+		})
 	}
 }
