@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -386,8 +387,13 @@ func (s *Server) handleFaultAdd(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
+	var probe map[string]json.RawMessage
+	batch := false
+	if json.Unmarshal(b, &probe) == nil {
+		_, batch = probe["faults"]
+	}
 	var rules []fault.Rule
-	if strings.HasPrefix(strings.TrimSpace(string(b)), "{\"faults\"") {
+	if batch {
 		var f fault.File
 		if err := fault.DecodeStrict(b, &f); err != nil {
 			return httpx.Response{}, faultControlErr(err)
@@ -419,7 +425,7 @@ func (s *Server) handleFaultAdd(r *http.Request) (httpx.Response, error) {
 		}
 		out = append(out, added)
 	}
-	if len(out) == 1 && !strings.HasPrefix(strings.TrimSpace(string(b)), "{\"faults\"") {
+	if !batch {
 		return httpx.JSON(http.StatusCreated, out[0]), nil
 	}
 	return httpx.JSON(http.StatusCreated, map[string]any{"faults": out}), nil

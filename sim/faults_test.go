@@ -60,7 +60,7 @@ func TestFaultRulesLifecycle(t *testing.T) {
 		t.Fatalf("a batch with a bad rule: %d %s", status, body)
 	}
 	status, body = qaDo(t, http.MethodPost, srv.URL+"/_sim/faults?provider=mobilepay&merchantId="+mobilepay.FixtureBioCode, "application/json",
-		`{"faults":[{"action":{"kind":"empty"},"operation":"startPayment"},{"action":{"kind":"latency","latency":"1ms"},"when":{"for":"5m"}}]}`)
+		`{ "faults": [{"action":{"kind":"empty"},"operation":"startPayment"},{"action":{"kind":"latency","latency":"1ms"},"when":{"for":"5m"}}]}`)
 	if status != http.StatusCreated {
 		t.Fatalf("a batch: %d %s", status, body)
 	}
