@@ -25,9 +25,9 @@ import (
 func Registry() []sim.Factory {
 	return []sim.Factory{
 		{Name: misspay.Name, New: func(d sim.Deps) sim.Provider { return misspay.New(d) },
-			OpenAPI: misspay.OpenAPI, Volatile: misspay.Volatile, Helpers: misspay.Helpers, Tools: misspay.Tools()},
+			OpenAPI: misspay.OpenAPI, Volatile: misspay.Volatile, Helpers: misspay.Helpers, Tools: misspay.Tools(), Settings: misspay.Settings{}},
 		{Name: mobilepay.Name, New: func(d sim.Deps) sim.Provider { return mobilepay.New(d) },
-			OpenAPI: mobilepay.OpenAPI, Volatile: mobilepay.Volatile},
+			OpenAPI: mobilepay.OpenAPI, Volatile: mobilepay.Volatile, Settings: mobilepay.Settings{}},
 	}
 }
 
