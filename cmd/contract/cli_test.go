@@ -45,7 +45,7 @@ func TestCommands(t *testing.T) {
 		{"bad flag", []string{"run", "--parallel", "0", lib}, exitUsage, nil, []string{"--parallel must be at least 1"}},
 		{"validate", []string{"validate", lib}, exitOK, []string{"scenarios OK"}, nil},
 		{"validate a bad file", []string{"validate", bad}, exitUsage, nil, []string{bad + `:6:5: unknown key "expekt"`}},
-		{"run with a bad file", []string{"run", lib, bad}, exitUsage, nil, []string{"1 problems in scenario files"}},
+		{"run with a bad file", []string{"run", lib, bad}, exitUsage, nil, []string{"1 problem in scenario files"}},
 		{"run", []string{"run", "--color", "never", "--tags", "smoke", lib}, exitOK, []string{"PASS  misspay checkout approved", "1 passed, 0 failed, 0 skipped"}, nil},
 		{"run filtered, flags after paths", []string{"run", lib, "--run", "token", "--tags", "auth"}, exitOK, []string{"misspay token errors", "3 passed, 0 failed"}, nil},
 		{"nothing matches", []string{"run", "--run", "^nope$", lib}, exitUsage, nil, []string{"no scenario matches"}},

@@ -18,6 +18,8 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/types"
 	"github.com/expr-lang/expr/vm"
 )
@@ -400,4 +402,43 @@ func Normalize(v any) any {
 		return out
 	}
 	return v
+}
+
+// Explain evaluates the helper calls of p that read name (usually "it",
+// the actual value of a $expr matcher) and returns "call = value" lines,
+// so a failure on an encrypted or encoded value shows what a helper
+// decoded from it. Calls that fail are left out.
+func (p *Program) Explain(env Env, name string) []string {
+	tree, err := parser.Parse(p.Source)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	ast.Find(tree.Node, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallNode)
+		if !ok || len(out) >= 3 {
+			return false
+		}
+		reads := name == "" || ast.Find(call, func(n ast.Node) bool {
+			id, ok := n.(*ast.IdentifierNode)
+			return ok && id.Value == name
+		}) != nil
+		src := call.String()
+		if !reads || seen[src] {
+			return false
+		}
+		seen[src] = true
+		v, err := expr.Eval(src, map[string]any(env))
+		if err != nil {
+			return false
+		}
+		b, err := marshalJSON(Normalize(v))
+		if err != nil {
+			return false
+		}
+		out = append(out, src+" = "+string(b))
+		return false
+	})
+	return out
 }

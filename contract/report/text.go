@@ -121,8 +121,15 @@ func (t Text) Failures(run result.Run) {
 			if st.Status != result.Failed {
 				continue
 			}
-			fmt.Fprintf(t.W, "    step %d: %s (%s)\n", st.Index, st.Name, st.Kind)
+			at := ""
+			if st.At != "" {
+				at = " at " + st.At
+			}
+			fmt.Fprintf(t.W, "    step %d: %s (%s)%s\n", st.Index, st.Name, st.Kind, at)
 			for _, f := range st.Failures {
+				if f.At != "" && f.At != st.At {
+					fmt.Fprintf(t.W, "      %s:\n", f.At)
+				}
 				fmt.Fprintf(t.W, "%s\n", indent(f.Message, "      "))
 				if f.Diff != "" {
 					fmt.Fprintf(t.W, "      diff (-want +got):\n%s\n", indent(strings.TrimRight(f.Diff, "\n"), "      "))
@@ -196,6 +203,9 @@ func indent(s, prefix string) string {
 func (t Text) Summary(run result.Run) {
 	s := run.Summary
 	line := fmt.Sprintf("%d passed, %d failed, %d skipped", s.Passed, s.Failed, s.Skipped)
+	if s.Partial > 0 {
+		line = fmt.Sprintf("%d passed (%d with steps skipped on this target), %d failed, %d skipped", s.Passed, s.Partial, s.Failed, s.Skipped)
+	}
 	if s.Failed > 0 {
 		line = t.paint(red, line)
 	} else {

@@ -1,0 +1,425 @@
+package scenario
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+
+	"github.com/paysandbox/paysandbox/contract/expr"
+)
+
+func isAnyOf(e *jsonschema.ValidationError) bool {
+	_, ok := e.ErrorKind.(*kind.AnyOf)
+	return ok
+}
+
+// anyOfMessage explains a value that fits none of a key's alternatives.
+func anyOfMessage(path []string, v any) string {
+	got := fmt.Sprintf("got %s", describe(v))
+	if len(path) > 0 && path[len(path)-1] == "status" {
+		if s, ok := v.(string); ok {
+			if _, err := strconv.Atoi(s); err == nil {
+				return fmt.Sprintf("%s: a status is a number; write status: %s without quotes (the string %q never equals the number)", got, s, s)
+			}
+		}
+		return got + ", want an HTTP status number such as 200, a matcher such as {$oneOf: [200, 201]}, or a ${...} expression"
+	}
+	return got + ", which fits none of the forms this key takes (see docs/scenarios.md)"
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("the string %q", x)
+	case bool:
+		return fmt.Sprintf("the boolean %t", x)
+	case float64, int, int64, uint64:
+		return fmt.Sprintf("the number %v", x)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// valueAt returns the value at a JSON Schema instance location of v.
+func valueAt(v any, path []string) any {
+	v = expr.Normalize(v)
+	for _, seg := range path {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[seg]
+		case []any:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// schemaKeys are every property name the schema defines, for "did you
+// mean" hints.
+var schemaKeys = sync.OnceValue(func() []string {
+	var doc any
+	if json.Unmarshal(Schema, &doc) != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if props, ok := x["properties"].(map[string]any); ok {
+				for k := range props {
+					seen[k] = true
+				}
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(doc)
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+})
+
+// unknownKeyHint suggests what an unknown key was meant to be: a key of
+// the same mapping misspelt, or a key that belongs under an empty
+// sibling (an indentation slip).
+func unknownKeyHint(key string, path []string, parent any) string {
+	if m, ok := expr.Normalize(parent).(map[string]any); ok {
+		var empty []string
+		for k, v := range m {
+			if v == nil && k != key {
+				empty = append(empty, k)
+			}
+		}
+		if len(empty) == 1 && contains(schemaKeys(), key) {
+			return fmt.Sprintf("; %q is empty: indent %q under it?", empty[0], key)
+		}
+	}
+	if s := closest(key, schemaKeys()); s != "" {
+		return fmt.Sprintf("; did you mean %q?", s)
+	}
+	return ""
+}
+
+// closest is the candidate nearest to s, if it is near enough to be a
+// typo (edit distance at most 2, or 1 for short words).
+func closest(s string, candidates []string) string {
+	best, bestD := "", 3
+	if len(s) <= 4 {
+		bestD = 2
+	}
+	for _, c := range candidates {
+		if c == s {
+			continue
+		}
+		if d := distance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance of a and b.
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// checkStatus catches a quoted status the schema let through (a template).
+func (p *parse) checkStatus(v any, path []string) {
+	s, ok := v.(string)
+	if !ok || expr.HasExpr(s) {
+		return
+	}
+	p.add(path, "%s", anyOfMessage(path, s))
+}
+
+// checkSettings checks a scenario's merchant: block against the provider's
+// declared settings struct: known keys (by JSON name) and value types. ${}
+// templates are checked by the simulator when the merchant is minted.
+func (p *parse) checkSettings(provider string, settings map[string]any, declared map[string]any) {
+	zero, ok := declared[provider]
+	if !ok || zero == nil {
+		return
+	}
+	t := reflect.TypeOf(zero)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return
+	}
+	fields := map[string]reflect.Type{}
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		fields[name] = ft
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, k := range sortedKeys(settings) {
+		path := []string{"merchant", k}
+		ft, ok := fields[k]
+		if !ok {
+			hint := ""
+			if s := closest(k, names); s != "" {
+				hint = fmt.Sprintf("did you mean %q? ", s)
+			}
+			p.add(path, "unknown %s merchant setting %q; %sthe settings are %s", provider, k, hint, strings.Join(names, ", "))
+			continue
+		}
+		v := expr.Normalize(settings[k])
+		if s, isStr := v.(string); isStr && expr.HasExpr(s) {
+			continue
+		}
+		want := ""
+		switch ft.Kind() {
+		case reflect.String:
+			if _, ok := v.(string); !ok {
+				want = "a string"
+			}
+		case reflect.Bool:
+			if _, ok := v.(bool); !ok {
+				want = "true or false"
+			}
+		case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64, reflect.Uint, reflect.Uint64:
+			if _, ok := v.(float64); !ok {
+				want = "a number"
+			}
+		}
+		if want != "" {
+			p.add(path, "%s merchant setting %s: want %s, got %s", provider, k, want, describe(v))
+		}
+	}
+}
+
+// cases compiles the data-driven cases: table. Every case must set the
+// same keys (name aside); they become variables before the scenario's own.
+func (p *parse) cases(s *Scenario, shape expr.Env, reserved func(string) bool) {
+	if len(s.Cases) == 0 {
+		return
+	}
+	var keys []string
+	for i, row := range s.Cases {
+		c := &Case{Index: i + 1, Name: "#" + strconv.Itoa(i+1)}
+		var rowKeys []string
+		for _, item := range row {
+			name := fmt.Sprint(item.Key)
+			path := []string{"cases", strconv.Itoa(i), name}
+			if name == "name" {
+				c.Name = expr.Stringify(item.Value)
+				continue
+			}
+			rowKeys = append(rowKeys, name)
+			if reserved(name) {
+				p.add(path, "case value %q shadows a built-in name", name)
+				continue
+			}
+			v, err := expr.CompileValue(item.Value, shape)
+			if err != nil {
+				p.add(path, "%v", err)
+				continue
+			}
+			c.Vars = append(c.Vars, Var{Name: name, Value: v})
+		}
+		sort.Strings(rowKeys)
+		if i == 0 {
+			keys = rowKeys
+		} else if strings.Join(rowKeys, ",") != strings.Join(keys, ",") {
+			p.add([]string{"cases", strconv.Itoa(i)}, "case %s sets %s; every case must set the same keys as the first (%s)", c.Name, strings.Join(rowKeys, ", "), strings.Join(keys, ", "))
+		}
+		s.Compiled.Cases = append(s.Compiled.Cases, *c)
+	}
+	for _, k := range keys {
+		shape[k] = expr.Unknown
+	}
+	names := map[string]bool{}
+	for i, c := range s.Compiled.Cases {
+		if names[c.Name] {
+			p.add([]string{"cases", strconv.Itoa(i)}, "two cases are named %q", c.Name)
+		}
+		names[c.Name] = true
+	}
+}
+
+// Expand returns the scenarios a file defines: itself, or one copy per
+// case of its cases: table, named "name [case]".
+func (s *Scenario) Expand() []*Scenario {
+	if len(s.Compiled.Cases) == 0 {
+		return []*Scenario{s}
+	}
+	out := make([]*Scenario, 0, len(s.Compiled.Cases))
+	for i := range s.Compiled.Cases {
+		c := s.Compiled.Cases[i]
+		cp := *s
+		cp.Name = fmt.Sprintf("%s [%s]", s.Name, c.Name)
+		cp.Case = &c
+		out = append(out, &cp)
+	}
+	return out
+}
+
+// stepsFile is a file of shared steps (NAME.steps.yaml), included by
+// scenarios with a step `include: NAME.steps.yaml`.
+type stepsFile struct {
+	Description string `yaml:"description"`
+	Steps       []Step `yaml:"steps"`
+}
+
+// include compiles the steps of an included file in the including
+// scenario's environment; problems point into the included file.
+func (p *parse) include(st *Step, i int, shape expr.Env) []CompiledStep {
+	path := []string{"steps", strconv.Itoa(i), "include"}
+	if p.included {
+		p.add(path, "an included steps file cannot include another")
+		return nil
+	}
+	if st.Request != nil || st.Await != nil || st.Sim != nil || st.Callback != nil || st.Assert != nil || st.Expect != nil || st.Capture != nil || st.Retry != nil {
+		p.add(path, "an include step has only include (and a name)")
+		return nil
+	}
+	file := st.Include
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(p.dir, file)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		p.add(path, "include: %v", err)
+		return nil
+	}
+	q := &parse{file: file, dir: filepath.Dir(file), helpers: p.helpers, included: true}
+	defer func() { p.probs = append(p.probs, q.probs...) }()
+	astFile, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		q.yamlError(err)
+		return nil
+	}
+	if len(astFile.Docs) != 1 || astFile.Docs[0].Body == nil {
+		q.add(nil, "want one YAML document with steps:")
+		return nil
+	}
+	q.root = astFile.Docs[0].Body
+	var sf stepsFile
+	if err := yaml.NodeToValue(q.root, &sf, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
+		q.yamlError(err)
+		return nil
+	}
+	if len(sf.Steps) == 0 {
+		q.add(nil, "an included file needs steps:")
+		return nil
+	}
+	return q.steps(sf.Steps, shape)
+}
+
+var (
+	merchantRef = regexp.MustCompile(`\bmerchant((?:\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])+)`)
+	envRefRe    = regexp.MustCompile(`\benv\.([A-Za-z_][A-Za-z0-9_]*)`)
+)
+
+// refs records the merchant fields and environment variables the
+// scenario's expressions read (scanning its strings, included files
+// aside), so a plan can tell what a target must provide.
+func (p *parse) refs(s *Scenario, generic any) {
+	m, _ := expr.Normalize(generic).(map[string]any)
+	delete(m, "description")
+	delete(m, "name")
+	merchant, env := map[string]bool{}, map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			for _, mm := range merchantRef.FindAllStringSubmatch(x, -1) {
+				merchant["merchant"+mm[1]] = true
+			}
+			for _, mm := range envRefRe.FindAllStringSubmatch(x, -1) {
+				env[mm[1]] = true
+			}
+		case map[string]any:
+			for k, e := range x {
+				walk(k)
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(m)
+	for _, st := range s.Steps {
+		if st.Include == "" {
+			continue
+		}
+		file := st.Include
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(p.dir, file)
+		}
+		if data, err := os.ReadFile(file); err == nil {
+			var v any
+			if yaml.Unmarshal(data, &v) == nil {
+				walk(expr.Normalize(v))
+			}
+		}
+	}
+	s.Compiled.MerchantRefs = sortedKeys(merchant)
+	s.Compiled.EnvRefs = sortedKeys(env)
+}
