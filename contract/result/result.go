@@ -85,9 +85,9 @@ type Scenario struct {
 
 // Step is one step's outcome.
 type Step struct {
-	Index      int       `json:"index"`
-	Name       string    `json:"name"`
-	Kind       string    `json:"kind"`
+	Index int    `json:"index"`
+	Name  string `json:"name"`
+	Kind  string `json:"kind"`
 	// At is where the step is written, file:line.
 	At         string    `json:"at,omitempty"`
 	Status     Status    `json:"status"`
@@ -118,7 +118,7 @@ type Message struct {
 // Failure is one failed expectation.
 type Failure struct {
 	// What failed: "status", "body", "headers.content-type", "openapi"...
-	Check   string `json:"check"`
+	Check string `json:"check"`
 	// At is where the failed expectation is written, file:line.
 	At      string `json:"at,omitempty"`
 	Message string `json:"message"`
