@@ -78,6 +78,12 @@ type config struct {
 	scenarioTimeout time.Duration
 }
 
+// Errors of parseArgs whose message and usage the flag set already wrote.
+var (
+	errHelpShown  = errors.New("help shown")
+	errUsageShown = errors.New("usage shown")
+)
+
 func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	if len(args) == 0 {
 		return nil, errors.New("missing command")
@@ -123,12 +129,14 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		fs.IntVar(&c.parallel, "parallel", c.parallel, "scenarios run at once")
 		fs.DurationVar(&c.scenarioTimeout, "scenario-timeout", 0, "stop (and fail) a scenario after this long, unless it sets its own timeout: (0: no limit but --timeout)")
 	}
+	if is("run", "plan") {
+		fs.StringVar(&c.color, "color", "auto", "colour: auto (only on a terminal), always, never")
+	}
 	if is("run") {
 		fs.StringVar(&c.junit, "junit", "", "write a JUnit XML report to this file")
 		fs.StringVar(&c.json, "json", "", "write a JSON report to this file")
 		fs.BoolVar(&c.coverage, "coverage", false, "print the simulator's coverage (GET /_sim/coverage) after a run on a fake target")
 		fs.BoolVar(&c.verbose, "v", false, "list every step")
-		fs.StringVar(&c.color, "color", "auto", "colour: auto (only on a terminal), always, never")
 		fs.BoolVar(&c.allowSkips, "allow-skips", false, "exit 0 even when every selected scenario was skipped (by default a run that ran nothing fails)")
 	}
 	fs.Usage = func() {
@@ -139,7 +147,10 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	rest := args[1:]
 	for {
 		if err := fs.Parse(rest); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelpShown
+			}
+			return nil, fmt.Errorf("%w: %v", errUsageShown, err)
 		}
 		if fs.NArg() == 0 {
 			break
@@ -193,9 +204,15 @@ func envOr(name, def string) string {
 // run is the whole command; main only wires the process to it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c, err := parseArgs(args, stderr)
+	if errors.Is(err, errHelpShown) {
+		return exitOK
+	}
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usage)
 		return exitOK
+	}
+	if errors.Is(err, errUsageShown) {
+		return exitUsage // the flag package printed the error and the flags
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "contract: %v\n\n%s", err, usage)

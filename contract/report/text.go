@@ -126,9 +126,11 @@ func (t Text) Failures(run result.Run) {
 				at = " at " + st.At
 			}
 			fmt.Fprintf(t.W, "    step %d: %s (%s)%s\n", st.Index, st.Name, st.Kind, at)
+			last := st.At
 			for _, f := range st.Failures {
-				if f.At != "" && f.At != st.At {
-					fmt.Fprintf(t.W, "      %s:\n", f.At)
+				if f.At != "" && f.At != last {
+					fmt.Fprintf(t.W, "      expected at %s:\n", f.At)
+					last = f.At
 				}
 				fmt.Fprintf(t.W, "%s\n", indent(f.Message, "      "))
 				if f.Diff != "" {
