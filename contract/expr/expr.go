@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -433,7 +434,7 @@ func (p *Program) Explain(env Env, name string) []string {
 		if err != nil {
 			return false
 		}
-		b, err := marshalJSON(Normalize(v))
+		b, err := marshalJSON(redactSecrets("", Normalize(v)))
 		if err != nil {
 			return false
 		}
@@ -441,4 +442,33 @@ func (p *Program) Explain(env Env, name string) []string {
 		return false
 	})
 	return out
+}
+
+var (
+	secretKey = regexp.MustCompile(`(?i)token|secret|password|jwt|signature`)
+	jwtLike   = regexp.MustCompile(`^[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*$`)
+)
+
+// redactSecrets hides, in a value shown in a report, what is under
+// secret-looking keys and strings that look like JWTs.
+func redactSecrets(key string, v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = redactSecrets(k, e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = redactSecrets(key, e)
+		}
+		return out
+	case string:
+		if (key != "" && secretKey.MatchString(key)) || jwtLike.MatchString(x) {
+			return "[REDACTED]"
+		}
+	}
+	return v
 }
