@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -140,6 +141,15 @@ func (s *Server) controlHandler() http.Handler {
 			}
 			return httpx.JSON(http.StatusCreated, creds), nil
 		})).Methods(http.MethodPost)
+		if del, ok := p.(MerchantDeleter); ok {
+			pr.Handle("/merchants/{merchantId}", ControlH(func(r *http.Request) (httpx.Response, error) {
+				id := mux.Vars(r)["merchantId"]
+				if err := del.DeleteMerchant(id); err != nil {
+					return httpx.Response{}, err
+				}
+				return httpx.JSON(http.StatusOK, map[string]string{"status": "deleted", "merchantId": id}), nil
+			})).Methods(http.MethodDelete)
+		}
 		pr.Handle("/openapi.yaml", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/yaml")
 			_, _ = w.Write(p.OpenAPI())
@@ -210,9 +220,35 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 	})
 }
 
-// handleHealth handles GET /_sim/health.
+// handleHealth handles GET /_sim/health: the mounted providers, the
+// objects each holds, the journal, callback queue and merchant clocks, and
+// the process's memory, so a team can see a shared simulator stay bounded.
 func (s *Server) handleHealth(*http.Request) (httpx.Response, error) {
-	return httpx.JSON(http.StatusOK, map[string]any{"status": "ok", "providers": s.Providers()}), nil
+	objects := map[string]map[string]int{}
+	for _, name := range s.names {
+		if c, ok := s.providers[name].p.(Counter); ok {
+			objects[name] = c.Counts()
+		}
+	}
+	s.clocksMu.Lock()
+	clocks := len(s.clocks)
+	s.clocksMu.Unlock()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return httpx.JSON(http.StatusOK, map[string]any{
+		"status":         "ok",
+		"providers":      s.Providers(),
+		"objects":        objects,
+		"journalEntries": s.journal.Len(),
+		"callbacks":      s.callbacks.Stats(),
+		"merchantClocks": clocks,
+		"memory": map[string]uint64{
+			"heapAllocBytes": ms.HeapAlloc,
+			"heapInuseBytes": ms.HeapInuse,
+			"sysBytes":       ms.Sys,
+			"goroutines":     uint64(runtime.NumGoroutine()),
+		},
+	}), nil
 }
 
 // handleReset handles POST /_sim/reset[?provider=NAME].

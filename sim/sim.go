@@ -19,9 +19,11 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/ids"
 	"github.com/paysandbox/paysandbox/sim/journal"
 	"github.com/paysandbox/paysandbox/sim/oas"
 )
@@ -87,6 +89,53 @@ func (f Fault) Status() int {
 	}
 }
 
+// Limits bound the state a shared simulator keeps, so memory stays
+// bounded however long it runs. Times are on the merchant's virtual clock.
+type Limits struct {
+	// Retention is how long a finished object (a paid, cancelled or
+	// expired payment, a completed refund) is kept after its last change.
+	Retention time.Duration
+	// MerchantIdle is how long a minted merchant is kept after its last
+	// API call. Fixture merchants are never evicted.
+	MerchantIdle time.Duration
+	// MaxObjects caps the objects one merchant keeps: past it the oldest
+	// are forgotten first, so even a merchant hammered faster than the
+	// retention period plateaus.
+	MaxObjects int
+}
+
+// Default limits.
+const (
+	DefaultRetention    = 48 * time.Hour // a refund the next day still finds its payment
+	DefaultMerchantIdle = 24 * time.Hour
+	DefaultMaxObjects   = 10000
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.Retention <= 0 {
+		l.Retention = DefaultRetention
+	}
+	if l.MerchantIdle <= 0 {
+		l.MerchantIdle = DefaultMerchantIdle
+	}
+	if l.MaxObjects <= 0 {
+		l.MaxObjects = DefaultMaxObjects
+	}
+	return l
+}
+
+// MerchantDeleter is a provider that can free one merchant at once (DELETE
+// /_sim/<provider>/merchants/{merchantId}).
+type MerchantDeleter interface {
+	DeleteMerchant(merchantID string) error
+}
+
+// Counter is a provider that reports how many objects it holds, for
+// /_sim/health.
+type Counter interface {
+	Counts() map[string]int
+}
+
 // Factory builds a provider. The registry of all providers is a slice of
 // Factories in one place (package sims), never init() side effects.
 type Factory struct {
@@ -141,6 +190,14 @@ type Deps struct {
 	DropMerchant func(merchantID string)
 	// TLS reports that the simulator serves HTTPS (--tls).
 	TLS bool
+	// Limits bound what a provider keeps (retention of finished objects,
+	// idle minted merchants, objects per merchant).
+	Limits Limits
+	// Secrets is where minted secrets, signing keys and the ids in
+	// unauthenticated page URLs come from: crypto/rand, unless the
+	// simulator runs with Options.InsecureDeterministicSecrets. Read it
+	// through auth.TokenFrom and auth.UUIDFrom.
+	Secrets io.Reader
 }
 
 // Options configure a Server. The zero value is usable.
@@ -168,6 +225,13 @@ type Options struct {
 	HTTPClient *http.Client
 	// TLS tells providers the simulator is served over HTTPS.
 	TLS bool
+	// Limits bound what providers keep; zero fields take the defaults.
+	Limits Limits
+	// InsecureDeterministicSecrets draws minted secrets, signing keys and
+	// page ids from the seed too, so two runs with one seed are identical
+	// byte for byte (golden files). Anyone who knows the seed can then
+	// guess them: never on a shared simulator.
+	InsecureDeterministicSecrets bool
 }
 
 // DefaultBodyLimit caps request bodies when Options.BodyLimit is 0.
@@ -248,6 +312,8 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 			},
 			DropMerchant: func(id string) { s.dropMerchant(name, id) },
 			TLS:          opts.TLS,
+			Secrets:      secretSource(opts, name),
+			Limits:       opts.Limits.withDefaults(),
 		})
 		if p.Name() != name {
 			return nil, fmt.Errorf("sim: factory %q built provider %q", name, p.Name())
@@ -327,6 +393,15 @@ func (s *Server) SetPublicURL(u string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.publicURL = strings.TrimRight(u, "/")
+}
+
+// secretSource is crypto/rand, or a seeded stream per provider when the
+// options ask for insecure deterministic secrets.
+func secretSource(opts Options, provider string) io.Reader {
+	if opts.InsecureDeterministicSecrets {
+		return ids.New(opts.Seed, "secrets/"+provider)
+	}
+	return auth.Random()
 }
 
 // merchantClock returns the clock of a provider's merchant, creating it
@@ -528,6 +603,10 @@ func (d Deps) WithDefaults(name string) Deps {
 	if d.DropMerchant == nil {
 		d.DropMerchant = func(string) {}
 	}
+	if d.Secrets == nil {
+		d.Secrets = auth.Random()
+	}
+	d.Limits = d.Limits.withDefaults()
 	if d.Callbacks == nil {
 		d.Callbacks = callback.New(d.Clock, nil)
 	}

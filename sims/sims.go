@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sims/babpos"
 	"github.com/paysandbox/paysandbox/sims/misspay"
 	"github.com/paysandbox/paysandbox/sims/mobilepay"
 )
@@ -28,6 +29,8 @@ func Registry() []sim.Factory {
 			OpenAPI: misspay.OpenAPI, Volatile: misspay.Volatile, Helpers: misspay.Helpers, Tools: misspay.Tools(), Settings: misspay.Settings{}},
 		{Name: mobilepay.Name, New: func(d sim.Deps) sim.Provider { return mobilepay.New(d) },
 			OpenAPI: mobilepay.OpenAPI, Volatile: mobilepay.Volatile, Settings: mobilepay.Settings{}},
+		{Name: babpos.Name, New: func(d sim.Deps) sim.Provider { return babpos.New(d) },
+			OpenAPI: babpos.OpenAPI, Volatile: babpos.Volatile},
 	}
 }
 

@@ -26,6 +26,8 @@ type Config struct {
 	LogLevel     string
 	ControlToken string
 	NoControl    bool
+	// InsecureSecrets draws minted secrets from the seed (golden runs).
+	InsecureSecrets bool
 	// TLS serves every listener over HTTPS with a certificate from the
 	// local CA kept in TLSDir (default: see defaultTLSDir).
 	TLS    bool
@@ -102,6 +104,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	env("SIM_LOG_LEVEL", func(v string) error { c.LogLevel = v; return nil })
 	env("SIM_CONTROL_TOKEN", func(v string) error { c.ControlToken = v; return nil })
 	env("SIM_NO_CONTROL", func(v string) (err error) { c.NoControl, err = strconv.ParseBool(v); return })
+	env("SIM_INSECURE_DETERMINISTIC_SECRETS", func(v string) (err error) { c.InsecureSecrets, err = strconv.ParseBool(v); return })
 	env("SIM_TLS", func(v string) (err error) { c.TLS, err = strconv.ParseBool(v); return })
 	env("SIM_TLS_DIR", func(v string) error { c.TLSDir = v; return nil })
 	if err := errors.Join(envErrs...); err != nil {
@@ -123,6 +126,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug (one line per request), info, warn, error [SIM_LOG_LEVEL]")
 	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "require this token (X-Sim-Control-Token or Authorization: Bearer) on every /_sim call [SIM_CONTROL_TOKEN]")
 	fs.BoolVar(&c.NoControl, "no-control", c.NoControl, "serve no control plane at all, like a real sandbox [SIM_NO_CONTROL]")
+	fs.BoolVar(&c.InsecureSecrets, "insecure-deterministic-secrets", c.InsecureSecrets, "draw minted secrets, signing keys and page ids from --seed too, so runs repeat byte for byte; anyone who knows the seed can forge them: never on a shared simulator [SIM_INSECURE_DETERMINISTIC_SECRETS]")
 	fs.BoolVar(&c.TLS, "tls", c.TLS, "serve every listener over HTTPS, with a certificate from a local CA created on first start; trust TLS-DIR/ca.pem [SIM_TLS]")
 	fs.StringVar(&c.TLSDir, "tls-dir", c.TLSDir, "keep the --tls CA (ca.pem, ca-key.pem) and server certificate in `DIR` (default "+defaultTLSDirUsage()+") [SIM_TLS_DIR]")
 	fs.Usage = func() {

@@ -118,13 +118,14 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		}
 	}
 	srv, err := sims.New(sim.Options{
-		Seed:         cfg.Seed,
-		FrozenClock:  cfg.FrozenClock,
-		Start:        cfg.StartTime,
-		ControlToken: cfg.ControlToken,
-		NoControl:    cfg.NoControl,
-		Logger:       log,
-		TLS:          cfg.TLS,
+		Seed:                         cfg.Seed,
+		FrozenClock:                  cfg.FrozenClock,
+		Start:                        cfg.StartTime,
+		ControlToken:                 cfg.ControlToken,
+		NoControl:                    cfg.NoControl,
+		InsecureDeterministicSecrets: cfg.InsecureSecrets,
+		Logger:                       log,
+		TLS:                          cfg.TLS,
 	})
 	if err != nil {
 		return err
@@ -218,6 +219,10 @@ func printBanner(w io.Writer, srv *sim.Server, cfg Config, certs *tlsca.Certs, m
 		fmt.Fprint(w, ", frozen clock")
 	}
 	fmt.Fprintln(w, ")")
+	if cfg.InsecureSecrets {
+		fmt.Fprintln(w, "  WARNING: --insecure-deterministic-secrets: minted secrets, signing keys and page ids follow the seed;")
+		fmt.Fprintln(w, "           anyone who knows the seed can forge tokens. Use it for golden files, never on a shared simulator.")
+	}
 	for _, name := range srv.Providers() {
 		p, _ := srv.Provider(name)
 		fmt.Fprintf(w, "  %-10s %s/%s\n", name, base, name)

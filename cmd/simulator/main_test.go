@@ -235,7 +235,7 @@ func TestControlToken(t *testing.T) {
 
 func TestSeedReproducible(t *testing.T) {
 	body := func(seed string) string {
-		_, base := start(t, "--seed", seed, "--frozen-clock", "--start-time", "2026-05-01T10:00:00Z")
+		_, base := start(t, "--seed", seed, "--frozen-clock", "--start-time", "2026-05-01T10:00:00Z", "--insecure-deterministic-secrets")
 		_, b := get(t, base+"/misspay/token", "x-app-id", misspay.FixtureAppID, "x-app-secret", misspay.FixtureAppSecret)
 		return string(b)
 	}
@@ -244,6 +244,33 @@ func TestSeedReproducible(t *testing.T) {
 	}
 	if a, b := body("5"), body("6"); a == b {
 		t.Error("different seeds, same token")
+	}
+}
+
+// By default the seed gives ids and data, never secrets: two simulators
+// with one seed mint different app secrets and checkout page ids, so a
+// tenant who knows the seed cannot guess another's.
+func TestSeedDoesNotGiveSecrets(t *testing.T) {
+	mint := func() (secret, trackURL string) {
+		_, base := start(t, "--seed", "5", "--frozen-clock", "--start-time", "2026-05-01T10:00:00Z")
+		resp, err := http.Post(base+"/_sim/misspay/merchants", "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var c misspay.Credentials
+		if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c.AppSecret, c.AppID
+	}
+	s1, id1 := mint()
+	s2, id2 := mint()
+	if s1 == s2 {
+		t.Errorf("two simulators with one seed minted the same secret %q", s1)
+	}
+	if id1 != id2 {
+		t.Errorf("public ids should follow the seed: %q != %q", id1, id2)
 	}
 }
 

@@ -44,6 +44,30 @@ func Token(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// TokenFrom returns n bytes of r as lower-case hex: Token from a given
+// source (sim.Deps.Secrets, which is crypto/rand unless the simulator runs
+// with insecure deterministic secrets).
+func TokenFrom(r io.Reader, n int) string {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		panic("auth: the secret source failed: " + err.Error())
+	}
+	return hex.EncodeToString(b)
+}
+
+// UUIDFrom returns a version 4 UUID made of r's bytes: an id nobody can
+// guess, for links that need no credentials (a hosted payment page).
+func UUIDFrom(r io.Reader) string {
+	b := make([]byte, 16)
+	if _, err := io.ReadFull(r, b); err != nil {
+		panic("auth: the secret source failed: " + err.Error())
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
 // Random is the source of secret randomness (crypto/rand), for keys a
 // provider generates itself (an RSA signing key, a webhook secret). It is
 // the only one under sim/ and sims/: everything else comes from seeded

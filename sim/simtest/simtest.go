@@ -32,10 +32,12 @@ type Server struct {
 	tb     testing.TB
 }
 
-// New starts the providers with a frozen clock at Start and seed 1.
+// New starts the providers with a frozen clock at Start and seed 1, with
+// deterministic secrets so golden files repeat byte for byte (tests only:
+// a shared simulator draws its secrets from crypto/rand).
 func New(tb testing.TB, factories ...sim.Factory) *Server {
 	tb.Helper()
-	return NewWithOptions(tb, sim.Options{Seed: 1, Start: Start, FrozenClock: true}, factories...)
+	return NewWithOptions(tb, sim.Options{Seed: 1, Start: Start, FrozenClock: true, InsecureDeterministicSecrets: true}, factories...)
 }
 
 // NewWithOptions starts the providers with opts (over HTTPS with

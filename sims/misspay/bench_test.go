@@ -10,7 +10,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"runtime"
 	"testing"
+
+	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/simtest"
 )
 
 // Benchmarks of the fake end to end over HTTP (loopback, keep-alive),
@@ -115,4 +119,72 @@ func BenchmarkOpenToken(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkPartialRefunds makes b.N refunds of 0.01 SAR on one checkout
+// and reports the live heap each refund keeps. Each answer lists every
+// earlier refund, so the answers grow; the state must not (issue 8: it
+// used to keep a copy of the history per refund, 2.7 GB for 4000 refunds).
+func BenchmarkPartialRefunds(b *testing.B) {
+	s := newServer(b)
+	c := login(b, s, fixture)
+	_, checkoutID := c.approved(b)
+	body := refundBody(b, checkoutID, "1233-ABCD", "200", "0.01")
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	n := 0
+	for b.Loop() {
+		if n >= 19999 { // 200 SAR in halalas
+			b.Skip("the checkout is fully refunded")
+		}
+		resp := c.do(http.MethodPost, "/refund", body)
+		if resp.Status != http.StatusCreated {
+			b.Fatalf("refund %d: %d %s", n, resp.Status, resp.Body)
+		}
+		n++
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(n), "heapB/refund")
+}
+
+// BenchmarkCheckoutHeap starts b.N checkouts on one merchant and reports
+// the live heap each retained checkout costs (issue 8: at most 1 KB), with
+// a one-entry journal so the journal's own bounded cost stays out of it.
+//
+//	go test -run='^$' -bench=CheckoutHeap -benchtime=20000x ./sims/misspay/
+func BenchmarkCheckoutHeap(b *testing.B) {
+	s := simtest.NewWithOptions(b, sim.Options{Seed: 1, Start: simtest.Start, FrozenClock: true, JournalLimit: 1,
+		Limits: sim.Limits{MaxObjects: 1 << 30}}, factory)
+	c := login(b, s, fixture)
+	body, err := json.Marshal(v12Body(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := benchClient(b)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	for b.Loop() {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/misspay/start-checkout", bytes.NewReader(body))
+		req.Header = c.headers()
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "heapB/checkout")
 }

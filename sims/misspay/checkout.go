@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
-	"github.com/paysandbox/paysandbox/sim/clock"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
 
@@ -34,11 +34,17 @@ type checkout struct {
 	// TransactionID is assigned by PUT /checkout/{id}/end.
 	TransactionID string
 	UserID        string
-	Refunds       []refundRecord
+	// Refunds are the checkout's refunds in order; each answer's history
+	// is the prefix before it, shared rather than copied, so memory grows
+	// linearly with the number of refunds.
+	Refunds  []refundRecord
+	Refunded amount         // the sum of Refunds
+	byRefund map[string]int // merchantRefundId -> index in Refunds
 	// CallbackURI overrides the merchant's callbackUrl for this checkout.
 	CallbackURI string
 
-	timer clock.Timer
+	deadline time.Time // when the open checkout times out
+	hidx     int       // index in the merchant's deadline heap, -1 if not in it
 }
 
 func (c *checkout) checkoutIDPtr() *string {
@@ -49,13 +55,7 @@ func (c *checkout) checkoutIDPtr() *string {
 	return &id
 }
 
-func (c *checkout) refunded() amount {
-	var sum amount
-	for _, r := range c.Refunds {
-		sum += r.Amount
-	}
-	return sum
-}
+func (c *checkout) refunded() amount { return c.Refunded }
 
 type startCheckoutResult struct {
 	URL     string `json:"url"`
@@ -87,14 +87,14 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 		return httpx.Response{}, apiErr(ME10, "the token belongs to a merchant that no longer exists")
 	}
 	m = cur
-	c := &checkout{
-		TrackID: p.st.ids.UUID(), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
+	c := &checkout{hidx: -1,
+		TrackID: auth.UUIDFrom(p.deps.Secrets), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
 		Amount: req.PurchaseAmount, Currency: req.Currency, Lang: req.Lang, Version: req.Version,
 		Items: req.Items, Customer: req.Customer, Discount: req.Discount, Shipping: req.Shipping,
 		VAT: req.VAT, TotalPrice: req.TotalPrice, CallbackURI: req.CallbackURI,
 		Status: StatusInProgress, CreatedAt: now, UpdatedAt: now, UserID: p.st.ids.ObjectID(),
 	}
-	p.st.checkouts[c.TrackID] = c
+	p.addCheckoutLocked(m, c)
 	p.scheduleTimeoutLocked(m, c)
 	p.mu.Unlock()
 	resp := success(http.StatusCreated, startCheckoutResult{

@@ -18,10 +18,18 @@ import (
 func TestControlHealth(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	var got map[string]any
+	var got struct {
+		Status    string
+		Providers []string
+		Objects   map[string]map[string]int
+	}
 	s.Control(http.MethodGet, "/_sim/health", nil, http.StatusOK, &got)
-	if diff := cmp.Diff(map[string]any{"status": "ok", "providers": []any{"misspay"}}, got); diff != "" {
-		t.Errorf("health (-want +got):\n%s", diff)
+	want := map[string]map[string]int{"misspay": {"merchants": 1, "checkouts": 0}}
+	if got.Status != "ok" || len(got.Providers) != 1 || got.Providers[0] != "misspay" {
+		t.Errorf("health: %+v", got)
+	}
+	if diff := cmp.Diff(want, got.Objects); diff != "" {
+		t.Errorf("health objects (-want +got):\n%s", diff)
 	}
 }
 

@@ -1,6 +1,7 @@
 package misspay
 
 import (
+	"container/heap"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/callback"
@@ -103,9 +105,8 @@ func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult,
 		c.CheckoutID, c.PurchaseDate = id, now
 		p.st.byCheckout[id] = c
 	}
-	if checkoutFSM.Terminal(to) && c.timer != nil {
-		c.timer.Stop()
-		c.timer = nil
+	if checkoutFSM.Terminal(to) {
+		p.cancelTimeoutLocked(m, c)
 	}
 	res := ActionResult{TrackID: c.TrackID, CheckoutID: c.checkoutIDPtr(), Status: to}
 	var out []callback.Request
@@ -177,20 +178,83 @@ func withQuery(raw string, params url.Values) string {
 
 // scheduleTimeoutLocked arms the checkout window: a checkout nobody
 // finishes times out by itself (MP01) when the window passes on the clock.
+// A merchant's open checkouts wait in one deadline heap served by one
+// timer, so a checkout costs no timer of its own.
 func (p *Provider) scheduleTimeoutLocked(m *merchant, c *checkout) {
-	c.timer = m.timers.AfterFunc(m.CheckoutTimeout, func() {
+	c.deadline = m.clk.Now().Add(m.CheckoutTimeout)
+	heap.Push(&m.deadlines, c)
+	if c.hidx == 0 {
+		p.armTimeoutsLocked(m)
+	}
+}
+
+// cancelTimeoutLocked takes a finished or forgotten checkout off the heap.
+func (p *Provider) cancelTimeoutLocked(m *merchant, c *checkout) {
+	if c.hidx < 0 {
+		return
+	}
+	first := c.hidx == 0
+	heap.Remove(&m.deadlines, c.hidx)
+	if first {
+		p.armTimeoutsLocked(m)
+	}
+}
+
+// armTimeoutsLocked keeps m's one timeout timer armed for its earliest
+// deadline.
+func (p *Provider) armTimeoutsLocked(m *merchant) {
+	if m.timeout != nil {
+		m.timeout.Stop()
+		m.timeout = nil
+	}
+	if len(m.deadlines) == 0 {
+		return
+	}
+	d := max(m.deadlines[0].deadline.Sub(m.clk.Now()), time.Nanosecond)
+	m.timeout = m.timers.AfterFunc(d, func() {
 		p.mu.Lock()
-		if checkoutFSM.Terminal(c.Status) {
+		if p.st.merchants[m.AppID] != m {
 			p.mu.Unlock()
-			return // finished meanwhile
+			return // deleted meanwhile
 		}
-		c.timer = nil
-		_, cbs, err := p.fireLocked(m, c, EventTimeout)
+		m.timeout = nil
+		now := m.clk.Now()
+		var cbs []callback.Request
+		for len(m.deadlines) > 0 && !m.deadlines[0].deadline.After(now) {
+			c := heap.Pop(&m.deadlines).(*checkout)
+			if _, out, err := p.fireLocked(m, c, EventTimeout); err == nil {
+				cbs = append(cbs, out...)
+			}
+		}
+		p.armTimeoutsLocked(m)
 		p.mu.Unlock()
-		if err == nil {
-			p.send(cbs)
-		}
+		p.send(cbs)
 	})
+}
+
+// deadlineHeap orders a merchant's open checkouts by deadline.
+type deadlineHeap []*checkout
+
+func (h deadlineHeap) Len() int { return len(h) }
+func (h deadlineHeap) Less(i, j int) bool {
+	return h[i].deadline.Before(h[j].deadline)
+}
+func (h deadlineHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].hidx, h[j].hidx = i, j
+}
+func (h *deadlineHeap) Push(x any) {
+	c := x.(*checkout)
+	c.hidx = len(*h)
+	*h = append(*h, c)
+}
+func (h *deadlineHeap) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	old[len(old)-1] = nil
+	c.hidx = -1
+	*h = old[:len(old)-1]
+	return c
 }
 
 // Act performs a customer action on a checkout. It is the Go form of

@@ -1,15 +1,14 @@
 package misspay
 
 import (
-	"crypto/sha256"
 	_ "embed"
-	"encoding/binary"
 
 	"net/url"
 	"sync"
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/ids"
@@ -58,8 +57,15 @@ type merchant struct {
 	TokenTTL        time.Duration
 	CheckoutTimeout time.Duration
 
+	minted    bool        // fixture merchants are never evicted
+	lastSeen  time.Time   // last API call, on clk
+	checkouts []*checkout // in creation order
+
 	clk    clock.Clock  // the merchant's own virtual clock
 	timers *clock.Group // every timer of the merchant, stopped on reset
+
+	deadlines deadlineHeap // open checkouts by timeout
+	timeout   clock.Timer  // armed for deadlines[0]
 
 	sealOnce sync.Once
 	sealer   *seal.Sealer
@@ -85,10 +91,11 @@ func (m *merchant) seal(plaintext []byte) string {
 }
 
 type state struct {
-	ids        *ids.Generator
-	merchants  map[string]*merchant // by app id
-	checkouts  map[string]*checkout // by track id
-	byCheckout map[string]*checkout // by checkout id
+	ids          *ids.Generator
+	merchants    map[string]*merchant // by app id
+	byMerchantID map[string]*merchant
+	checkouts    map[string]*checkout // by track id
+	byCheckout   map[string]*checkout // by checkout id
 }
 
 // New builds the provider with its fixture merchant.
@@ -97,20 +104,20 @@ func New(deps sim.Deps) *Provider {
 	p := &Provider{deps: deps}
 	p.cover = deps.Cover.Track(Name, ErrorCodes, checkoutFSM)
 	p.api = httpx.Adapter{Errors: p.errorResponse}
-	k := sha256.New()
-	k.Write([]byte("paysandbox/misspay/jwt"))
-	_ = binary.Write(k, binary.BigEndian, deps.Seed)
-	p.jwtKey = k.Sum(nil)
+	// The JWT signing key is a secret: nobody who knows the seed may
+	// forge another merchant's token.
+	p.jwtKey = []byte(auth.TokenFrom(deps.Secrets, 32))
 	p.st = p.newState(0)
 	return p
 }
 
 func (p *Provider) newState(gen int) *state {
 	st := &state{
-		ids:        ids.NewGeneration(p.deps.Seed, Name, gen),
-		merchants:  map[string]*merchant{},
-		checkouts:  map[string]*checkout{},
-		byCheckout: map[string]*checkout{},
+		ids:          ids.NewGeneration(p.deps.Seed, Name, gen),
+		merchants:    map[string]*merchant{},
+		byMerchantID: map[string]*merchant{},
+		checkouts:    map[string]*checkout{},
+		byCheckout:   map[string]*checkout{},
 	}
 	_ = st.ids.ObjectID() // the id stream keeps its shape: golden files stay put
 	p.addMerchantLocked(st, FixtureAppID, FixtureAppSecret, FixtureMerchantID)
@@ -130,7 +137,10 @@ func (p *Provider) addMerchantLocked(st *state, appID, secret, merchantID string
 		salt:            st.ids.Bytes(seal.SaltSize),
 		rand:            ids.New(p.deps.Seed, Name+"/nonce/"+appID+"/"+st.ids.Hex(8)),
 	}
+	m.lastSeen = clk.Now()
 	st.merchants[appID] = m
+	st.byMerchantID[merchantID] = m
+	p.armSweepLocked(m)
 	return m
 }
 
@@ -244,11 +254,11 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	appID := "app_" + p.st.ids.Hex(16)
-	secret := "sk_" + p.st.ids.Hex(32)
+	secret := "sk_" + auth.TokenFrom(p.deps.Secrets, 16)
 	m := p.addMerchantLocked(p.st, appID, secret, p.st.ids.ObjectID())
+	m.minted = true
 	if err := s.apply(m); err != nil {
-		delete(p.st.merchants, appID)
-		p.deps.DropMerchant(m.MerchantID)
+		p.deleteMerchantLocked(m)
 		return nil, err
 	}
 	return p.credentials(m), nil

@@ -14,7 +14,10 @@ type refundRecord struct {
 	MerchantRefundID string   `json:"merchantRefundId,omitempty"`
 	CreatedAt        nodeTime `json:"createdAt"`
 
-	result refundResult // replayed for a repeated merchantRefundId
+	// What the answer to this refund said, replayed for a repeated
+	// merchantRefundId; its history is Refunds[:index].
+	index             int
+	newPurchaseAmount amount
 }
 
 type refundResult struct {
@@ -66,16 +69,14 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 		p.mu.Unlock()
 		return httpx.Response{}, apiErr(ME05, "no purchase with id %q for this merchant", purchaseID)
 	}
-	if refundID != "" {
-		for _, prev := range c.Refunds {
-			if prev.MerchantRefundID == refundID {
-				p.mu.Unlock()
-				if prev.Amount != amt {
-					return httpx.Response{}, apiErr(ME97, "merchantRefundId %q was already used for a refund of %s", refundID, prev.Amount)
-				}
-				return success(http.StatusCreated, prev.result), nil
-			}
+	if i, seen := c.byRefund[refundID]; seen && refundID != "" {
+		prev := c.Refunds[i]
+		res := c.refundResult(m, prev)
+		p.mu.Unlock()
+		if prev.Amount != amt {
+			return httpx.Response{}, apiErr(ME97, "merchantRefundId %q was already used for a refund of %s", refundID, prev.Amount)
 		}
+		return success(http.StatusCreated, res), nil
 	}
 	var problem *apiError
 	switch {
@@ -94,15 +95,19 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 		p.mu.Unlock()
 		return httpx.Response{}, problem
 	}
-	history := make([]refundRecord, len(c.Refunds))
-	copy(history, c.Refunds)
-	rec := refundRecord{TransactionID: p.st.ids.ObjectID(), Amount: amt, MerchantRefundID: refundID, CreatedAt: nodeTime(m.clk.Now())}
-	rec.result = refundResult{
-		TransactionID: rec.TransactionID, UserID: c.UserID, MerchantID: m.MerchantID, OrderID: c.OrderID,
-		NewPurchaseAmount: c.Amount - c.refunded() - amt, MoneyRefundToUser: amt, MoneyRefundAmount: 0,
-		IncreaseUserBalance: amt, RefundPaymentHistories: history,
+	rec := refundRecord{
+		TransactionID: p.st.ids.ObjectID(), Amount: amt, MerchantRefundID: refundID, CreatedAt: nodeTime(m.clk.Now()),
+		index: len(c.Refunds), newPurchaseAmount: c.Amount - c.Refunded - amt,
 	}
 	c.Refunds = append(c.Refunds, rec)
+	c.Refunded += amt
+	if refundID != "" {
+		if c.byRefund == nil {
+			c.byRefund = map[string]int{}
+		}
+		c.byRefund[refundID] = rec.index
+	}
+	res := c.refundResult(m, rec)
 	c.UpdatedAt = m.clk.Now()
 	full := c.refunded() == c.Amount
 	var hook []callback.Request
@@ -111,5 +116,15 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 	}
 	p.mu.Unlock()
 	p.send(hook)
-	return success(http.StatusCreated, rec.result), nil
+	return success(http.StatusCreated, res), nil
+}
+
+// refundResult is the answer to rec: its history is the refunds before it,
+// a shared prefix of c.Refunds (records are never changed once appended).
+func (c *checkout) refundResult(m *merchant, rec refundRecord) refundResult {
+	return refundResult{
+		TransactionID: rec.TransactionID, UserID: c.UserID, MerchantID: m.MerchantID, OrderID: c.OrderID,
+		NewPurchaseAmount: rec.newPurchaseAmount, MoneyRefundToUser: rec.Amount, MoneyRefundAmount: 0,
+		IncreaseUserBalance: rec.Amount, RefundPaymentHistories: c.Refunds[:rec.index:rec.index],
+	}
 }

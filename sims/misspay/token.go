@@ -44,6 +44,7 @@ func (p *Provider) getToken(r *http.Request) (httpx.Response, error) {
 	if ok {
 		jti = p.st.ids.Hex(16)
 		ttl = m.TokenTTL // settings change under p.mu (PUT /_sim/misspay/merchants/{appId})
+		m.lastSeen = m.clk.Now()
 	}
 	p.mu.Unlock()
 	if !ok || !auth.Equal(secret, m.Secret) {
@@ -117,5 +118,6 @@ func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
 		return nil, apiErr(ME10, "the token belongs to a merchant that no longer exists")
 	}
 	sim.SetMerchant(r, m.MerchantID)
+	m.lastSeen = m.clk.Now()
 	return m, nil
 }

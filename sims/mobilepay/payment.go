@@ -1,7 +1,6 @@
 package mobilepay
 
 import (
-	"slices"
 	"strings"
 	"time"
 )
@@ -62,6 +61,7 @@ func (p *Provider) startPaymentLocked(m *merchant, t *terminal, orderID string, 
 		CreatedAt: now, UpdatedAt: now, seq: p.st.seq,
 	}
 	p.st.payments[pay.ID] = pay
+	m.payments = append(m.payments, pay)
 	t.active = pay
 	p.armPaymentLocked(pay)
 	if t.checkin != nil {
@@ -218,15 +218,16 @@ func (p *Provider) paymentStatus(ps params, m *merchant) (any, error) {
 	return statusView{envelope: ok(), PaymentID: pay.ID, Status: pay.Status, PollDelayInMs: PollDelayMs}, nil
 }
 
-// paymentsOf lists m's payments in creation order that pass keep.
+// paymentsOf lists m's payments in creation order that pass keep. It reads
+// the merchant's own index: its cost never grows with other merchants'
+// payments.
 func (p *Provider) paymentsOfLocked(m *merchant, keep func(*payment) bool) []*payment {
 	var out []*payment
-	for _, pay := range p.st.payments {
-		if pay.merchant == m && keep(pay) {
+	for _, pay := range m.payments {
+		if keep(pay) {
 			out = append(out, pay)
 		}
 	}
-	slices.SortFunc(out, func(a, b *payment) int { return int(a.seq - b.seq) })
 	return out
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/ids"
@@ -71,6 +72,8 @@ type merchant struct {
 	Name        string
 	Stores      []*store
 	Timings     timings
+
+	payments []*payment // the merchant's payments in creation order
 
 	clk    clock.Clock  // the merchant's own virtual clock
 	timers *clock.Group // every timer of the merchant, stopped on reset
@@ -348,7 +351,9 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		for _, ft := range fs.terminals {
 			tm := st.addTerminal(m, str, bio+"-"+ft.id)
 			if ft.posID != "" {
-				st.attachPos(tm, st.ids.UUID(), "QR-"+tm.ID)
+				// The PoS id is in the phone page's URL, which needs no
+				// credentials: unguessable.
+				st.attachPos(tm, auth.UUIDFrom(p.deps.Secrets), "QR-"+tm.ID)
 			}
 		}
 	}
@@ -356,6 +361,6 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	return p.credentialsLocked(m), nil
 }
 
-func (p *Provider) newTokenLocked() string { return "mp_" + p.st.ids.Hex(40) }
+func (p *Provider) newTokenLocked() string { return "mp_" + auth.TokenFrom(p.deps.Secrets, 20) }
 
 var _ sim.Provider = (*Provider)(nil)

@@ -1,0 +1,422 @@
+package babpos
+
+import (
+	_ "embed"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/auth"
+	"github.com/paysandbox/paysandbox/sim/clock"
+	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/ids"
+)
+
+// Name is the provider's mount name.
+const Name = "babpos"
+
+//go:embed openapi.yaml
+var openapiYAML []byte
+
+// OpenAPI is the embedded OpenAPI document of the BAB POS API.
+var OpenAPI = openapiYAML
+
+// Volatile are the response fields of BAB POS exchanges (and of its
+// control actions) whose values differ between two runs or two targets:
+// ids and counters shared by every merchant, tokens, times, minted
+// merchants' ids and names, seeded codes. `contract diff` compares them by
+// type.
+var Volatile = []string{
+	"body.accessToken", "body.transactionId",
+	"body.receipt.id", "body.receipt.startDate", "body.receipt.startTime", "body.receipt.endDate", "body.receipt.endTime",
+	"body.receipt.merchantId", "body.receipt.terminalId", "body.receipt.merchantNameEn", "body.receipt.merchantNameAr",
+	"body.receipt.rrn", "body.receipt.approvalCode", "body.receipt.applicationCryptogram", "body.receipt.paymentAccountReference",
+	// Control plane: credentials, terminal state, receipts.
+	"body.merchantId", "body.terminalId", "body.baseUrl", "body.username", "body.password",
+	"body.merchantNameEn", "body.merchantNameAr",
+	"body.ecrs[*].username", "body.ecrs[*].password", "body.ecrs[*].terminalId", "body.ecrs[*].pageUrl",
+	"body.last.transactionId", "body.last.receiptId", "body.last.receiptText", "body.answer",
+}
+
+// Fixture merchant: the same on every start and for every seed.
+const (
+	FixtureMerchantID = "100000000000001"
+	FixtureTerminal1  = "0210046200100462"
+	FixtureTerminal2  = "0210046200100463"
+	FixtureUser1      = "ecr1"
+	FixturePassword1  = "bab-sandbox-ecr1"
+	FixtureUser2      = "ecr2"
+	FixturePassword2  = "bab-sandbox-ecr2"
+)
+
+// Defaults of the configurable behaviour.
+const (
+	// DefaultTokenTTL is how long an access token lives (expiresIn 3600).
+	DefaultTokenTTL = time.Hour
+	// DefaultCVMLimit is mada's contactless CVM limit, SAR 300, in
+	// halalas: a contactless card (not a phone wallet) above it asks for
+	// the PIN.
+	DefaultCVMLimit = 30000
+	// DefaultTimeout is how long a terminal waits for the cardholder (a
+	// card in manual mode, a PIN) before the purchase fails.
+	DefaultTimeout = 60 * time.Second
+	// maxQueue bounds a terminal's queue of cards.
+	maxQueue = 32
+	// maxTransactions bounds what a merchant keeps: the oldest
+	// transactions (and their refNumbers and receipts) are forgotten.
+	maxTransactions = 5000
+	// maxTerminals bounds a minted merchant's terminals.
+	maxTerminals = 8
+	// MerchantRetention: a minted merchant nobody used (login, purchase,
+	// terminal action) for this long on its clock is forgotten, with its
+	// terminals, tokens and receipts. The fixture merchant stays.
+	MerchantRetention = 24 * time.Hour
+)
+
+// Terminal modes.
+const (
+	ModeAuto   = "auto"
+	ModeManual = "manual"
+)
+
+// Faults a terminal can be given.
+const (
+	FaultOffline        = "offline"
+	FaultBusy           = "busy"
+	FaultCardReadError  = "card-read-error"
+	FaultConnectionLost = "connection-lost"
+	FaultPaperOut       = "paper-out"
+)
+
+// Faults lists the fault names.
+var Faults = []string{FaultOffline, FaultBusy, FaultCardReadError, FaultConnectionLost, FaultPaperOut}
+
+// Provider is the BAB POS fake. Create it with New.
+type Provider struct {
+	deps  sim.Deps
+	api   httpx.Adapter
+	cover *sim.Tracker
+
+	mu     sync.Mutex
+	resets int
+	st     *state
+	// Sequences of transactionId and receipt.id; they survive resets so an
+	// id never names two transactions.
+	txSeq, receiptSeq int64
+}
+
+type state struct {
+	ids       *ids.Generator
+	merchants map[string]*merchant // by merchantId
+	order     []string
+	ecrs      map[string]*ecr      // by username
+	terminals map[string]*terminal // by terminalId
+	receipts  map[int64]*transaction
+	tokens    *auth.Store[*ecr]
+	gone      chan struct{} // closed by Reset: waiting purchases give up
+}
+
+// merchant is one acquirer merchant: names, address, its terminals and the
+// ECRs paired with them.
+type merchant struct {
+	ID                   string
+	NameEn, NameAr       string
+	AddressEn, AddressAr string
+	MCC, Acquirer        string
+	CVMLimit             int64
+	TokenTTL             time.Duration
+	clock                clock.Clock
+	timers               *clock.Group // every timer of the merchant; stopped by Reset
+	terminals            []*terminal
+	ecrs                 []*ecr
+	refs                 map[string]*transaction // by refNumber
+	history              []*transaction
+	balances             map[string]int64 // by PAN: what a card has left
+	rrnSeq               int
+	lastUsed             time.Time // minted merchants: evicted when idle for MerchantRetention
+}
+
+// ecr is a cash register login, paired with one terminal.
+type ecr struct {
+	Username, Password string
+	merchant           *merchant
+	terminal           *terminal
+}
+
+// terminal is a virtual card terminal on the merchant's counter.
+type terminal struct {
+	ID       string
+	merchant *merchant
+	screen   Screen
+	gen      int // bumped by every transition: stale timers do nothing
+	mode     string
+	delay    time.Duration
+	timeout  time.Duration
+	queue    []Card
+	fault    string
+	stan     int
+	cur      *purchase    // the purchase in progress
+	last     *transaction // the last finished transaction
+}
+
+// New builds the provider with its fixture merchant.
+func New(deps sim.Deps) *Provider {
+	deps = deps.WithDefaults(Name)
+	p := &Provider{deps: deps, txSeq: 1000, receiptSeq: 400}
+	p.api = httpx.Adapter{Errors: p.errorResponse}
+	p.cover = deps.Cover.Track(Name, ErrorCodes, terminalFSM)
+	p.st = p.newState(0)
+	return p
+}
+
+func (p *Provider) newState(gen int) *state {
+	st := &state{
+		ids:       ids.NewGeneration(p.deps.Seed, Name, gen),
+		merchants: map[string]*merchant{},
+		ecrs:      map[string]*ecr{},
+		terminals: map[string]*terminal{},
+		receipts:  map[int64]*transaction{},
+		tokens:    auth.NewStore(func(e *ecr) clock.Clock { return e.merchant.clock }),
+		gone:      make(chan struct{}),
+	}
+	m := p.newMerchant(FixtureMerchantID, "Bab Merchant", "تاجر باب", DefaultCVMLimit, DefaultTokenTTL)
+	st.addMerchant(m)
+	st.addTerminal(m, FixtureTerminal1, FixtureUser1, FixturePassword1)
+	st.addTerminal(m, FixtureTerminal2, FixtureUser2, FixturePassword2)
+	return st
+}
+
+func (p *Provider) newMerchant(id, nameEn, nameAr string, cvm int64, ttl time.Duration) *merchant {
+	clk := p.deps.MerchantClock(id)
+	return &merchant{
+		ID: id, NameEn: nameEn, NameAr: nameAr, AddressEn: "Riyadh", AddressAr: "الرياض",
+		MCC: "5411", Acquirer: "INMA", CVMLimit: cvm, TokenTTL: ttl,
+		clock: clk, timers: clock.NewGroup(clk), refs: map[string]*transaction{}, balances: map[string]int64{},
+	}
+}
+
+func (st *state) addMerchant(m *merchant) {
+	st.merchants[m.ID] = m
+	st.order = append(st.order, m.ID)
+}
+
+func (st *state) addTerminal(m *merchant, id, user, password string) *terminal {
+	t := &terminal{ID: id, merchant: m, screen: Idle, mode: ModeAuto, timeout: DefaultTimeout}
+	e := &ecr{Username: user, Password: password, merchant: m, terminal: t}
+	m.terminals = append(m.terminals, t)
+	m.ecrs = append(m.ecrs, e)
+	st.terminals[id] = t
+	st.ecrs[user] = e
+	return t
+}
+
+// Name implements sim.Provider.
+func (p *Provider) Name() string { return Name }
+
+// OpenAPI implements sim.Provider.
+func (p *Provider) OpenAPI() []byte { return openapiYAML }
+
+// Reset implements sim.Provider: merchants, terminals, tokens and
+// transactions go back to start-up; purchases waiting for a terminal give
+// up at once and their timers become no-ops.
+func (p *Provider) Reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.resets++
+	old := p.st
+	for _, t := range old.terminals {
+		t.gen++
+	}
+	for _, m := range old.merchants {
+		m.timers.Stop()
+		p.deps.DropMerchant(m.ID)
+	}
+	close(old.gone)
+	p.st = p.newState(p.resets)
+}
+
+// Credentials is what GET /_sim/babpos/credentials and POST
+// /_sim/babpos/merchants return. Username, Password and TerminalID repeat
+// the first ECR's, for scripts.
+type Credentials struct {
+	MerchantID     string           `json:"merchantId"`
+	BaseURL        string           `json:"baseUrl"`
+	MerchantNameEn string           `json:"merchantNameEn"`
+	MerchantNameAr string           `json:"merchantNameAr"`
+	CVMLimit       int64            `json:"cvmLimit"`
+	TokenTTL       string           `json:"tokenTtl"`
+	Username       string           `json:"username"`
+	Password       string           `json:"password"`
+	TerminalID     string           `json:"terminalId"`
+	ECRs           []ECRCredentials `json:"ecrs"`
+}
+
+// ECRCredentials is one ECR login and the terminal it is paired with.
+type ECRCredentials struct {
+	Username   string `json:"username"`
+	Password   string `json:"password"`
+	TerminalID string `json:"terminalId"`
+	PageURL    string `json:"pageUrl"`
+}
+
+func (p *Provider) credentialsLocked(m *merchant) Credentials {
+	c := Credentials{
+		MerchantID: m.ID, BaseURL: p.deps.BaseURL(), MerchantNameEn: m.NameEn, MerchantNameAr: m.NameAr,
+		CVMLimit: m.CVMLimit, TokenTTL: m.TokenTTL.String(), ECRs: []ECRCredentials{},
+	}
+	for _, e := range m.ecrs {
+		c.ECRs = append(c.ECRs, ECRCredentials{
+			Username: e.Username, Password: e.Password, TerminalID: e.terminal.ID,
+			PageURL: p.deps.BaseURL() + "/terminal/" + e.terminal.ID,
+		})
+	}
+	if len(c.ECRs) > 0 {
+		c.Username, c.Password, c.TerminalID = c.ECRs[0].Username, c.ECRs[0].Password, c.ECRs[0].TerminalID
+	}
+	return c
+}
+
+// Credentials implements sim.Provider.
+func (p *Provider) Credentials() any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.credentialsLocked(p.st.merchants[FixtureMerchantID])
+}
+
+// Settings are the optional settings of POST /_sim/babpos/merchants.
+type Settings struct {
+	// Terminals is how many terminals (each with its ECR) the merchant
+	// gets: 1 to 8, default 2.
+	Terminals *int `json:"terminals"`
+	// CVMLimit in halalas (default 30000, SAR 300).
+	CVMLimit *int64 `json:"cvmLimit"`
+	// TokenTTL is a Go duration (default "1h").
+	TokenTTL *sim.Duration `json:"tokenTtl"`
+	// NameEn and NameAr name the merchant on receipts.
+	NameEn string `json:"merchantNameEn"`
+	NameAr string `json:"merchantNameAr"`
+}
+
+// NewMerchant implements sim.Provider: a fresh merchant with its own
+// terminals and ECR logins. Terminal ids (they name the unauthenticated
+// terminal page) and passwords come from crypto/rand.
+func (p *Provider) NewMerchant(body []byte) (any, error) {
+	var s Settings
+	if err := sim.DecodeSettings(body, &s); err != nil {
+		return nil, err
+	}
+	n, cvm, ttl := 2, int64(DefaultCVMLimit), DefaultTokenTTL
+	if s.Terminals != nil {
+		if *s.Terminals < 1 || *s.Terminals > maxTerminals {
+			return nil, sim.ErrBadRequest("terminals: want 1 to %d", maxTerminals)
+		}
+		n = *s.Terminals
+	}
+	if s.CVMLimit != nil {
+		if *s.CVMLimit < 0 {
+			return nil, sim.ErrBadRequest("cvmLimit: want halalas >= 0")
+		}
+		cvm = *s.CVMLimit
+	}
+	if s.TokenTTL != nil {
+		if *s.TokenTTL <= 0 {
+			return nil, sim.ErrBadRequest("tokenTtl: want a positive Go duration such as \"1h\"")
+		}
+		ttl = time.Duration(*s.TokenTTL)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.st
+	id := "1" + st.ids.Digits(14)
+	for st.merchants[id] != nil {
+		id = "1" + st.ids.Digits(14)
+	}
+	nameEn, nameAr := s.NameEn, s.NameAr
+	if nameEn == "" {
+		nameEn = "Sandbox Merchant " + id[11:]
+	}
+	if nameAr == "" {
+		nameAr = "تاجر تجريبي " + id[11:]
+	}
+	m := p.newMerchant(id, nameEn, nameAr, cvm, ttl)
+	st.addMerchant(m)
+	for i := range n {
+		tid := p.secretDigits(16)
+		for st.terminals[tid] != nil {
+			tid = p.secretDigits(16)
+		}
+		st.addTerminal(m, tid, "ecr-"+id+"-"+string(rune('1'+i)), auth.TokenFrom(p.deps.Secrets, 12))
+	}
+	m.lastUsed = m.clock.Now()
+	p.armEvictionLocked(m, MerchantRetention)
+	return p.credentialsLocked(m), nil
+}
+
+// armEvictionLocked checks, after d on the merchant's clock, whether m has
+// been idle for MerchantRetention, and forgets it if so.
+func (p *Provider) armEvictionLocked(m *merchant, d time.Duration) {
+	st := p.st
+	m.timers.AfterFunc(d, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.st != st || st.merchants[m.ID] != m {
+			return
+		}
+		idle := m.clock.Now().Sub(m.lastUsed)
+		busy := false
+		for _, t := range m.terminals {
+			busy = busy || t.cur != nil
+		}
+		if idle < MerchantRetention || busy {
+			p.armEvictionLocked(m, max(MerchantRetention-idle, time.Minute))
+			return
+		}
+		p.evictLocked(m)
+	})
+}
+
+// evictLocked forgets a minted merchant.
+func (p *Provider) evictLocked(m *merchant) {
+	st := p.st
+	delete(st.merchants, m.ID)
+	for i, id := range st.order {
+		if id == m.ID {
+			st.order = append(st.order[:i], st.order[i+1:]...)
+			break
+		}
+	}
+	for _, e := range m.ecrs {
+		delete(st.ecrs, e.Username)
+	}
+	for _, t := range m.terminals {
+		delete(st.terminals, t.ID)
+	}
+	for _, tx := range m.history {
+		delete(st.receipts, tx.Answer.Receipt.ID)
+	}
+	st.tokens.RevokeIf(func(e *ecr) bool { return e.merchant == m })
+	m.timers.Stop()
+	p.deps.DropMerchant(m.ID)
+}
+
+// secretDigits returns n digits from the secret source (crypto/rand
+// unless the simulator runs with insecure deterministic secrets),
+// uniformly: bytes of 250 and above are skipped.
+func (p *Provider) secretDigits(n int) string {
+	out := make([]byte, 0, n)
+	buf := make([]byte, 2*n)
+	for len(out) < n {
+		if _, err := io.ReadFull(p.deps.Secrets, buf); err != nil {
+			panic(err) // crypto/rand does not fail
+		}
+		for _, b := range buf {
+			if b < 250 && len(out) < n {
+				out = append(out, '0'+b%10)
+			}
+		}
+	}
+	return string(out)
+}
+
+var _ sim.Provider = (*Provider)(nil)
