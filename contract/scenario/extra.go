@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -232,6 +233,9 @@ func (p *parse) checkSettings(provider string, settings map[string]any, declared
 			continue
 		}
 		want := ""
+		if reflect.PointerTo(ft).Implements(reflect.TypeFor[json.Unmarshaler]()) || reflect.PointerTo(ft).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+			continue // decodes itself (a duration from "5m"...): the simulator checks it
+		}
 		switch ft.Kind() {
 		case reflect.String:
 			if _, ok := v.(string); !ok {
