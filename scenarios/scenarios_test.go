@@ -182,3 +182,69 @@ func BenchmarkLibrary(b *testing.B) {
 	b.ReportMetric(float64(len(scs)), "scenarios/op")
 	b.ReportMetric(float64(steps), "steps/op")
 }
+
+// TestMerchantFieldsDocumented checks that docs/scenarios.md documents
+// every field of a minted merchant, for each provider it has a section
+// for ("### <provider>" under "## Merchant fields per provider"), and
+// that each provider folder of the library has such a section.
+func TestMerchantFieldsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/scenarios.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, part, ok := strings.Cut(string(doc), "## Merchant fields per provider")
+	if !ok {
+		t.Fatal("docs/scenarios.md has no merchant fields section")
+	}
+	part, _, _ = strings.Cut(part, "\n## ")
+	sections := map[string]string{}
+	for _, sec := range strings.Split(part, "\n### ")[1:] {
+		name, body, _ := strings.Cut(sec, "\n")
+		sections[strings.TrimSpace(name)] = body
+	}
+	tg, err := target.InProcess("in-process", sim.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tg.Close)
+	for _, dir := range providerDirs(t) {
+		body, ok := sections[dir]
+		if !ok {
+			t.Logf("docs/scenarios.md documents no merchant fields of %s yet", dir)
+			continue
+		}
+		m, err := tg.Merchant(context.Background(), dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, field := range merchantFields("merchant", m) {
+			if !strings.Contains(body, "`"+field+"`") {
+				t.Errorf("docs/scenarios.md, ### %s: %s is not documented", dir, field)
+			}
+		}
+	}
+}
+
+// merchantFields lists the member paths of v as scenarios write them,
+// with [i] for list indexes: merchant.stores[i].terminals[j].posId.
+func merchantFields(prefix string, v any) []string {
+	idx := []string{"[i]", "[j]", "[k]"}
+	var out []string
+	var walk func(p string, v any, depth int)
+	walk = func(p string, v any, depth int) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				walk(p+"."+k, e, depth)
+			}
+		case []any:
+			if len(x) > 0 && depth < len(idx) {
+				walk(p+idx[depth], x[0], depth+1)
+			}
+		default:
+			out = append(out, p)
+		}
+	}
+	walk(prefix, v, 0)
+	return out
+}
