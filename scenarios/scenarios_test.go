@@ -105,6 +105,10 @@ func TestFailing(t *testing.T) {
 		"failing callback never arrives": {"no callback to", "/webhook within 200ms"},
 		"failing await gives up":         {"did not hold within 20m0s (5 polls every 5m0s)", `got "in-progress", want "success"`},
 		"failing control action refused": {"status: got 404"},
+		"failing decoded callback": {
+			`where misspayCallback(it, merchant.appSecret) = {"checkoutId":`, `"code":"MP00"`,
+			"decoded-value.yaml:36:",
+		},
 	}
 	if len(res.Scenarios) != len(want) {
 		t.Errorf("ran %d failing scenarios, the test knows %d", len(res.Scenarios), len(want))
