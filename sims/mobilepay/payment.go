@@ -60,8 +60,7 @@ func (p *Provider) startPaymentLocked(m *merchant, t *terminal, orderID string, 
 		Amount: amt, HasAmount: hasAmount, Currency: currency, Status: from,
 		CreatedAt: now, UpdatedAt: now, seq: p.st.seq,
 	}
-	p.st.payments[pay.ID] = pay
-	m.payments = append(m.payments, pay)
+	p.addPaymentLocked(m, pay)
 	t.active = pay
 	p.armPaymentLocked(pay)
 	if t.checkin != nil {
