@@ -61,7 +61,7 @@ func TestREADMEMatchesTheCommands(t *testing.T) {
 		}
 	}
 
-	avail := regexp.MustCompile(`(?m)^Providers available now: (.*)$`).FindStringSubmatch(text)
+	avail := regexp.MustCompile(`(?s)\nProviders available now: (.*?)\n\n`).FindStringSubmatch(text)
 	if avail == nil {
 		t.Fatal(`README has no "Providers available now:" line`)
 	}
