@@ -251,6 +251,9 @@ func planOne(s *scenario.Scenario, t *target.Target, f Filter) Planned {
 		p.Skip = fmt.Sprintf("none of its checks can run on %s: step %d (%s): %s", t.Name(), firstSkipped+1, s.Compiled.Steps[firstSkipped].Title, p.Steps[firstSkipped])
 		return p
 	}
+	if t.Receiver() == nil && s.Compiled.SendsReceiverURL {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("it sends ${receiver.url}, which is empty on %s (the target cannot call the runner back), so requests carrying it may be refused", t.Name()))
+	}
 	if !t.HasControl() {
 		var wait time.Duration
 		for i, st := range s.Compiled.Steps {

@@ -377,6 +377,7 @@ func (p *parse) include(st *Step, i int, shape expr.Env) []CompiledStep {
 var (
 	merchantRef = regexp.MustCompile(`\bmerchant((?:\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])+)`)
 	envRefRe    = regexp.MustCompile(`\benv\.([A-Za-z_][A-Za-z0-9_]*)`)
+	receiverRef = regexp.MustCompile(`\breceiver\.url\b`)
 )
 
 // refs records the merchant fields and environment variables the
@@ -387,6 +388,11 @@ func (p *parse) refs(s *Scenario, generic any) {
 	delete(m, "description")
 	delete(m, "name")
 	merchant, env := map[string]bool{}, map[string]bool{}
+	for k, v := range m {
+		if k != "merchant" && receiverRef.MatchString(fmt.Sprint(v)) {
+			s.Compiled.SendsReceiverURL = true
+		}
+	}
 	var walk func(v any)
 	walk = func(v any) {
 		switch x := v.(type) {

@@ -202,6 +202,10 @@ type Compiled struct {
 	EnvRefs []string
 	// Cases are the rows of a data-driven scenario (cases:).
 	Cases []Case
+	// SendsReceiverURL is true when ${receiver.url} appears outside the
+	// merchant: settings (in a request, say), where it is "" on a target
+	// that cannot call the runner back.
+	SendsReceiverURL bool
 }
 
 // RealTimeWait is the longest the scenario can wait in real time on a
