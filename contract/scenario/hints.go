@@ -1,20 +1,19 @@
 package scenario
 
+// Messages that say how to fix a scenario: schema errors explained, "did
+// you mean" hints, and merchant settings checked against the settings the
+// provider declares (sim.Factory.Settings).
+
 import (
 	"encoding"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/parser"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 
@@ -254,182 +253,4 @@ func (p *parse) checkSettings(provider string, settings map[string]any, declared
 			p.add(path, "%s merchant setting %s: want %s, got %s", provider, k, want, describe(v))
 		}
 	}
-}
-
-// cases compiles the data-driven cases: table. Every case must set the
-// same keys (name aside); they become variables before the scenario's own.
-func (p *parse) cases(s *Scenario, shape expr.Env, reserved func(string) bool) {
-	if len(s.Cases) == 0 {
-		return
-	}
-	var keys []string
-	for i, row := range s.Cases {
-		c := &Case{Index: i + 1, Name: "#" + strconv.Itoa(i+1)}
-		var rowKeys []string
-		for _, item := range row {
-			name := fmt.Sprint(item.Key)
-			path := []string{"cases", strconv.Itoa(i), name}
-			if name == "name" {
-				c.Name = expr.Stringify(item.Value)
-				continue
-			}
-			rowKeys = append(rowKeys, name)
-			if reserved(name) {
-				p.add(path, "case value %q shadows a built-in name", name)
-				continue
-			}
-			v, err := expr.CompileValue(item.Value, shape)
-			if err != nil {
-				p.add(path, "%v", err)
-				continue
-			}
-			c.Vars = append(c.Vars, Var{Name: name, Value: v})
-		}
-		sort.Strings(rowKeys)
-		if i == 0 {
-			keys = rowKeys
-		} else if strings.Join(rowKeys, ",") != strings.Join(keys, ",") {
-			p.add([]string{"cases", strconv.Itoa(i)}, "case %s sets %s; every case must set the same keys as the first (%s)", c.Name, strings.Join(rowKeys, ", "), strings.Join(keys, ", "))
-		}
-		s.Compiled.Cases = append(s.Compiled.Cases, *c)
-	}
-	for _, k := range keys {
-		shape[k] = expr.Unknown
-	}
-	names := map[string]bool{}
-	for i, c := range s.Compiled.Cases {
-		if names[c.Name] {
-			p.add([]string{"cases", strconv.Itoa(i)}, "two cases are named %q", c.Name)
-		}
-		names[c.Name] = true
-	}
-}
-
-// Expand returns the scenarios a file defines: itself, or one copy per
-// case of its cases: table, named "name [case]".
-func (s *Scenario) Expand() []*Scenario {
-	if len(s.Compiled.Cases) == 0 {
-		return []*Scenario{s}
-	}
-	out := make([]*Scenario, 0, len(s.Compiled.Cases))
-	for i := range s.Compiled.Cases {
-		c := s.Compiled.Cases[i]
-		cp := *s
-		cp.Name = fmt.Sprintf("%s [%s]", s.Name, c.Name)
-		cp.Case = &c
-		out = append(out, &cp)
-	}
-	return out
-}
-
-// stepsFile is a file of shared steps (NAME.steps.yaml), included by
-// scenarios with a step `include: NAME.steps.yaml`.
-type stepsFile struct {
-	Description string `yaml:"description"`
-	Steps       []Step `yaml:"steps"`
-}
-
-// include compiles the steps of an included file in the including
-// scenario's environment; problems point into the included file.
-func (p *parse) include(st *Step, i int, shape expr.Env) []CompiledStep {
-	path := []string{"steps", strconv.Itoa(i), "include"}
-	if p.included {
-		p.add(path, "an included steps file cannot include another")
-		return nil
-	}
-	if st.Request != nil || st.Await != nil || st.Sim != nil || st.Callback != nil || st.Assert != nil || st.Expect != nil || st.Capture != nil || st.Retry != nil {
-		p.add(path, "an include step has only include (and a name)")
-		return nil
-	}
-	file := st.Include
-	if !filepath.IsAbs(file) {
-		file = filepath.Join(p.dir, file)
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		p.add(path, "include: %v", err)
-		return nil
-	}
-	q := &parse{file: file, dir: filepath.Dir(file), helpers: p.helpers, included: true}
-	defer func() { p.probs = append(p.probs, q.probs...) }()
-	astFile, err := parser.ParseBytes(data, 0)
-	if err != nil {
-		q.yamlError(err)
-		return nil
-	}
-	if len(astFile.Docs) != 1 || astFile.Docs[0].Body == nil {
-		q.add(nil, "want one YAML document with steps:")
-		return nil
-	}
-	q.root = astFile.Docs[0].Body
-	var sf stepsFile
-	if err := yaml.NodeToValue(q.root, &sf, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
-		q.yamlError(err)
-		return nil
-	}
-	if len(sf.Steps) == 0 {
-		q.add(nil, "an included file needs steps:")
-		return nil
-	}
-	return q.steps(sf.Steps, shape)
-}
-
-var (
-	merchantRef = regexp.MustCompile(`\bmerchant((?:\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])+)`)
-	envRefRe    = regexp.MustCompile(`\benv\.([A-Za-z_][A-Za-z0-9_]*)`)
-	receiverRef = regexp.MustCompile(`\breceiver\.url\b`)
-)
-
-// refs records the merchant fields and environment variables the
-// scenario's expressions read (scanning its strings, included files
-// aside), so a plan can tell what a target must provide.
-func (p *parse) refs(s *Scenario, generic any) {
-	m, _ := expr.Normalize(generic).(map[string]any)
-	delete(m, "description")
-	delete(m, "name")
-	merchant, env := map[string]bool{}, map[string]bool{}
-	for k, v := range m {
-		if k != "merchant" && receiverRef.MatchString(fmt.Sprint(v)) {
-			s.Compiled.SendsReceiverURL = true
-		}
-	}
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case string:
-			for _, mm := range merchantRef.FindAllStringSubmatch(x, -1) {
-				merchant["merchant"+mm[1]] = true
-			}
-			for _, mm := range envRefRe.FindAllStringSubmatch(x, -1) {
-				env[mm[1]] = true
-			}
-		case map[string]any:
-			for k, e := range x {
-				walk(k)
-				walk(e)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
-		}
-	}
-	walk(m)
-	for _, st := range s.Steps {
-		if st.Include == "" {
-			continue
-		}
-		file := st.Include
-		if !filepath.IsAbs(file) {
-			file = filepath.Join(p.dir, file)
-		}
-		if data, err := os.ReadFile(file); err == nil {
-			var v any
-			if yaml.Unmarshal(data, &v) == nil {
-				walk(expr.Normalize(v))
-			}
-		}
-	}
-	s.Compiled.MerchantRefs = sortedKeys(merchant)
-	s.Compiled.EnvRefs = sortedKeys(env)
 }
