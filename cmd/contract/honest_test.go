@@ -234,7 +234,7 @@ steps:
 
 	code, out, errs := contract(t, append([]string{"run", "--color", "never"}, args...)...)
 	require.Equal(t, exitFailures, code, errs)
-	require.Contains(t, out, "stopped: the scenario's timeout 300ms passed")
+	require.Contains(t, out, "the scenario's timeout 300ms passed")
 	require.Contains(t, out, "PASS  quick")
 }
 
