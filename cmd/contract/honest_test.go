@@ -117,7 +117,9 @@ steps:
 	code, out, errs := contract(t, append([]string{"run"}, args...)...)
 	require.Equal(t, exitOK, code, "%s\n%s", out, errs)
 	require.Regexp(t, `SKIP  only setup runs .*none of its checks can run`, out)
-	require.Contains(t, out, "1 passed (1 with steps skipped on this target), 0 failed, 1 skipped")
+	require.Contains(t, out, "PART  something is checked")
+	require.Contains(t, out, "passed, but 1 of 2 steps did not run on this target (from step 2: needs the simulator's control plane")
+	require.Contains(t, out, "1 passed (1 of them partly: PART, steps skipped on this target), 0 failed, 1 skipped")
 }
 
 // The whole library on a --no-control simulator described as a sandbox
@@ -145,7 +147,7 @@ func TestWholeLibraryOnASandbox(t *testing.T) {
 	require.Greater(t, len(planned), 40, plan)
 	providers := map[string]bool{}
 	for _, p := range planned {
-		line := regexp.MustCompile(`(?m)^(PASS|FAIL|SKIP)  ` + regexp.QuoteMeta(p[2]) + `  .*$`).FindString(out)
+		line := regexp.MustCompile(`(?m)^(PASS|PART|FAIL|SKIP)  ` + regexp.QuoteMeta(p[2]) + `  .*$`).FindString(out)
 		require.NotEmpty(t, line, "%s is not in the run's output:\n%s\n%s", p[2], out, errs)
 		if p[1] == "SKIP" {
 			require.True(t, strings.HasPrefix(line, "SKIP"), "plan skips %q, run: %s", p[2], line)
