@@ -441,7 +441,7 @@ func (c *config) simOptions() target.SimulatorOptions {
 
 func writePlan(w io.Writer, t *target.Target, plan []crun.Planned) {
 	fmt.Fprintf(w, "target %s (%s; control plane: %s; callback receiver: %s)\n", t.Name(), t.Kind(), yesNo(t.HasControl()), yesNo(t.Receiver() != nil))
-	runs, skips, fails, stepSkips, warns := 0, 0, 0, 0, 0
+	runs, parts, skips, fails, stepSkips, warns := 0, 0, 0, 0, 0, 0
 	for _, p := range plan {
 		s := p.Scenario
 		status := "RUN "
@@ -454,6 +454,10 @@ func writePlan(w io.Writer, t *target.Target, plan []crun.Planned) {
 			skips++
 		default:
 			runs++
+			if slices.ContainsFunc(p.Steps, func(why string) bool { return why != "" }) {
+				status = "PART" // runs, some steps skipped
+				parts++
+			}
 		}
 		extra := ""
 		if p.Exclusive {
@@ -483,7 +487,11 @@ func writePlan(w io.Writer, t *target.Target, plan []crun.Planned) {
 			fmt.Fprintf(w, "      %s %2d. [%s] %s%s\n", mark, i+1, st.Kind, st.Title, why)
 		}
 	}
-	fmt.Fprintf(w, "\n%d scenarios would run, %d would be skipped", runs, skips)
+	fmt.Fprintf(w, "\n%d scenarios would run", runs)
+	if parts > 0 {
+		fmt.Fprintf(w, " (%d partly: PART)", parts)
+	}
+	fmt.Fprintf(w, ", %d would be skipped", skips)
 	if fails > 0 {
 		fmt.Fprintf(w, ", %d cannot run (FAIL)", fails)
 	}

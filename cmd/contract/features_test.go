@@ -152,7 +152,7 @@ steps:
 func TestShards(t *testing.T) {
 	names := func(out string) []string {
 		var ns []string
-		for _, m := range regexp.MustCompile(`(?m)^(?:RUN |SKIP)  (.+?)  \(`).FindAllStringSubmatch(out, -1) {
+		for _, m := range regexp.MustCompile(`(?m)^(?:RUN |PART|SKIP)  (.+?)  \(`).FindAllStringSubmatch(out, -1) {
 			ns = append(ns, m[1])
 		}
 		return ns

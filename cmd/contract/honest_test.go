@@ -111,8 +111,8 @@ steps:
 	require.Equal(t, exitOK, code, errs)
 	require.Contains(t, plan, "SKIP  only setup runs")
 	require.Contains(t, plan, "none of its checks can run on nc: step 2 (advance the clock by 31m)")
-	require.Contains(t, plan, "RUN   something is checked")
-	require.Contains(t, plan, "1 scenarios would run, 1 would be skipped")
+	require.Contains(t, plan, "PART  something is checked")
+	require.Contains(t, plan, "1 scenarios would run (1 partly: PART), 1 would be skipped")
 
 	code, out, errs := contract(t, append([]string{"run"}, args...)...)
 	require.Equal(t, exitOK, code, "%s\n%s", out, errs)
@@ -143,7 +143,7 @@ func TestWholeLibraryOnASandbox(t *testing.T) {
 	require.NotContains(t, plan, "FAIL ", errs)
 	require.Contains(t, plan, "warning: it sends ${receiver.url}, which is empty on nc")
 	_, out, errs := contract(t, append([]string{"run", "--parallel", "1"}, args...)...)
-	planned := regexp.MustCompile(`(?m)^(RUN |SKIP)  (.+?)  \(`).FindAllStringSubmatch(plan, -1)
+	planned := regexp.MustCompile(`(?m)^(RUN |PART|SKIP)  (.+?)  \(`).FindAllStringSubmatch(plan, -1)
 	require.Greater(t, len(planned), 40, plan)
 	providers := map[string]bool{}
 	for _, p := range planned {
