@@ -48,7 +48,7 @@ Targets (--target, --a, --b):
   NAME                a target of the targets file (--targets); real sandboxes need --live
 
 Exit status: 0 all passed, 1 failures (or differences), 2 usage or parse errors.
-Run "contract run -h" for the flags.
+Run "contract COMMAND -h" for the flags of a command.
 `
 
 // config is the parsed command line.
