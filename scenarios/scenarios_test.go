@@ -101,6 +101,7 @@ func TestFailing(t *testing.T) {
 		"failing matcher mismatches": {
 			`does not match /^text/plain/`, "headers.x-missing: missing", "want a string", "length got 3, want 10",
 			"got 80, want > 100", "want it not to match", `want one of "success", "canceled"`,
+			"expected at _failing/wrong-value.yaml:30:", "body.result.purchaseAmount (line 33): got 80",
 		},
 		"failing callback never arrives": {"no callback to", "/webhook within 200ms"},
 		"failing await gives up":         {"did not hold within 20m0s (5 polls every 5m0s)", `got "in-progress", want "success"`},

@@ -441,7 +441,7 @@ func (r *scenarioRun) check(cs *scenario.CompiledStep, x *exchange) ([]result.Fa
 		var msgs []string
 		for _, mm := range res.Mismatches {
 			if mm.Path != "" {
-				msgs = append(msgs, check+"."+mm.Path+": "+mm.Message)
+				msgs = append(msgs, check+"."+mm.Path+cs.LineNote(check, mm.Path)+": "+mm.Message)
 			} else {
 				msgs = append(msgs, check+": "+mm.Message)
 			}

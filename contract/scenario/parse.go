@@ -631,6 +631,7 @@ func (p *parse) step(st *Step, i int, shape expr.Env) CompiledStep {
 		}
 		cs.Status = m(e.Status, "status")
 		cs.Body = m(e.Body, "body")
+		p.nestedLines(cs.Lines, "body", e.Body, at("expect", "body"))
 		cs.Text = m(e.Text, "text")
 		cs.Method = m(e.Method, "method")
 		cs.Path = m(e.Path, "path")
@@ -685,6 +686,30 @@ func (p *parse) step(st *Step, i int, shape expr.Env) CompiledStep {
 		resp[name] = expr.Unknown // later captures of the step may use it
 	}
 	return cs
+}
+
+// nestedLines records the line of every key and element below an
+// expectation (lines["body.result.status"]), so a failure names the line
+// of the value that did not match.
+func (p *parse) nestedLines(lines map[string]int, key string, v any, path []string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if strings.HasPrefix(k, "$") {
+				continue // an operator: the line of its key is the one
+			}
+			sub := append(append([]string(nil), path...), k)
+			lines[key+"."+k], _ = p.locate(sub)
+			p.nestedLines(lines, key+"."+k, e, sub)
+		}
+	case []any:
+		for i, e := range x {
+			sub := append(append([]string(nil), path...), strconv.Itoa(i))
+			k := key + "[" + strconv.Itoa(i) + "]"
+			lines[k], _ = p.locate(sub)
+			p.nestedLines(lines, k, e, sub)
+		}
+	}
 }
 
 func (p *parse) isHelper(name string) bool { return contains(expr.HelperNames(p.helpers), name) }

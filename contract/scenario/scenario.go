@@ -359,3 +359,28 @@ func (cs *CompiledStep) At(check string) string {
 	}
 	return fmt.Sprintf("%s:%d", cs.File, line)
 }
+
+// LineNote is " (line N)" when the expectation at path below check (a
+// mismatch's path, "result.status") is written on another line than the
+// check itself, else "".
+func (cs *CompiledStep) LineNote(check, path string) string {
+	base, ok := cs.Lines[check]
+	if !ok {
+		return ""
+	}
+	key := check + "." + path
+	for key != check {
+		if l, ok := cs.Lines[key]; ok {
+			if l == base {
+				return ""
+			}
+			return fmt.Sprintf(" (line %d)", l)
+		}
+		i := strings.LastIndexAny(key, ".[")
+		if i < len(check) {
+			break
+		}
+		key = key[:i]
+	}
+	return ""
+}
