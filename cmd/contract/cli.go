@@ -520,7 +520,7 @@ func runDiff(ctx context.Context, c *config, catalog *crun.Catalog, scs []*scena
 			fmt.Fprintf(stderr, "contract: %v\n", err)
 			return exitUsage
 		}
-		res := crun.Run(ctx, crun.Config{Target: t, Catalog: catalog, Parallel: c.parallel, Seed: c.seed}, crun.Plan(scs, t, filter))
+		res := crun.Run(ctx, crun.Config{Target: t, Catalog: catalog, Parallel: c.parallel, Seed: c.seed, ScenarioTimeout: c.scenarioTimeout}, crun.Plan(scs, t, filter))
 		t.Close()
 		fmt.Fprintf(stdout, "%s: %d passed, %d failed, %d skipped\n", spec, res.Summary.Passed, res.Summary.Failed, res.Summary.Skipped)
 		results = append(results, res)
