@@ -1,6 +1,6 @@
 // Package sim is the simulator platform every provider fake builds on: a
 // Server mounts providers under their prefixes, serves the control plane
-// under /_sim/ (see CONTROL-API.md), and hands each provider its Deps: the
+// under /_sim/ (see docs/control-api.md), and hands each provider its Deps: the
 // virtual clock, a seed for reproducible IDs, the callback dispatcher and a
 // logger. Providers import sim, never each other, and register explicitly
 // through Factories.

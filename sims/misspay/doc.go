@@ -33,7 +33,7 @@
 // mints isolated merchants; both take the settings callbackUrl, webhookUrl,
 // tokenTtl (default 1h) and checkoutTimeout (default 30m).
 //
-// # Control actions (beyond CONTROL-API.md)
+// # Control actions (beyond docs/control-api.md)
 //
 //   - GET /_sim/misspay/checkouts/{trackId}: the checkout as the simulator
 //     sees it (status, checkoutId, refunded amount, owner appId).
