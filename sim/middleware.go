@@ -68,6 +68,8 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 		reqBody, tooLarge := s.readBody(r)
 		switch {
+		case headerSize(r) > s.opts.HeaderLimit:
+			httpx.Adapter{}.Write(bw, r, faultOf(p, r, FaultHeadersTooLarge))
 		case tooLarge:
 			httpx.Adapter{}.Write(bw, r, p.Fault(r, FaultBodyTooLarge))
 		default:
@@ -150,6 +152,41 @@ func (s *Server) serveRecovering(p Provider, bw *bufferedWriter, r *http.Request
 	next.ServeHTTP(bw, r)
 }
 
+// headerSize is about what the request line and header block of r took on
+// the wire (HTTP/1.1 framing), for Options.HeaderLimit.
+func headerSize(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len(r.Host) + 8
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// faultOf is the provider's rendering of a fault the platform detected,
+// never a 5xx for a client's mistake: a provider whose Fault does not know
+// a newer fault (and answers it as an internal error) gets the fault's
+// own 4xx status on its body.
+func faultOf(p Provider, r *http.Request, f Fault) httpx.Response {
+	resp := p.Fault(r, f)
+	if f != FaultInternal && resp.Status >= 500 {
+		resp.Status = f.Status()
+	}
+	return resp
+}
+
+// collapsed is path with every run of slashes made one.
+func collapsed(path string) string {
+	if !strings.Contains(path, "//") {
+		return path
+	}
+	for strings.Contains(path, "//") {
+		path = strings.ReplaceAll(path, "//", "/")
+	}
+	return path
+}
+
 // collapseSlashes turns "//" into "/" in the request path. Clients that
 // join a base URL ending in "/" with a path starting with "/" send
 // "/misspay//token"; the real providers' servers accept that, and gorilla/mux
@@ -158,11 +195,7 @@ func collapseSlashes(r *http.Request) {
 	if !strings.Contains(r.URL.Path, "//") {
 		return
 	}
-	p := r.URL.Path
-	for strings.Contains(p, "//") {
-		p = strings.ReplaceAll(p, "//", "/")
-	}
-	r.URL.Path = p
+	r.URL.Path = collapsed(r.URL.Path)
 	r.URL.RawPath = ""
 }
 
