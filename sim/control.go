@@ -203,6 +203,9 @@ func (s *Server) limitControl(next http.Handler) http.Handler {
 				fmt.Sprintf("the request line and headers are over the simulator's limit of %d bytes", s.opts.HeaderLimit)))
 			return
 		}
+		if r.Body == nil { // a request built by hand (in-process clients)
+			r.Body = http.NoBody
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.opts.BodyLimit)
 		next.ServeHTTP(w, r)
 		drain(r, s.opts.BodyLimit)

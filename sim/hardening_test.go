@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -198,4 +199,15 @@ func TestStopClosesConnectionsAndSignalsProviders(t *testing.T) {
 func port(base string) string {
 	u, _ := url.Parse(base)
 	return u.Port()
+}
+
+// In-process clients hand the handler requests without a Body.
+func TestControlRequestWithoutBody(t *testing.T) {
+	s, _, _ := newToy(t, sim.Options{})
+	u, _ := url.Parse("http://127.0.0.1/_sim/health")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, &http.Request{Method: "GET", URL: u, Host: u.Host, Header: http.Header{}})
+	if rec.Code != 200 {
+		t.Errorf("health without a body = %d %s", rec.Code, rec.Body)
+	}
 }

@@ -110,6 +110,9 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		for k, v := range bw.header {
 			w.Header()[k] = v
 		}
+		if s.Stopping() {
+			w.Header().Set("Connection", "close")
+		}
 		w.WriteHeader(bw.status)
 		_, _ = w.Write(bw.body.Bytes())
 	})

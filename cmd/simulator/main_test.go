@@ -208,9 +208,13 @@ func TestServeBannerAndProviders(t *testing.T) {
 
 func TestNoControl(t *testing.T) {
 	_, base := start(t, "--no-control")
-	status, body := get(t, base+"/_sim/health")
-	if status != 404 || !strings.Contains(string(body), "disabled") {
-		t.Errorf("/_sim/health with --no-control = %d %s", status, body)
+	// Like a real sandbox: /_sim is one more unknown path, and no answer
+	// points at a control plane.
+	for _, path := range []string{"/_sim/health", "/nope", "/"} {
+		status, body := get(t, base+path)
+		if (path != "/" && status != 404) || strings.Contains(string(body), "control") || (path != "/_sim/health" && strings.Contains(string(body), "_sim")) {
+			t.Errorf("%s with --no-control = %d %s", path, status, body)
+		}
 	}
 	if status, _ := get(t, base+"/misspay/token"); status != 400 {
 		t.Errorf("provider API with --no-control = %d, want it served (400 ME01)", status)
