@@ -203,7 +203,9 @@ func (s *Server) limitControl(next http.Handler) http.Handler {
 				fmt.Sprintf("the request line and headers are over the simulator's limit of %d bytes", s.opts.HeaderLimit)))
 			return
 		}
-		if r.Body == nil { // a request built by hand (in-process clients)
+		if r.Body == nil {
+			// A request built in-process (not read off a connection) may
+			// carry a nil Body; the limit reader would panic on it.
 			r.Body = http.NoBody
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.opts.BodyLimit)

@@ -193,6 +193,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		NoControl:                    cfg.NoControl,
 		AllowedHosts:                 cfg.allowedHosts(),
 		InsecureDeterministicSecrets: cfg.InsecureSecrets,
+		Limits:                       cfg.Limits,
 		Logger:                       log,
 		TLS:                          cfg.TLS,
 	})
