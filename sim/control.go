@@ -247,15 +247,20 @@ func (s *Server) guardControl(next http.Handler) http.Handler {
 }
 
 // allowedHost reports whether a Host header names the simulator: empty
-// (HTTP/1.0), an IP literal, localhost or *.localhost, the public URL's
-// host, or one of Options.AllowedHosts. The port is not compared.
+// (HTTP/1.0), an IP literal, a reserved name nobody can point at the
+// simulator from the Internet (localhost, .test, .example, .invalid,
+// example.com/net/org and their subdomains, as in-process tests use:
+// httptest.NewRequest sends example.com), the public URL's host, or one of
+// Options.AllowedHosts. The port is not compared.
 func (s *Server) allowedHost(hostport string) bool {
 	host := hostOnly(hostport)
 	if host == "" || net.ParseIP(host) != nil {
 		return true
 	}
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
+	for _, reserved := range []string{"localhost", "test", "example", "invalid", "example.com", "example.net", "example.org"} {
+		if host == reserved || strings.HasSuffix(host, "."+reserved) {
+			return true
+		}
 	}
 	if u, err := url.Parse(s.PublicURL()); err == nil && strings.EqualFold(u.Hostname(), host) {
 		return true

@@ -102,9 +102,12 @@ func TestControlRefusesWebPagesAndForeignHosts(t *testing.T) {
 		{"other port of localhost", []string{"Origin", "http://localhost:3000", "Sec-Fetch-Site", "same-site"}, 403},
 		{"null origin", []string{"Origin", "null"}, 403},
 		{"cross-site without origin", []string{"Sec-Fetch-Site", "cross-site"}, 403},
-		{"rebound host", []string{"Host", "evil.example:" + port(own)}, 403},
+		{"rebound host", []string{"Host", "rebind.attacker.net:" + port(own)}, 403},
 		{"localhost", []string{"Host", "localhost:" + port(own)}, 200},
 		{"allowed host", []string{"Host", "SIM.internal:1"}, 200},
+		{"reserved test name", []string{"Host", "sim.test"}, 200},
+		{"httptest's example.com", []string{"Host", "example.com"}, 200},
+		{"look-alike of a reserved name", []string{"Host", "evil-example.com"}, 403},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -162,7 +162,7 @@ func TestControlHostGuard(t *testing.T) {
 	for _, tc := range []struct {
 		host string
 		want int
-	}{{"evil.example", 403}, {"simulator:8080", 200}, {"localhost", 200}} {
+	}{{"rebind.attacker.net", 403}, {"simulator:8080", 200}, {"localhost", 200}} {
 		req, _ := http.NewRequest("GET", base+"/_sim/health", nil)
 		req.Host = tc.host
 		resp, err := http.DefaultClient.Do(req)
