@@ -58,6 +58,10 @@ func TestLoad(t *testing.T) {
 		{name: "bad tls env", env: map[string]string{"SIM_TLS": "sure"}, wantErr: "SIM_TLS"},
 		{name: "tls with http public url", args: []string{"--tls", "--public-url", "http://sim.test"}, wantErr: "--tls serves https"},
 		{name: "public url without host", args: []string{"--public-url", "https://"}, wantErr: "with a host"},
+		{name: "allow hosts", args: []string{"--allow-host", "simulator", "--allow-host", "a,b"}, env: map[string]string{"SIM_ALLOW_HOSTS": "env"},
+			want: func(c *Config) { c.AllowHosts = []string{"env", "simulator", "a", "b"} }},
+		{name: "shutdown drain", env: map[string]string{"SIM_SHUTDOWN_DRAIN": "5s"}, want: func(c *Config) { c.ShutdownDrain = 5 * time.Second }},
+		{name: "negative drain", args: []string{"--shutdown-drain", "-1s"}, wantErr: "--shutdown-drain"},
 		{name: "limits", args: []string{"--retention", "2h", "--merchant-idle", "30m", "--max-objects", "50"},
 			want: func(c *Config) {
 				c.Limits = sim.Limits{Retention: 2 * time.Hour, MerchantIdle: 30 * time.Minute, MaxObjects: 50}
@@ -94,7 +98,7 @@ func TestHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("err = %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"--addr", "--seed", "--public-url", "--listen", "--frozen-clock", "--start-time", "--log-format", "--control-token", "--no-control", "--tls", "--tls-dir", "SIM_TLS_DIR", "decrypt", "SIM_ADDR"} {
+	for _, want := range []string{"--addr", "--seed", "--public-url", "--listen", "--frozen-clock", "--start-time", "--log-format", "--control-token", "--no-control", "--tls", "--tls-dir", "SIM_TLS_DIR", "decrypt", "SIM_ADDR", "--allow-host", "--shutdown-drain"} {
 		if !strings.Contains(out.String(), strings.TrimLeft(want, "-")) {
 			t.Errorf("--help does not mention %s", want)
 		}
