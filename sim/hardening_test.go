@@ -214,3 +214,14 @@ func TestControlRequestWithoutBody(t *testing.T) {
 		t.Errorf("health without a body = %d %s", rec.Code, rec.Body)
 	}
 }
+
+// The journal keeps a cut copy of an oversized header block.
+func TestJournalCutsOversizedHeaders(t *testing.T) {
+	s, _, ts := newToy(t, sim.Options{HeaderLimit: 4 << 10})
+	do(t, "POST", ts.URL+"/toy/echo", `{}`, "X-Big", strings.Repeat("a", 5<<10))
+	entries := s.Journal().List("toy", "", 0)
+	require.Len(t, entries, 1)
+	if got := entries[0].Request.Headers["X-Big"]; len(got) > 300 || !strings.Contains(got, "(5120 bytes)") {
+		t.Errorf("journal keeps X-Big as %d bytes: %.80q", len(got), got)
+	}
+}

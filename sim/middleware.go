@@ -67,8 +67,12 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		info := &requestInfo{}
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 		reqBody, tooLarge := s.readBody(r)
+		reqHeader := r.Header
 		switch {
 		case headerSize(r) > s.opts.HeaderLimit:
+			// The journal keeps a cut copy: a thousand such entries must
+			// not hold a thousand oversized header blocks.
+			reqHeader = cutHeader(r.Header, 256)
 			httpx.Adapter{}.Write(bw, r, faultOf(p, r, FaultHeadersTooLarge))
 		case tooLarge:
 			httpx.Adapter{}.Write(bw, r, p.Fault(r, FaultBodyTooLarge))
@@ -92,7 +96,7 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 			Path:     fullPath,
 			Status:   bw.status,
 			Request: journal.Message{
-				Headers: journal.Headers(r.Header),
+				Headers: journal.Headers(reqHeader),
 				Body:    journal.Body(reqBody, r.Header.Get("Content-Type"), journalBodyLimit),
 			},
 			Response: journal.Message{
@@ -165,6 +169,21 @@ func headerSize(r *http.Request) int {
 		}
 	}
 	return n
+}
+
+// cutHeader is h with every value longer than n bytes cut to n, noting
+// how long it was.
+func cutHeader(h http.Header, n int) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		for _, v := range vs {
+			if len(v) > n {
+				v = fmt.Sprintf("%s... (%d bytes)", v[:n], len(v))
+			}
+			out[k] = append(out[k], v)
+		}
+	}
+	return out
 }
 
 // faultOf is the provider's rendering of a fault the platform detected,

@@ -157,6 +157,34 @@ func TestOversizedHeaders(t *testing.T) {
 	}
 }
 
+// What Go's HTTP server refuses before any handler runs gets Go's plain
+// text, not a provider's envelope: documented in the README. This pins it,
+// so a Go release that lets such requests through is noticed.
+func TestRefusedBeforeAnyHandler(t *testing.T) {
+	_, base := start(t)
+	u, _ := url.Parse(base)
+	for _, tc := range []struct{ name, req, want string }{
+		{"bad escape in the path", "GET /misspay/%zz HTTP/1.1\r\nHost: h\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+		{"control character in a header", "GET /misspay/token HTTP/1.1\r\nHost: h\r\nX-A: a\x1bb\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+		{"headers past MaxHeaderBytes", "GET /misspay/token HTTP/1.1\r\nHost: h\r\nX-A: " + strings.Repeat("a", 300<<10) + "\r\n\r\n", "HTTP/1.1 431 Request Header Fields Too Large"},
+	} {
+		c, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { _, _ = io.WriteString(c, tc.req) }()
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		c.Close()
+		if got := "HTTP/1.1 " + resp.Status; got != tc.want || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+			t.Errorf("%s: %s %s %q, want Go's plain %s", tc.name, got, resp.Header.Get("Content-Type"), b, tc.want)
+		}
+	}
+}
+
 func TestControlHostGuard(t *testing.T) {
 	_, base := start(t, "--allow-host", "simulator")
 	for _, tc := range []struct {
