@@ -10,8 +10,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/stretchr/testify/require"
 )
 
@@ -223,5 +225,24 @@ func TestJournalCutsOversizedHeaders(t *testing.T) {
 	require.Len(t, entries, 1)
 	if got := entries[0].Request.Headers["X-Big"]; len(got) > 300 || !strings.Contains(got, "(5120 bytes)") {
 		t.Errorf("journal keeps X-Big as %d bytes: %.80q", len(got), got)
+	}
+}
+
+// Stop aborts callbacks in flight, so a receiver that hangs does not hold
+// the shutdown for the client's whole timeout.
+func TestStopAbortsCallbacks(t *testing.T) {
+	hung := make(chan struct{}, 1)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hung <- struct{}{}
+		<-r.Context().Done()
+	}))
+	defer receiver.Close()
+	s, p, _ := newToy(t, sim.Options{HTTPClient: &http.Client{Timeout: time.Hour}})
+	p.deps.Callbacks.Send(callback.Request{Provider: "toy", Method: "POST", URL: receiver.URL}, callback.Policy{MaxAttempts: 3})
+	<-hung
+	s.Stop()
+	s.Callbacks().Wait() // returns once the attempt is aborted, not in an hour
+	if recs := s.Callbacks().List("toy", ""); len(recs) != 1 || recs[0].State != callback.StateFailed {
+		t.Errorf("callbacks after Stop = %+v, want one failed", recs)
 	}
 }
