@@ -268,11 +268,11 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	case <-ctx.Done():
 	case serveErr = <-errc:
 	}
-	log.Info("shutting down; letting in-flight requests finish (a second signal exits at once)", "grace", shutdownGrace)
 	// Held requests answer now, callbacks stop, answers close their
 	// connections; keep serving while clients are still mid-loop, then
 	// close what is idle and wait for what is running.
 	srv.Stop()
+	log.Info("shutting down; letting in-flight requests finish (a second signal exits at once)", "grace", shutdownGrace)
 	act.drain(cfg.ShutdownDrain)
 	for _, hs := range servers {
 		hs.SetKeepAlivesEnabled(false)
