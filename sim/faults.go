@@ -102,11 +102,6 @@ func (s *Server) DeleteFaults(provider, merchant string, global bool) int {
 	return s.faults.DeleteWhere(provider, merchant, global)
 }
 
-// ReleaseHeld releases every request a fault holds (hang, latency) and
-// makes later ones give up at once; Close calls it, and the simulator's
-// main calls it when it starts shutting down.
-func (s *Server) ReleaseHeld() { s.stopOnce.Do(func() { close(s.stop) }) }
-
 // faultRequest is what rules see of a provider request.
 func (s *Server) faultRequest(name, relPath string, r *http.Request, body []byte) fault.Request {
 	fr := fault.Request{Provider: name, Method: r.Method, Path: relPath, Query: r.URL.Query(), Header: r.Header, Body: body}
@@ -184,7 +179,7 @@ func (s *Server) deliverFault(w http.ResponseWriter, r *http.Request, bw *buffer
 			}
 			h.Latency = 0
 		}
-		if !clock.SleepWall(r.Context(), s.stop, h.Latency) && r.Context().Err() != nil {
+		if !clock.SleepWall(r.Context(), s.stopping, h.Latency) && r.Context().Err() != nil {
 			abortConn(w, true)
 			return
 		}
@@ -196,7 +191,7 @@ func (s *Server) deliverFault(w http.ResponseWriter, r *http.Request, bw *buffer
 	case fault.Hang:
 		select {
 		case <-r.Context().Done():
-		case <-s.stop:
+		case <-s.stopping: // Stop: the simulator is shutting down
 		}
 		abortConn(w, true)
 		return

@@ -183,7 +183,7 @@ func TestFaultsOverHTTP2(t *testing.T) {
 	ts := httptest.NewUnstartedServer(s.Handler())
 	ts.EnableHTTP2 = true
 	ts.StartTLS()
-	t.Cleanup(func() { s.ReleaseHeld(); ts.Close(); s.Close() })
+	t.Cleanup(func() { s.Stop(); ts.Close(); s.Close() })
 	client := ts.Client()
 	for _, kind := range []string{fault.Reset, fault.Lost, fault.Truncate, fault.Hang} {
 		t.Run(kind, func(t *testing.T) {

@@ -162,6 +162,8 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 	case sim.FaultRateLimited:
 		// NestJS's throttler, which the service behind MIS Pay would use.
 		msg = "ThrottlerException: Too Many Requests"
+	case sim.FaultHeadersTooLarge:
+		msg = "Request Header Fields Too Large"
 	}
 	return httpx.JSON(status, envelope{Status: "error", Result: codedResult{Code: status, Message: msg}})
 }

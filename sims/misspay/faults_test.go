@@ -261,7 +261,7 @@ func TestFaultHang(t *testing.T) {
 		done <- err
 	}()
 	waitJournalFault(t, s, c.creds.MerchantID, 2)
-	s.ReleaseHeld()
+	s.Stop()
 	if err := <-done; err == nil {
 		t.Fatal("the hung request answered after the simulator stopped")
 	}

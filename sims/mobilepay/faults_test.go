@@ -186,7 +186,7 @@ func TestFaultHang(t *testing.T) {
 	if err := <-done; err == nil {
 		t.Fatal("a hung request answered")
 	}
-	s.ReleaseHeld()
+	s.Stop()
 	if err := <-done; err == nil {
 		t.Fatal("a hung request answered")
 	}
