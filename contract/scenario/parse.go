@@ -217,6 +217,8 @@ type parse struct {
 	helpers map[string]any // the providers' helpers (Options.Helpers)
 	// included is set while compiling an included steps file.
 	included bool
+	// captured are the names the steps compiled so far capture.
+	captured []string
 }
 
 func (p *parse) add(path []string, format string, args ...any) {
@@ -504,6 +506,23 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// readsOf lists the captures (of earlier steps) that st mentions.
+func readsOf(st *Step, captured []string) []string {
+	what := *st
+	what.Name, what.Capture = "", nil // its own captures are not read
+	b, err := yaml.Marshal(what)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, name := range captured {
+		if !contains(out, name) && regexp.MustCompile(`\b`+regexp.QuoteMeta(name)+`\b`).Match(b) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // steps compiles steps, expanding includes; shape gains their captures.
 func (p *parse) steps(steps []Step, shape expr.Env) []CompiledStep {
 	var out []CompiledStep
@@ -513,9 +532,13 @@ func (p *parse) steps(steps []Step, shape expr.Env) []CompiledStep {
 			continue
 		}
 		cs := p.step(&steps[i], i, shape)
+		if cs.Always {
+			cs.Reads = readsOf(&steps[i], p.captured)
+		}
 		out = append(out, cs)
 		for _, cp := range cs.Captures {
 			shape[cp.Name] = expr.Unknown
+			p.captured = append(p.captured, cp.Name)
 		}
 	}
 	return out
@@ -524,7 +547,7 @@ func (p *parse) steps(steps []Step, shape expr.Env) []CompiledStep {
 func (p *parse) step(st *Step, i int, shape expr.Env) CompiledStep {
 	base := []string{"steps", strconv.Itoa(i)}
 	at := func(more ...string) []string { return append(append([]string(nil), base...), more...) }
-	cs := CompiledStep{Kind: st.Kind(), Title: st.Title(), Volatile: st.Volatile, File: p.file, Lines: map[string]int{}}
+	cs := CompiledStep{Kind: st.Kind(), Title: st.Title(), Volatile: st.Volatile, File: p.file, Lines: map[string]int{}, FakeOnly: st.FakeOnly, Always: st.Always}
 	cs.Line, _ = p.locate(base)
 	if cs.Kind == "" {
 		p.add(base, "a step needs exactly one of request, await, sim, callback, assert, include")
