@@ -252,11 +252,7 @@ func (r *scenarioRun) setup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("merchant: %w", err)
 	}
-	for k, v := range m {
-		if isSecretName(k) {
-			r.red.add(v)
-		}
-	}
+	r.addSecrets(m)
 	r.env["merchant"] = m
 	// The scenario moves and reads its own merchant's clock, so parallel
 	// scenarios (and other CI jobs on a shared simulator) keep their time.
@@ -281,6 +277,24 @@ func (r *scenarioRun) setup(ctx context.Context) error {
 		r.set(v.Name, val)
 	}
 	return nil
+}
+
+// addSecrets registers the merchant's secrets, nested ones included
+// (ecrs[1].password), for redaction.
+func (r *scenarioRun) addSecrets(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if isSecretName(k) {
+				r.red.add(e)
+			}
+			r.addSecrets(e)
+		}
+	case []any:
+		for _, e := range x {
+			r.addSecrets(e)
+		}
+	}
 }
 
 // set stores a variable, registering its value as a secret when its name
