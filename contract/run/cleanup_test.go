@@ -2,6 +2,7 @@ package run_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -185,4 +186,30 @@ targets:
 	require.NoError(t, err)
 	t.Cleanup(fake.Close)
 	require.Empty(t, run.Plan(scs, fake, run.Filter{})[0].Locks, "each scenario has its own merchant on a fake")
+}
+
+// Secrets nested in a merchant (a BAB POS merchant's second ECR's
+// password) are redacted like top-level ones.
+func TestNestedMerchantSecretsRedacted(t *testing.T) {
+	c := catalog(t)
+	path := writeScenario(t, `version: 1
+name: leaky ecr
+provider: babpos
+steps:
+  - request:
+      method: POST
+      path: /api/v1/auth/login
+      json: {username: "${merchant.ecrs[1].username}", password: "${merchant.ecrs[1].password}"}
+    expect: {status: 299}
+`)
+	tg, err := target.InProcess("", sim.Options{})
+	require.NoError(t, err)
+	t.Cleanup(tg.Close)
+	res := run.Run(context.Background(), run.Config{Target: tg, Catalog: c}, run.Plan(load(t, c, path), tg, run.Filter{}))
+	require.Equal(t, result.Failed, res.Scenarios[0].Status)
+	x := res.Scenarios[0].Steps[0].Exchange
+	require.NotNil(t, x)
+	b, err := json.Marshal(x)
+	require.NoError(t, err)
+	require.Regexp(t, `password\\?":\s*\\?"\[REDACTED\]`, string(b))
 }
