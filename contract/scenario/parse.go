@@ -506,22 +506,30 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// readsOf lists the captures (of earlier steps) that st mentions.
+// readsOf lists the captures (of earlier steps) that st's expressions
+// read: its ${...} templates and its assert.
 func readsOf(st *Step, captured []string) []string {
 	what := *st
-	what.Name, what.Capture = "", nil // its own captures are not read
+	what.Name, what.Capture, what.Assert = "", nil, nil // its own captures are not read
 	b, err := yaml.Marshal(what)
 	if err != nil {
 		return nil
 	}
+	exprs := strings.Join(templateRe.FindAllString(string(b), -1), "\n")
+	if st.Assert != nil {
+		exprs += "\n" + *st.Assert
+	}
 	var out []string
 	for _, name := range captured {
-		if !contains(out, name) && regexp.MustCompile(`\b`+regexp.QuoteMeta(name)+`\b`).Match(b) {
+		if !contains(out, name) && regexp.MustCompile(`\b`+regexp.QuoteMeta(name)+`\b`).MatchString(exprs) {
 			out = append(out, name)
 		}
 	}
 	return out
 }
+
+// templateRe finds the ${...} parts of a text.
+var templateRe = regexp.MustCompile(`\$\{[^}]*\}`)
 
 // steps compiles steps, expanding includes; shape gains their captures.
 func (p *parse) steps(steps []Step, shape expr.Env) []CompiledStep {

@@ -273,11 +273,11 @@ variables:
   cb: '` + cb + `'
 steps:
   - request: {method: GET, path: /a}
-    capture: {trackId: body.id, other: body.other}
+    capture: {trackId: body.id, other: body.other, token: body.token}
   - name: uses trackId in its name, not other
     always: true
     fakeOnly: true
-    request: {method: GET, path: "/cancel/${trackId}"}
+    request: {method: GET, path: "/token/${trackId}", headers: {x-other: other}}
     capture: {more: body.x}
 `
 	}
