@@ -218,6 +218,8 @@ type parse struct {
 	helpers map[string]any // the providers' helpers (Options.Helpers)
 	// included is set while compiling an included steps file.
 	included bool
+	// captured are the names the steps compiled so far capture.
+	captured []string
 }
 
 func (p *parse) add(path []string, format string, args ...any) {
@@ -505,6 +507,31 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// readsOf lists the captures (of earlier steps) that st's expressions
+// read: its ${...} templates and its assert.
+func readsOf(st *Step, captured []string) []string {
+	what := *st
+	what.Name, what.Capture, what.Assert = "", nil, nil // its own captures are not read
+	b, err := yaml.Marshal(what)
+	if err != nil {
+		return nil
+	}
+	exprs := strings.Join(templateRe.FindAllString(string(b), -1), "\n")
+	if st.Assert != nil {
+		exprs += "\n" + *st.Assert
+	}
+	var out []string
+	for _, name := range captured {
+		if !contains(out, name) && regexp.MustCompile(`\b`+regexp.QuoteMeta(name)+`\b`).MatchString(exprs) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// templateRe finds the ${...} parts of a text.
+var templateRe = regexp.MustCompile(`\$\{[^}]*\}`)
+
 // steps compiles steps, expanding includes; shape gains their captures.
 func (p *parse) steps(steps []Step, shape expr.Env) []CompiledStep {
 	var out []CompiledStep
@@ -514,9 +541,13 @@ func (p *parse) steps(steps []Step, shape expr.Env) []CompiledStep {
 			continue
 		}
 		cs := p.step(&steps[i], i, shape)
+		if cs.Always {
+			cs.Reads = readsOf(&steps[i], p.captured)
+		}
 		out = append(out, cs)
 		for _, cp := range cs.Captures {
 			shape[cp.Name] = expr.Unknown
+			p.captured = append(p.captured, cp.Name)
 		}
 	}
 	return out
@@ -525,7 +556,7 @@ func (p *parse) steps(steps []Step, shape expr.Env) []CompiledStep {
 func (p *parse) step(st *Step, i int, shape expr.Env) CompiledStep {
 	base := []string{"steps", strconv.Itoa(i)}
 	at := func(more ...string) []string { return append(append([]string(nil), base...), more...) }
-	cs := CompiledStep{Kind: st.Kind(), Title: st.Title(), Volatile: st.Volatile, File: p.file, Lines: map[string]int{}}
+	cs := CompiledStep{Kind: st.Kind(), Title: st.Title(), Volatile: st.Volatile, File: p.file, Lines: map[string]int{}, FakeOnly: st.FakeOnly, Always: st.Always}
 	cs.Line, _ = p.locate(base)
 	if cs.Kind == "" {
 		p.add(base, "a step needs exactly one of request, await, sim, callback, fault, assert, include")

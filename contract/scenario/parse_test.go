@@ -287,3 +287,36 @@ func TestMerchantSettingsSelfDecodingTypes(t *testing.T) {
 		t.Fatalf("problems = %v, want one about terminals only", probs)
 	}
 }
+
+// A request sending ${receiver.url} as it is sends "" where the target
+// cannot call back; one that tests it against "" handles that itself.
+// A clean-up step (always:) knows the captures it reads.
+func TestReceiverURLAndCleanupReads(t *testing.T) {
+	scen := func(cb string) string {
+		return `version: 1
+name: x
+provider: misspay
+variables:
+  cb: '` + cb + `'
+steps:
+  - request: {method: GET, path: /a}
+    capture: {trackId: body.id, other: body.other, token: body.token}
+  - name: uses trackId in its name, not other
+    always: true
+    fakeOnly: true
+    request: {method: GET, path: "/token/${trackId}", headers: {x-other: other}}
+    capture: {more: body.x}
+`
+	}
+	s, probs := Parse("s.yaml", []byte(scen(`${receiver.url}/cb`)), opts)
+	require.Empty(t, probs)
+	require.True(t, s.Compiled.SendsReceiverURL)
+	require.True(t, s.Compiled.Steps[1].Always)
+	require.True(t, s.Compiled.Steps[1].FakeOnly)
+	require.Equal(t, []string{"trackId"}, s.Compiled.Steps[1].Reads)
+	require.Nil(t, s.Compiled.Steps[0].Reads)
+
+	s, probs = Parse("s.yaml", []byte(scen(`${receiver.url != "" ? receiver.url : "https://callback.invalid"}/cb`)), opts)
+	require.Empty(t, probs)
+	require.False(t, s.Compiled.SendsReceiverURL)
+}

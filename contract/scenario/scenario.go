@@ -34,6 +34,7 @@ type Scenario struct {
 	Volatile    []string        `yaml:"volatile"`
 	Timeout     string          `yaml:"timeout"`
 	Cases       []yaml.MapSlice `yaml:"cases"`
+	Locks       []string        `yaml:"locks"`
 	Steps       []Step          `yaml:"steps"`
 
 	// File is where the scenario was read from.
@@ -70,6 +71,8 @@ type Step struct {
 	Expect   *Expect       `yaml:"expect"`
 	Capture  yaml.MapSlice `yaml:"capture"`
 	Volatile []string      `yaml:"volatile"`
+	FakeOnly bool          `yaml:"fakeOnly"`
+	Always   bool          `yaml:"always"`
 }
 
 // Request is an HTTP request to the provider's API.
@@ -280,6 +283,18 @@ type CompiledStep struct {
 	SimBody    *expr.Value
 	Advance    time.Duration
 	Standalone bool
+
+	// FakeOnly steps exercise what only the simulator has (a merchant
+	// of the scenario's own...): skipped on targets without a control
+	// plane; later steps do not depend on them.
+	FakeOnly bool
+	// Always steps clean up (cancel what the scenario started): they run
+	// even when an earlier step failed or was skipped for a dependency,
+	// unless a capture they read (Reads) was never made. They are not
+	// checks: a scenario of which only they can run is skipped.
+	Always bool
+	// Reads are the captures of earlier steps an Always step reads.
+	Reads []string
 
 	CallbackPath string // callback: the path below the receiver URL ("" any)
 
