@@ -90,7 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.duration, "duration", 3*time.Second, "how long each target is driven")
 	fs.IntVar(&c.conns, "conns", 50, "concurrent keep-alive connections per target")
 	fs.StringVar(&c.only, "only", "", "drive only the targets whose name contains this (the ceiling always runs)")
-	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the load phase to this file")
+	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the simulator targets' load to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: bench [-duration 3s] [-conns 50] [-only NAME] [-cpuprofile FILE]")
 		fs.PrintDefaults()
@@ -113,8 +113,17 @@ type target struct {
 	name   string
 	kind   string // "ceiling", "read" or "write"
 	addr   string
-	req    []byte
+	method string
+	path   string
+	header http.Header
+	body   []byte
+	req    []byte // the wire bytes of method, path, header and body
 	status int
+}
+
+func newTarget(name, kind, addr, method, path string, h http.Header, body []byte, status int) target {
+	return target{name: name, kind: kind, addr: addr, method: method, path: path, header: h, body: body,
+		req: rawRequest(method, addr, path, h, body), status: status}
 }
 
 type result struct {
@@ -159,23 +168,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ceiling := target{name: "ceiling (bare net/http, fixed body)", kind: "ceiling", addr: ceilAddr,
-		req: getRequest(ceilAddr, "/fixed", nil), status: http.StatusOK}
+	ceiling := newTarget("ceiling (bare net/http, fixed body)", "ceiling", ceilAddr, http.MethodGet, "/fixed", nil, nil, http.StatusOK)
 
 	fmt.Fprintf(stdout, "paysandbox bench: %d connections, %s per target, GOMAXPROCS %d, %s/%s\n",
 		cfg.conns, cfg.duration, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
-
-	if cfg.cpuprofile != "" {
-		f, err := os.Create(cfg.cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
 
 	var results []result
 	drive := func(t target) error {
@@ -189,14 +185,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := drive(ceiling); err != nil {
 		return err
 	}
+	// The profile covers the simulator's targets, not the ceiling.
+	stopProfile, err := startProfile(cfg.cpuprofile)
+	if err != nil {
+		return err
+	}
 	for _, t := range targets {
 		if cfg.only != "" && !strings.Contains(t.name, cfg.only) {
 			continue
 		}
 		if err := drive(t); err != nil {
+			stopProfile()
 			return err
 		}
 	}
+	stopProfile()
 	if err := drive(ceiling); err != nil {
 		return err
 	}
@@ -231,6 +234,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// startProfile starts a CPU profile into file ("" for none).
+func startProfile(file string) (stop func(), err error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func verdict(ok bool, goal string) string {
@@ -392,24 +411,16 @@ func prepare(srv *sim.Server, addr string) ([]target, error) {
 	}
 
 	return []target{
-		{name: "mobilepay payment/status", kind: "read", addr: addr, status: http.StatusOK,
-			req: getRequest(addr, "/mobilepay/api/pos/payment/status?"+auth+"&paymentId="+payment.PaymentID, nil)},
-		{name: "misspay track-checkout", kind: "read", addr: addr, status: http.StatusOK,
-			req: getRequest(addr, "/misspay/track-checkout/"+checkout.Result.TrackID, h)},
-		{name: "misspay start-checkout", kind: "write", addr: addr, status: http.StatusCreated,
-			req: postRequest(addr, "/misspay/start-checkout", h, startCheckoutBody)},
+		newTarget("mobilepay payment/status", "read", addr, http.MethodGet,
+			"/mobilepay/api/pos/payment/status?"+auth+"&paymentId="+payment.PaymentID, nil, nil, http.StatusOK),
+		newTarget("misspay track-checkout", "read", addr, http.MethodGet,
+			"/misspay/track-checkout/"+checkout.Result.TrackID, h, nil, http.StatusOK),
+		newTarget("misspay start-checkout", "write", addr, http.MethodPost,
+			"/misspay/start-checkout", h, startCheckoutBody, http.StatusCreated),
 	}, nil
 }
 
-// getRequest is the wire bytes of a keep-alive GET.
-func getRequest(addr, path string, h http.Header) []byte {
-	return rawRequest(http.MethodGet, addr, path, h, nil)
-}
-
-func postRequest(addr, path string, h http.Header, body []byte) []byte {
-	return rawRequest(http.MethodPost, addr, path, h, body)
-}
-
+// rawRequest is the wire bytes of a keep-alive request.
 func rawRequest(method, addr, path string, h http.Header, body []byte) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: paysandbox-bench\r\n", method, path, addr)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -31,5 +32,39 @@ func TestBenchFlags(t *testing.T) {
 		if err := run(context.Background(), args, &out, &errOut); err == nil {
 			t.Errorf("run(%q) succeeded", args)
 		}
+	}
+}
+
+// BenchmarkHandlers serves each target's request straight through the
+// simulator's handler, without the network, for profiles and allocation
+// counts of the simulator alone:
+//
+//	go test -run '^$' -bench Handlers -benchmem -cpuprofile cpu.out ./cmd/bench
+func BenchmarkHandlers(b *testing.B) {
+	srv, addr, stop, err := startSimulator()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(stop)
+	targets, err := prepare(srv, addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	for _, t := range targets {
+		b.Run(strings.ReplaceAll(t.name, " ", "_"), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(t.method, t.path, bytes.NewReader(t.body))
+				for k, v := range t.header {
+					req.Header[k] = v
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != t.status {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+		})
 	}
 }
