@@ -62,15 +62,39 @@ func Scrub(b []byte, secrets []string) []byte {
 
 // IsSecret reports whether a header, query parameter or JSON key of this
 // name holds a secret.
-func IsSecret(name string) bool {
-	n := normalise(name)
-	if secretNames[n] {
+func IsSecret(name string) bool { return isSecret(name) }
+
+// isSecret is IsSecret for a name as text or bytes. ASCII names up to 64
+// bytes are normalised on the stack: it runs for every header, query
+// parameter and JSON key of every journalled exchange.
+func isSecret[T string | []byte](name T) bool {
+	var buf [64]byte
+	n := 0
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 0x80 || n == len(buf) {
+			return isSecretNormalised(normalise(string(name)))
+		}
+		switch {
+		case c == '-' || c == '_':
+			continue
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	return isSecretNormalised(buf[:n])
+}
+
+func isSecretNormalised[T string | []byte](n T) bool {
+	if secretNames[string(n)] {
 		return true
 	}
 	// Names not on the list but built like one: X-Access-Token,
 	// clientSecret, merchantPassword, x-partner-api-key.
 	for _, suffix := range []string{"token", "secret", "password", "apikey"} {
-		if strings.HasSuffix(n, suffix) {
+		if len(n) >= len(suffix) && string(n[len(n)-len(suffix):]) == suffix {
 			return true
 		}
 	}
@@ -89,6 +113,9 @@ var jwtRe = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za
 // MaskPANs masks every Luhn-valid card number in s to its first six and
 // last four digits, and redacts every JWT-shaped value.
 func MaskPANs(s string) string {
+	if !mayHoldPANOrJWT(s) {
+		return s
+	}
 	if strings.Contains(s, "eyJ") {
 		s = jwtRe.ReplaceAllString(s, Redacted)
 	}
@@ -166,7 +193,7 @@ func Body(b []byte, contentType string, limit int) any {
 	if len(b) == 0 {
 		return nil
 	}
-	if strings.HasPrefix(contentType, "image/") || strings.Contains(contentType, "octet-stream") {
+	if binaryType(contentType) {
 		return "[" + contentType + " body, " + itoa(len(b)) + " bytes]"
 	}
 	if looksJSON(b) {

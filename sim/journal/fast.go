@@ -1,0 +1,276 @@
+package journal
+
+import (
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+)
+
+// Record is Body for the simulator's own journal: the same redaction, but a
+// JSON body comes back as compact JSON text (json.RawMessage) instead of Go
+// values. It scans the body once and copies it, where Body decodes it into
+// maps and slices (one allocation per key and value) only for them to be
+// encoded again when the journal is read. Decoding the text gives what
+// encoding Body's value gives: every value of a secret key redacted, card
+// numbers masked, JWTs removed.
+func Record(b []byte, contentType string, limit int) any {
+	if len(b) > 0 && len(b) <= limit && looksJSON(b) && !binaryType(contentType) {
+		if out, ok := redactJSON(b); ok {
+			return out
+		}
+	}
+	return Body(b, contentType, limit)
+}
+
+// redactJSON returns b, which must be one JSON value, compacted and
+// redacted as redactValue redacts it; false when b is not valid JSON (or
+// nests deeper than encoding/json accepts).
+func redactJSON(b []byte) (json.RawMessage, bool) {
+	if !json.Valid(b) {
+		return nil, false
+	}
+	r := jsonRedactor{in: b, out: make([]byte, 0, len(b))}
+	r.value()
+	if r.bad {
+		return nil, false
+	}
+	return r.out, true
+}
+
+// jsonRedactor walks valid JSON, writing its redacted, compact form.
+type jsonRedactor struct {
+	in  []byte
+	i   int
+	out []byte
+	bad bool // input the walk did not expect; the caller falls back
+}
+
+func (r *jsonRedactor) ws() {
+	for r.i < len(r.in) {
+		switch r.in[r.i] {
+		case ' ', '\t', '\r', '\n':
+			r.i++
+		default:
+			return
+		}
+	}
+}
+
+func (r *jsonRedactor) peek() byte {
+	r.ws()
+	if r.i >= len(r.in) {
+		r.bad = true
+		return 0
+	}
+	return r.in[r.i]
+}
+
+func (r *jsonRedactor) value() {
+	if r.bad {
+		return
+	}
+	switch c := r.peek(); {
+	case r.bad:
+	case c == '{':
+		r.object()
+	case c == '[':
+		r.array()
+	case c == '"':
+		r.str()
+	default:
+		r.literal()
+	}
+}
+
+func (r *jsonRedactor) object() {
+	r.out = append(r.out, '{')
+	r.i++
+	if r.peek() == '}' {
+		r.i++
+		r.out = append(r.out, '}')
+		return
+	}
+	for !r.bad {
+		if r.peek() != '"' {
+			r.bad = true
+			return
+		}
+		raw, escaped, high := r.scanString()
+		if r.bad {
+			return
+		}
+		var secret bool
+		if escaped || high {
+			var name string
+			if json.Unmarshal(raw, &name) != nil {
+				r.bad = true
+				return
+			}
+			secret = IsSecret(name)
+			r.appendString(name)
+		} else {
+			secret = isSecret(raw[1 : len(raw)-1])
+			r.out = append(r.out, raw...)
+		}
+		if r.peek() != ':' {
+			r.bad = true
+			return
+		}
+		r.i++
+		r.out = append(r.out, ':')
+		if secret {
+			if r.peek() == 'n' { // null stays null
+				r.literal()
+			} else {
+				mark := len(r.out)
+				r.value()
+				r.out = append(r.out[:mark], `"`+Redacted+`"`...)
+			}
+		} else {
+			r.value()
+		}
+		switch r.peek() {
+		case ',':
+			r.i++
+			r.out = append(r.out, ',')
+		case '}':
+			r.i++
+			r.out = append(r.out, '}')
+			return
+		default:
+			r.bad = true
+		}
+	}
+}
+
+func (r *jsonRedactor) array() {
+	r.out = append(r.out, '[')
+	r.i++
+	if r.peek() == ']' {
+		r.i++
+		r.out = append(r.out, ']')
+		return
+	}
+	for !r.bad {
+		r.value()
+		switch r.peek() {
+		case ',':
+			r.i++
+			r.out = append(r.out, ',')
+		case ']':
+			r.i++
+			r.out = append(r.out, ']')
+			return
+		default:
+			r.bad = true
+		}
+	}
+}
+
+// scanString reads the string at r.i, quotes included, and reports
+// whether it holds escapes or bytes outside ASCII.
+func (r *jsonRedactor) scanString() (raw []byte, escaped, high bool) {
+	start := r.i
+	for j := r.i + 1; j < len(r.in); j++ {
+		switch c := r.in[j]; {
+		case c == '\\':
+			escaped = true
+			j++
+		case c == '"':
+			r.i = j + 1
+			return r.in[start:r.i], escaped, high
+		case c >= 0x80:
+			high = true
+		}
+	}
+	r.bad = true
+	return nil, false, false
+}
+
+// str writes a string value with card numbers masked and JWTs redacted.
+// A string with escapes is decoded first, so an escape cannot hide a
+// card number, and one with invalid UTF-8 is written again as
+// encoding/json would (U+FFFD).
+func (r *jsonRedactor) str() {
+	raw, escaped, high := r.scanString()
+	if r.bad {
+		return
+	}
+	content := raw[1 : len(raw)-1]
+	if escaped || (high && !utf8.Valid(content)) {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			r.bad = true
+			return
+		}
+		r.appendString(MaskPANs(s))
+		return
+	}
+	if !mayHoldPANOrJWT(content) {
+		r.out = append(r.out, raw...)
+		return
+	}
+	s := string(content)
+	if m := MaskPANs(s); m != s {
+		r.appendString(m)
+		return
+	}
+	r.out = append(r.out, raw...)
+}
+
+// literal writes a number, true, false or null. A number that is a card
+// number becomes the masked string, as redactValue makes it.
+func (r *jsonRedactor) literal() {
+	start := r.i
+	for r.i < len(r.in) {
+		c := r.in[r.i]
+		if c == ',' || c == ']' || c == '}' || c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			break
+		}
+		r.i++
+	}
+	lit := r.in[start:r.i]
+	if len(lit) == 0 {
+		r.bad = true
+		return
+	}
+	if mayHoldPANOrJWT(lit) {
+		s := string(lit)
+		if m := MaskPANs(s); m != s {
+			r.appendString(m)
+			return
+		}
+	}
+	r.out = append(r.out, lit...)
+}
+
+func (r *jsonRedactor) appendString(s string) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		r.bad = true
+		return
+	}
+	r.out = append(r.out, b...)
+}
+
+// mayHoldPANOrJWT is MaskPANs's cheap test: a card number needs at least
+// 13 digits and a JWT starts with "eyJ".
+func mayHoldPANOrJWT[T string | []byte](s T) bool {
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9':
+			digits++
+			if digits >= 13 {
+				return true
+			}
+		case c == 'e' && i+2 < len(s) && s[i+1] == 'y' && s[i+2] == 'J':
+			return true
+		}
+	}
+	return false
+}
+
+func binaryType(contentType string) bool {
+	return strings.HasPrefix(contentType, "image/") || strings.Contains(contentType, "octet-stream")
+}
