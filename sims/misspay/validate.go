@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
@@ -97,15 +98,37 @@ func (f *fields) str(name string, required bool) string {
 		}
 		return ""
 	}
-	var s string
-	if err := json.Unmarshal(f.raw[name], &s); err != nil {
-		f.fail("%s must be a string", f.name(name))
-		return ""
+	s, ok := plainString(f.raw[name])
+	if !ok {
+		if err := json.Unmarshal(f.raw[name], &s); err != nil {
+			f.fail("%s must be a string", f.name(name))
+			return ""
+		}
 	}
 	if required && strings.TrimSpace(s) == "" {
 		f.fail("%s must not be empty", f.name(name))
 	}
 	return s
+}
+
+// plainString is the text of a JSON string without escapes, control
+// characters or invalid UTF-8, which is its raw bytes between the quotes:
+// the common case, decoded without json.Unmarshal. false sends anything
+// else to json.Unmarshal.
+func plainString(raw json.RawMessage) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	in := raw[1 : len(raw)-1]
+	for _, c := range in {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(in) {
+		return "", false
+	}
+	return string(in), true
 }
 
 // money reads a string that must hold an amount.
