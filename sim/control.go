@@ -191,6 +191,11 @@ func (s *Server) recoverControl(next http.Handler) http.Handler {
 
 func (s *Server) limitControl(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil {
+			// A request built in-process (not read off a connection) may
+			// carry a nil Body; the limit reader would panic on it.
+			r.Body = http.NoBody
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.opts.BodyLimit)
 		next.ServeHTTP(w, r)
 	})

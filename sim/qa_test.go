@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -242,5 +244,22 @@ func TestQADotSegmentsGetTheEnvelopeNotARedirect(t *testing.T) {
 		if resp.StatusCode != http.StatusNotFound || json.Unmarshal(b, &env) != nil || env[tc.key] == nil {
 			t.Errorf("POST %s: %d %q (Location %q), want a 404 in the envelope with %q", tc.rawPath, resp.StatusCode, b, resp.Header.Get("Location"), tc.key)
 		}
+	}
+}
+
+// A control request built in-process with a nil Body (as an in-memory
+// transport passes it) gets an answer, not a panic.
+func TestQAControlNilBody(t *testing.T) {
+	srv, err := sims.New(sim.Options{Seed: 1, FrozenClock: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	u, _ := url.Parse("http://sim.test/_sim/misspay/merchants")
+	req := &http.Request{Method: http.MethodPost, URL: u, Header: http.Header{}, Host: "sim.test"}
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusCreated {
+		t.Errorf("POST merchants with a nil Body: %d %s", rec.Code, rec.Body)
 	}
 }

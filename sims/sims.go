@@ -17,6 +17,8 @@ import (
 	"github.com/paysandbox/paysandbox/sims/babpos"
 	"github.com/paysandbox/paysandbox/sims/misspay"
 	"github.com/paysandbox/paysandbox/sims/mobilepay"
+	"github.com/paysandbox/paysandbox/sims/mpower"
+	"github.com/paysandbox/paysandbox/sims/myfatoorah"
 )
 
 // Registry lists every provider fake, in mount order, with the static
@@ -31,6 +33,10 @@ func Registry() []sim.Factory {
 			OpenAPI: mobilepay.OpenAPI, Volatile: mobilepay.Volatile},
 		{Name: babpos.Name, New: func(d sim.Deps) sim.Provider { return babpos.New(d) },
 			OpenAPI: babpos.OpenAPI, Volatile: babpos.Volatile},
+		{Name: myfatoorah.Name, New: func(d sim.Deps) sim.Provider { return myfatoorah.New(d) },
+			OpenAPI: myfatoorah.OpenAPI, Volatile: myfatoorah.Volatile, Helpers: myfatoorah.Helpers},
+		{Name: mpower.Name, New: func(d sim.Deps) sim.Provider { return mpower.New(d) },
+			OpenAPI: mpower.OpenAPI, Volatile: mpower.Volatile},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sims"
 )
 
@@ -28,6 +29,8 @@ type Config struct {
 	NoControl    bool
 	// InsecureSecrets draws minted secrets from the seed (golden runs).
 	InsecureSecrets bool
+	// Limits bound the state kept (retention, idle merchants, objects).
+	Limits sim.Limits
 	// TLS serves every listener over HTTPS with a certificate from the
 	// local CA kept in TLSDir (default: see defaultTLSDir).
 	TLS    bool
@@ -105,6 +108,9 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	env("SIM_CONTROL_TOKEN", func(v string) error { c.ControlToken = v; return nil })
 	env("SIM_NO_CONTROL", func(v string) (err error) { c.NoControl, err = strconv.ParseBool(v); return })
 	env("SIM_INSECURE_DETERMINISTIC_SECRETS", func(v string) (err error) { c.InsecureSecrets, err = strconv.ParseBool(v); return })
+	env("SIM_RETENTION", func(v string) (err error) { c.Limits.Retention, err = positiveDuration(v); return })
+	env("SIM_MERCHANT_IDLE", func(v string) (err error) { c.Limits.MerchantIdle, err = positiveDuration(v); return })
+	env("SIM_MAX_OBJECTS", func(v string) (err error) { c.Limits.MaxObjects, err = positiveInt(v); return })
 	env("SIM_TLS", func(v string) (err error) { c.TLS, err = strconv.ParseBool(v); return })
 	env("SIM_TLS_DIR", func(v string) error { c.TLSDir = v; return nil })
 	if err := errors.Join(envErrs...); err != nil {
@@ -126,6 +132,12 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug (one line per request), info, warn, error [SIM_LOG_LEVEL]")
 	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "require this token (X-Sim-Control-Token or Authorization: Bearer) on every /_sim call [SIM_CONTROL_TOKEN]")
 	fs.BoolVar(&c.NoControl, "no-control", c.NoControl, "serve no control plane at all, like a real sandbox [SIM_NO_CONTROL]")
+	fs.Func("retention", fmt.Sprintf("keep finished payments and checkouts this long after their last change, on the merchant's clock (default %s) [SIM_RETENTION]", sim.DefaultRetention),
+		func(v string) (err error) { c.Limits.Retention, err = positiveDuration(v); return })
+	fs.Func("merchant-idle", fmt.Sprintf("forget a minted merchant unused this long (default %s) [SIM_MERCHANT_IDLE]", sim.DefaultMerchantIdle),
+		func(v string) (err error) { c.Limits.MerchantIdle, err = positiveDuration(v); return })
+	fs.Func("max-objects", fmt.Sprintf("keep at most this many payments/checkouts per merchant, forgetting the oldest (default %d) [SIM_MAX_OBJECTS]", sim.DefaultMaxObjects),
+		func(v string) (err error) { c.Limits.MaxObjects, err = positiveInt(v); return })
 	fs.BoolVar(&c.InsecureSecrets, "insecure-deterministic-secrets", c.InsecureSecrets, "draw minted secrets, signing keys and page ids from --seed too, so runs repeat byte for byte; anyone who knows the seed can forge them: never on a shared simulator [SIM_INSECURE_DETERMINISTIC_SECRETS]")
 	fs.BoolVar(&c.TLS, "tls", c.TLS, "serve every listener over HTTPS, with a certificate from a local CA created on first start; trust TLS-DIR/ca.pem [SIM_TLS]")
 	fs.StringVar(&c.TLSDir, "tls-dir", c.TLSDir, "keep the --tls CA (ca.pem, ca-key.pem) and server certificate in `DIR` (default "+defaultTLSDirUsage()+") [SIM_TLS_DIR]")
@@ -203,3 +215,19 @@ func clientHost(host string) string {
 
 // exampleProvider is a provider name for examples in messages.
 func exampleProvider() string { return sims.Registry()[0].Name }
+
+func positiveDuration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("want a positive Go duration such as 48h, got %q", v)
+	}
+	return d, nil
+}
+
+func positiveInt(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a positive whole number, got %q", v)
+	}
+	return n, nil
+}

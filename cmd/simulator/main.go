@@ -124,6 +124,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		ControlToken:                 cfg.ControlToken,
 		NoControl:                    cfg.NoControl,
 		InsecureDeterministicSecrets: cfg.InsecureSecrets,
+		Limits:                       cfg.Limits,
 		Logger:                       log,
 		TLS:                          cfg.TLS,
 	})

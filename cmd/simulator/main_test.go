@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sims/misspay"
 )
 
@@ -57,6 +58,14 @@ func TestLoad(t *testing.T) {
 		{name: "bad tls env", env: map[string]string{"SIM_TLS": "sure"}, wantErr: "SIM_TLS"},
 		{name: "tls with http public url", args: []string{"--tls", "--public-url", "http://sim.test"}, wantErr: "--tls serves https"},
 		{name: "public url without host", args: []string{"--public-url", "https://"}, wantErr: "with a host"},
+		{name: "limits", args: []string{"--retention", "2h", "--merchant-idle", "30m", "--max-objects", "50"},
+			want: func(c *Config) {
+				c.Limits = sim.Limits{Retention: 2 * time.Hour, MerchantIdle: 30 * time.Minute, MaxObjects: 50}
+			}},
+		{name: "limits env", env: map[string]string{"SIM_RETENTION": "1h", "SIM_MAX_OBJECTS": "7"},
+			want: func(c *Config) { c.Limits = sim.Limits{Retention: time.Hour, MaxObjects: 7} }},
+		{name: "bad retention", args: []string{"--retention", "-1h"}, wantErr: "retention"},
+		{name: "bad max objects", env: map[string]string{"SIM_MAX_OBJECTS": "0"}, wantErr: "SIM_MAX_OBJECTS"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

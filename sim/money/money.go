@@ -94,6 +94,9 @@ func ParseDecimal(s string, c Currency) (Amount, error) {
 		return Amount{}, fmt.Errorf("%w: %q", ErrSyntax, s)
 	}
 	if strings.ContainsAny(s, "eE") {
+		if !smallExponent(s) {
+			return Amount{}, fmt.Errorf("%w: %q", ErrRange, s)
+		}
 		r, ok := new(big.Rat).SetString(s)
 		if !ok || strings.Count(s, ".") > 1 {
 			return Amount{}, fmt.Errorf("%w: %q", ErrSyntax, s)
@@ -146,6 +149,21 @@ func fromRat(r *big.Rat, c Currency, s string) (Amount, error) {
 		return Amount{}, fmt.Errorf("%w: %q", ErrRange, s)
 	}
 	return Amount{Minor: n.Int64(), Currency: c}, nil
+}
+
+// smallExponent reports a number whose exponent (if any) is within ±40 and
+// whose digits are not absurdly many: big.Rat would spend tens of
+// milliseconds on "1e999999", a cheap way to tie up a server.
+func smallExponent(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return true
+	}
+	e, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
+	return err == nil && e >= -40 && e <= 40
 }
 
 func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
@@ -266,7 +284,42 @@ func (a Amount) Convert(to Currency, rate string) (Amount, error) {
 	v := new(big.Rat).SetFrac(big.NewInt(a.Minor), pow10(a.Currency.Exponent))
 	v.Mul(v, r)
 	v.Mul(v, new(big.Rat).SetInt(pow10(to.Exponent)))
-	num, den := v.Num(), v.Denom()
+	q := roundHalfAway(v.Num(), v.Denom())
+	if !q.IsInt64() {
+		return Amount{}, ErrRange
+	}
+	return Amount{Minor: q.Int64(), Currency: to}, nil
+}
+
+// ParseRounded reads a decimal (or a JSON number's exponent form) and
+// rounds it half away from zero to the currency's precision: unit prices
+// that shops store with four decimals, or a float a PHP client cast.
+func ParseRounded(s string, c Currency) (Amount, error) {
+	if s == "" || strings.ContainsAny(s, " _\t\n") || strings.HasPrefix(s, "+") || strings.Count(s, ".") > 1 {
+		return Amount{}, fmt.Errorf("%w: %q", ErrSyntax, s)
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r == '.' || r == '-' || r == 'e' || r == 'E' || r == '+') {
+			return Amount{}, fmt.Errorf("%w: %q", ErrSyntax, s)
+		}
+	}
+	if !smallExponent(s) {
+		return Amount{}, fmt.Errorf("%w: %q", ErrRange, s)
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return Amount{}, fmt.Errorf("%w: %q", ErrSyntax, s)
+	}
+	r.Mul(r, new(big.Rat).SetInt(pow10(c.Exponent)))
+	q := roundHalfAway(r.Num(), r.Denom())
+	if !q.IsInt64() {
+		return Amount{}, fmt.Errorf("%w: %q", ErrRange, s)
+	}
+	return Amount{Minor: q.Int64(), Currency: c}, nil
+}
+
+// roundHalfAway is num/den rounded half away from zero.
+func roundHalfAway(num, den *big.Int) *big.Int {
 	q, m := new(big.Int).QuoRem(num, den, new(big.Int))
 	if new(big.Int).Mul(new(big.Int).Abs(m), big.NewInt(2)).Cmp(den) >= 0 {
 		if num.Sign() < 0 {
@@ -275,8 +328,32 @@ func (a Amount) Convert(to Currency, rate string) (Amount, error) {
 			q.Add(q, big.NewInt(1))
 		}
 	}
-	if !q.IsInt64() {
-		return Amount{}, ErrRange
-	}
-	return Amount{Minor: q.Int64(), Currency: to}, nil
+	return q
 }
+
+// Short formats the amount with no trailing fraction zeros, as a
+// JavaScript number prints: "12.5", "100", "0.05".
+func (a Amount) Short() string {
+	s := a.Decimal()
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// ShortJSON is an amount that encodes as a JSON number without trailing
+// zeros (12.5, 100), as a Node service writes it.
+type ShortJSON Amount
+
+// MarshalJSON implements json.Marshaler.
+func (a ShortJSON) MarshalJSON() ([]byte, error) { return []byte(Amount(a).Short()), nil }
+
+// DecimalJSON is an amount that encodes as a JSON number with the
+// currency's precision (12.50, 12.500).
+type DecimalJSON Amount
+
+// MarshalJSON implements json.Marshaler.
+func (a DecimalJSON) MarshalJSON() ([]byte, error) { return []byte(Amount(a).Decimal()), nil }
+
+func (a ShortJSON) String() string   { return Amount(a).Short() }
+func (a DecimalJSON) String() string { return Amount(a).Decimal() }

@@ -1,6 +1,7 @@
 package money_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -176,4 +177,42 @@ func FuzzParseDecimal(f *testing.F) {
 			t.Fatalf("%q -> %s -> %v, %v", s, a.Decimal(), b, err)
 		}
 	})
+}
+
+func TestParseRoundedAndShort(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+	}{
+		{"500.0000", "500"}, {"12.345", "12.35"}, {"12.344", "12.34"}, {"0.005", "0.01"},
+		{"1e2", "100"}, {"99.75", "99.75"}, {"-1.005", "-1.01"}, {"0.1", "0.1"},
+	} {
+		a, err := money.ParseRounded(tc.in, sar)
+		if err != nil || a.Short() != tc.want {
+			t.Errorf("ParseRounded(%q) = %v %v, want %s", tc.in, a.Short(), err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "abc", "1..2", "+1", "NaN", "Inf", "0x10", "1,5"} {
+		if _, err := money.ParseRounded(bad, sar); err == nil {
+			t.Errorf("ParseRounded(%q) succeeded", bad)
+		}
+	}
+	b, _ := json.Marshal(struct {
+		S money.ShortJSON
+		D money.DecimalJSON
+	}{money.ShortJSON(money.FromMinor(1250, sar)), money.DecimalJSON(money.FromMinor(1250, kwd))})
+	if string(b) != `{"S":12.5,"D":1.250}` {
+		t.Errorf("JSON = %s", b)
+	}
+}
+
+// Huge exponents are refused at once rather than computed.
+func TestHugeExponentRefused(t *testing.T) {
+	for _, s := range []string{"1e999999", "1e-999999", "1e41"} {
+		if _, err := money.ParseDecimal(s, sar); !errors.Is(err, money.ErrRange) {
+			t.Errorf("ParseDecimal(%q) err = %v", s, err)
+		}
+		if _, err := money.ParseRounded(s, sar); !errors.Is(err, money.ErrRange) {
+			t.Errorf("ParseRounded(%q) err = %v", s, err)
+		}
+	}
 }

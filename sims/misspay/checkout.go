@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/money"
 )
 
 // checkout is one checkout session.
@@ -17,16 +18,16 @@ type checkout struct {
 	AppID        string
 	OrderID      string
 	InvoiceID    string
-	Amount       amount // purchaseAmount
+	Amount       money.Amount // purchaseAmount
 	Currency     string
 	Lang         string
 	Version      string
 	Items        []item
 	Customer     customer
-	Discount     amount
-	Shipping     amount
-	VAT          amount
-	TotalPrice   amount
+	Discount     money.Amount
+	Shipping     money.Amount
+	VAT          money.Amount
+	TotalPrice   money.Amount
 	Status       Status
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
@@ -38,7 +39,7 @@ type checkout struct {
 	// is the prefix before it, shared rather than copied, so memory grows
 	// linearly with the number of refunds.
 	Refunds  []refundRecord
-	Refunded amount         // the sum of Refunds
+	Refunded money.Amount   // the sum of Refunds
 	byRefund map[string]int // merchantRefundId -> index in Refunds
 	// CallbackURI overrides the merchant's callbackUrl for this checkout.
 	CallbackURI string
@@ -55,7 +56,12 @@ func (c *checkout) checkoutIDPtr() *string {
 	return &id
 }
 
-func (c *checkout) refunded() amount { return c.Refunded }
+func (c *checkout) refunded() money.Amount { return c.Refunded }
+
+// remaining is what is left to refund.
+func (c *checkout) remaining() money.Amount {
+	return money.FromMinor(c.Amount.Minor-c.Refunded.Minor, c.Amount.Currency)
+}
 
 type startCheckoutResult struct {
 	URL     string `json:"url"`
@@ -108,11 +114,11 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 }
 
 type trackResult struct {
-	CheckoutID       *string `json:"checkoutId,omitempty"`
-	OrderID          string  `json:"orderId"`
-	PurchaseAmount   amount  `json:"purchaseAmount"`
-	PurchaseCurrency string  `json:"purchaseCurrency"`
-	Status           Status  `json:"status"`
+	CheckoutID       *string         `json:"checkoutId,omitempty"`
+	OrderID          string          `json:"orderId"`
+	PurchaseAmount   money.ShortJSON `json:"purchaseAmount"`
+	PurchaseCurrency string          `json:"purchaseCurrency"`
+	Status           Status          `json:"status"`
 }
 
 // trackCheckout handles GET /track-checkout/{trackId}.
@@ -129,7 +135,7 @@ func (p *Provider) trackCheckout(r *http.Request) (httpx.Response, error) {
 		return httpx.Response{}, apiErr(ME04, "no checkout session with trackId %q for this merchant", trackID)
 	}
 	return success(http.StatusOK, trackResult{
-		CheckoutID: c.checkoutIDPtr(), OrderID: c.OrderID, PurchaseAmount: c.Amount,
+		CheckoutID: c.checkoutIDPtr(), OrderID: c.OrderID, PurchaseAmount: money.ShortJSON(c.Amount),
 		PurchaseCurrency: c.Currency, Status: c.Status,
 	}), nil
 }
@@ -152,14 +158,14 @@ func (t nodeTime) MarshalJSON() ([]byte, error) {
 }
 
 type checkoutResult struct {
-	ID               string   `json:"id"`
-	OrderID          string   `json:"orderId"`
-	PurchaseAmount   amount   `json:"purchaseAmount"`
-	PurchaseCurrency string   `json:"purchaseCurrency"`
-	PurchaseDate     nodeTime `json:"purchaseDate"`
-	Status           Status   `json:"status"`
-	CreatedAt        nodeTime `json:"createdAt"`
-	UpdatedAt        nodeTime `json:"updatedAt"`
+	ID               string          `json:"id"`
+	OrderID          string          `json:"orderId"`
+	PurchaseAmount   money.ShortJSON `json:"purchaseAmount"`
+	PurchaseCurrency string          `json:"purchaseCurrency"`
+	PurchaseDate     nodeTime        `json:"purchaseDate"`
+	Status           Status          `json:"status"`
+	CreatedAt        nodeTime        `json:"createdAt"`
+	UpdatedAt        nodeTime        `json:"updatedAt"`
 }
 
 // getCheckout handles GET /checkout/{checkoutId}.
@@ -176,7 +182,7 @@ func (p *Provider) getCheckout(r *http.Request) (httpx.Response, error) {
 		return httpx.Response{}, apiErr(ME05, "no checkout with id %q for this merchant", id)
 	}
 	return success(http.StatusOK, checkoutResult{
-		ID: c.CheckoutID, OrderID: c.OrderID, PurchaseAmount: c.Amount, PurchaseCurrency: c.Currency,
+		ID: c.CheckoutID, OrderID: c.OrderID, PurchaseAmount: money.ShortJSON(c.Amount), PurchaseCurrency: c.Currency,
 		PurchaseDate: nodeTime(c.PurchaseDate), Status: c.Status, CreatedAt: nodeTime(c.CreatedAt), UpdatedAt: nodeTime(c.UpdatedAt),
 	}), nil
 }

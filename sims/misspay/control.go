@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/money"
 )
 
 var errNotFound = errors.New("not found")
@@ -34,14 +35,14 @@ func (p *Provider) ctlAction(r *http.Request) (httpx.Response, error) {
 
 // CheckoutView is the control plane's view of a checkout.
 type CheckoutView struct {
-	TrackID        string  `json:"trackId"`
-	CheckoutID     *string `json:"checkoutId"`
-	AppID          string  `json:"appId"`
-	OrderID        string  `json:"orderId"`
-	Status         Status  `json:"status"`
-	PurchaseAmount amount  `json:"purchaseAmount"`
-	Refunded       amount  `json:"refunded"`
-	TransactionID  string  `json:"transactionId,omitempty"`
+	TrackID        string          `json:"trackId"`
+	CheckoutID     *string         `json:"checkoutId"`
+	AppID          string          `json:"appId"`
+	OrderID        string          `json:"orderId"`
+	Status         Status          `json:"status"`
+	PurchaseAmount money.ShortJSON `json:"purchaseAmount"`
+	Refunded       money.ShortJSON `json:"refunded"`
+	TransactionID  string          `json:"transactionId,omitempty"`
 }
 
 // ctlGetCheckout handles GET /_sim/misspay/checkouts/{trackId}.
@@ -55,7 +56,7 @@ func (p *Provider) ctlGetCheckout(r *http.Request) (httpx.Response, error) {
 	}
 	return httpx.JSON(http.StatusOK, CheckoutView{
 		TrackID: c.TrackID, CheckoutID: c.checkoutIDPtr(), AppID: c.AppID, OrderID: c.OrderID,
-		Status: c.Status, PurchaseAmount: c.Amount, Refunded: c.refunded(), TransactionID: c.TransactionID,
+		Status: c.Status, PurchaseAmount: money.ShortJSON(c.Amount), Refunded: money.ShortJSON(c.refunded()), TransactionID: c.TransactionID,
 	}), nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/money"
 )
 
 //go:embed page.html
@@ -21,7 +22,7 @@ var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
 const Instalments = 4
 
 type instalment struct {
-	Amount amount
+	Amount money.ShortJSON
 	Due    string
 }
 
@@ -29,20 +30,20 @@ type pageData struct {
 	Lang, OrderID, Currency, CheckoutID, ActionBase string
 	Status                                          Status
 	Items                                           []item
-	Amount                                          amount
+	Amount                                          money.ShortJSON
 	Plan                                            []instalment
 	Open                                            bool
 }
 
 // plan splits total into Instalments payments, the first carrying any
 // remainder, due monthly from now.
-func plan(total amount, now time.Time) []instalment {
-	each := total / Instalments
+func plan(total money.Amount, now time.Time) []instalment {
+	each := total.Minor / Instalments
 	out := make([]instalment, Instalments)
 	for i := range out {
-		a := each
+		a := money.ShortJSON(money.FromMinor(each, total.Currency))
 		if i == 0 {
-			a = total - each*(Instalments-1)
+			a = money.ShortJSON(money.FromMinor(total.Minor-each*(Instalments-1), total.Currency))
 		}
 		due := "today"
 		if i > 0 {
@@ -73,7 +74,7 @@ func (p *Provider) checkoutPage(r *http.Request) (httpx.Response, error) {
 	}
 	d := pageData{
 		Lang: c.Lang, OrderID: c.OrderID, Currency: c.Currency, CheckoutID: c.CheckoutID,
-		Status: c.Status, Items: c.Items, Amount: c.Amount, Plan: plan(c.Amount, p.st.merchants[c.AppID].clk.Now()),
+		Status: c.Status, Items: c.Items, Amount: money.ShortJSON(c.Amount), Plan: plan(c.Amount, p.st.merchants[c.AppID].clk.Now()),
 		Open: !checkoutFSM.Terminal(c.Status), ActionBase: p.deps.BaseURL() + "/pay/" + c.TrackID,
 	}
 	p.mu.Unlock()

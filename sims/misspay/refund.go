@@ -6,30 +6,31 @@ import (
 
 	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/money"
 )
 
 type refundRecord struct {
-	TransactionID    string   `json:"transactionId"`
-	Amount           amount   `json:"amount"`
-	MerchantRefundID string   `json:"merchantRefundId,omitempty"`
-	CreatedAt        nodeTime `json:"createdAt"`
+	TransactionID    string          `json:"transactionId"`
+	Amount           money.ShortJSON `json:"amount"`
+	MerchantRefundID string          `json:"merchantRefundId,omitempty"`
+	CreatedAt        nodeTime        `json:"createdAt"`
 
 	// What the answer to this refund said, replayed for a repeated
 	// merchantRefundId; its history is Refunds[:index].
 	index             int
-	newPurchaseAmount amount
+	newPurchaseAmount money.Amount
 }
 
 type refundResult struct {
-	TransactionID          string         `json:"transactionId"`
-	UserID                 string         `json:"userId"`
-	MerchantID             string         `json:"merchantId"`
-	OrderID                string         `json:"orderId"`
-	NewPurchaseAmount      amount         `json:"newPurchaseAmount"`
-	MoneyRefundToUser      amount         `json:"moneyRefundToUser"`
-	MoneyRefundAmount      amount         `json:"moneyRefundAmount"`
-	IncreaseUserBalance    amount         `json:"increaseUserBalance"`
-	RefundPaymentHistories []refundRecord `json:"refundPaymentHistories"`
+	TransactionID          string          `json:"transactionId"`
+	UserID                 string          `json:"userId"`
+	MerchantID             string          `json:"merchantId"`
+	OrderID                string          `json:"orderId"`
+	NewPurchaseAmount      money.ShortJSON `json:"newPurchaseAmount"`
+	MoneyRefundToUser      money.ShortJSON `json:"moneyRefundToUser"`
+	MoneyRefundAmount      money.ShortJSON `json:"moneyRefundAmount"`
+	IncreaseUserBalance    money.ShortJSON `json:"increaseUserBalance"`
+	RefundPaymentHistories []refundRecord  `json:"refundPaymentHistories"`
 }
 
 // refund handles POST /refund. Partial refunds accumulate; a refund above
@@ -56,7 +57,7 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 		ud.optionalStrings("id", "name", "email", "userType")
 		f.merge(ud)
 	}
-	if f.err == nil && amt <= 0 {
+	if f.err == nil && amt.Sign() <= 0 {
 		f.fail("amount must be greater than 0")
 	}
 	if f.err != nil {
@@ -73,7 +74,7 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 		prev := c.Refunds[i]
 		res := c.refundResult(m, prev)
 		p.mu.Unlock()
-		if prev.Amount != amt {
+		if money.Amount(prev.Amount) != amt {
 			return httpx.Response{}, apiErr(ME97, "merchantRefundId %q was already used for a refund of %s", refundID, prev.Amount)
 		}
 		return success(http.StatusCreated, res), nil
@@ -87,20 +88,20 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 	case currency != c.Currency:
 		problem = apiErr(ME97, "currency %q does not match the purchase currency %s", currency, c.Currency)
 	case total != c.Amount:
-		problem = apiErr(ME97, "totalAmount %s does not match the purchase amount %s", total, c.Amount)
-	case amt > c.Amount-c.refunded():
-		problem = apiErr(ME97, "amount %s is more than the %s that remains refundable", amt, c.Amount-c.refunded())
+		problem = apiErr(ME97, "totalAmount %s does not match the purchase amount %s", total.Short(), c.Amount.Short())
+	case amt.Cmp(c.remaining()) > 0:
+		problem = apiErr(ME97, "amount %s is more than the %s that remains refundable", amt.Short(), c.remaining().Short())
 	}
 	if problem != nil {
 		p.mu.Unlock()
 		return httpx.Response{}, problem
 	}
 	rec := refundRecord{
-		TransactionID: p.st.ids.ObjectID(), Amount: amt, MerchantRefundID: refundID, CreatedAt: nodeTime(m.clk.Now()),
-		index: len(c.Refunds), newPurchaseAmount: c.Amount - c.Refunded - amt,
+		TransactionID: p.st.ids.ObjectID(), Amount: money.ShortJSON(amt), MerchantRefundID: refundID, CreatedAt: nodeTime(m.clk.Now()),
+		index: len(c.Refunds), newPurchaseAmount: money.FromMinor(c.remaining().Minor-amt.Minor, sar),
 	}
 	c.Refunds = append(c.Refunds, rec)
-	c.Refunded += amt
+	c.Refunded = money.FromMinor(c.Refunded.Minor+amt.Minor, sar)
 	if refundID != "" {
 		if c.byRefund == nil {
 			c.byRefund = map[string]int{}
@@ -124,7 +125,7 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 func (c *checkout) refundResult(m *merchant, rec refundRecord) refundResult {
 	return refundResult{
 		TransactionID: rec.TransactionID, UserID: c.UserID, MerchantID: m.MerchantID, OrderID: c.OrderID,
-		NewPurchaseAmount: rec.newPurchaseAmount, MoneyRefundToUser: rec.Amount, MoneyRefundAmount: 0,
+		NewPurchaseAmount: money.ShortJSON(rec.newPurchaseAmount), MoneyRefundToUser: rec.Amount, MoneyRefundAmount: money.ShortJSON(zero),
 		IncreaseUserBalance: rec.Amount, RefundPaymentHistories: c.Refunds[:rec.index:rec.index],
 	}
 }

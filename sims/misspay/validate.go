@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -13,33 +12,29 @@ import (
 	"unicode/utf8"
 
 	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/money"
 )
 
-// amount is money in halalas (1/100 SAR). It renders as a JSON number in
-// riyals, the way MIS Pay reports amounts.
-type amount int64
+// sar is the one currency MIS Pay takes. Amounts are money.Amount (whole
+// halalas); on the wire they are JSON numbers in riyals without trailing
+// zeros (money.ShortJSON), the way MIS Pay's Node service writes them.
+var sar = money.MustCurrency("SAR")
 
-func (a amount) MarshalJSON() ([]byte, error) {
-	return []byte(strconv.FormatFloat(float64(a)/100, 'f', -1, 64)), nil
-}
-
-func (a amount) String() string { return strconv.FormatFloat(float64(a)/100, 'f', -1, 64) }
+// zero is 0 SAR.
+var zero = money.FromMinor(0, sar)
 
 // amountRe accepts non-negative decimals with at most 12 integer digits
 // and at most two significant fraction digits: more are allowed when they
 // are zeros, as shops send DECIMAL(x,4) columns ("1073.5300", Magento).
 var amountRe = regexp.MustCompile(`^\d{1,12}(\.\d{1,2}0*)?$`)
 
-func parseAmount(s string) (amount, bool) {
+func parseAmount(s string) (money.Amount, bool) {
 	s = strings.TrimSpace(s)
 	if !amountRe.MatchString(s) {
-		return 0, false
+		return zero, false
 	}
-	whole, frac, _ := strings.Cut(s, ".")
-	w, _ := strconv.ParseInt(whole, 10, 64)
-	frac = (frac + "00")[:2]
-	f, _ := strconv.ParseInt(frac, 10, 64)
-	return amount(w*100 + f), true
+	a, err := money.ParseDecimal(s, sar)
+	return a, err == nil
 }
 
 // mobileRe is the documented mobile formats: 05XXXXXXXX, 9665XXXXXXXX and
@@ -132,10 +127,10 @@ func plainString(raw json.RawMessage) (string, bool) {
 }
 
 // money reads a string that must hold an amount.
-func (f *fields) money(name string, required bool) amount {
+func (f *fields) money(name string, required bool) money.Amount {
 	s := f.str(name, required)
 	if s == "" {
-		return 0
+		return zero
 	}
 	a, ok := parseAmount(s)
 	if !ok {
@@ -149,36 +144,36 @@ func (f *fields) money(name string, required bool) amount {
 var priceRe = regexp.MustCompile(`^\d{1,12}(\.\d+)?$`)
 
 // price reads a mandatory string holding a unit price, rounded to halalas.
-func (f *fields) price(name string) amount {
+func (f *fields) price(name string) money.Amount {
 	s := strings.TrimSpace(f.str(name, true))
 	if s == "" {
-		return 0
+		return zero
 	}
-	if !priceRe.MatchString(s) {
+	a, err := money.ParseRounded(s, sar)
+	if !priceRe.MatchString(s) || err != nil {
 		f.fail("%s must be a string holding a non-negative number, got %q", f.name(name), s)
-		return 0
+		return zero
 	}
-	v, _ := strconv.ParseFloat(s, 64)
-	return amount(math.Round(v * 100))
+	return a
 }
 
 // moneyAny reads an amount given as a JSON number or a numeric string (the
 // v1.1 body sends a number).
-func (f *fields) moneyAny(name string) amount {
+func (f *fields) moneyAny(name string) money.Amount {
 	if !f.present(name) {
 		f.fail("%s is mandatory", f.name(name))
-		return 0
+		return zero
 	}
 	var n json.Number
 	if err := json.Unmarshal(f.raw[name], &n); err == nil {
 		// A JSON number as PHP's (float) cast produces it: any finite,
-		// non-negative value, rounded to halalas.
-		v, err := strconv.ParseFloat(n.String(), 64)
-		if err != nil || v < 0 || v > 1e12 {
+		// non-negative value, rounded to halalas, exactly.
+		a, err := money.ParseRounded(n.String(), sar)
+		if err != nil || a.Sign() < 0 || a.Minor > 1e14 {
 			f.fail("%s must be a non-negative number, got %s", f.name(name), n)
-			return 0
+			return zero
 		}
-		return amount(math.Round(v * 100))
+		return a
 	}
 	return f.money(name, true)
 }
@@ -223,13 +218,13 @@ func (f *fields) optionalStrings(names ...string) {
 }
 
 type item struct {
-	ID          string `json:"id,omitempty"`
-	SKU         string `json:"sku,omitempty"`
-	NameArabic  string `json:"nameArabic,omitempty"`
-	NameEnglish string `json:"nameEnglish,omitempty"`
-	Quantity    string `json:"quantity"`
-	UnitPrice   amount `json:"unitPrice"`
-	ImageURL    string `json:"imageUrl,omitempty"`
+	ID          string          `json:"id,omitempty"`
+	SKU         string          `json:"sku,omitempty"`
+	NameArabic  string          `json:"nameArabic,omitempty"`
+	NameEnglish string          `json:"nameEnglish,omitempty"`
+	Quantity    string          `json:"quantity"`
+	UnitPrice   money.ShortJSON `json:"unitPrice"`
+	ImageURL    string          `json:"imageUrl,omitempty"`
 }
 
 type customer struct {
@@ -244,8 +239,8 @@ type startRequest struct {
 	// Warning explains a documented rule the request breaks that the fake
 	// tolerates; it is sent in the detail header of the success.
 	Warning                                   string
-	PurchaseAmount, TotalPrice, Shipping, VAT amount
-	Discount                                  amount
+	PurchaseAmount, TotalPrice, Shipping, VAT money.Amount
+	Discount                                  money.Amount
 	Items                                     []item
 	Customer                                  customer
 }
@@ -292,7 +287,7 @@ func parseStartCheckout(raw map[string]json.RawMessage) (startRequest, error) {
 	}
 	if req.Version == versionV11 {
 		req.PurchaseAmount = f.moneyAny("purchaseAmount")
-		if f.err == nil && req.PurchaseAmount <= 0 {
+		if f.err == nil && req.PurchaseAmount.Sign() <= 0 {
 			f.fail("purchaseAmount must be greater than 0")
 		}
 		if f.err != nil {
@@ -309,21 +304,21 @@ func parseStartCheckout(raw map[string]json.RawMessage) (startRequest, error) {
 	req.PurchaseAmount = f.money("purchaseAmount", true)
 	f.boolean("isMobile")
 	if d := f.object("discount", false); d != nil {
-		if p := d.money("percentage", false); p > 100*100 {
+		if p := d.money("percentage", false); p.Minor > 100*100 {
 			d.fail("discount.percentage must be at most 100")
 		}
 		req.Discount = d.money("amount", false)
 		d.str("voucherName", false)
 		f.merge(d)
 	}
-	if f.err == nil && req.PurchaseAmount <= 0 {
+	if f.err == nil && req.PurchaseAmount.Sign() <= 0 {
 		f.fail("purchaseAmount must be greater than 0")
 	}
 	// The documented sum is not enforced: MIS Pay's own Magento extension
 	// sends purchaseAmount rounded to one decimal and no discount. A
 	// mismatch is reported as a warning.
-	if want := req.TotalPrice + req.Shipping + req.VAT - req.Discount; f.err == nil && req.PurchaseAmount != want {
-		req.Warning = fmt.Sprintf("accepted, but purchaseAmount %s differs from totalPrice + shippingAmount + vat - discount.amount = %s", req.PurchaseAmount, want)
+	if want := money.FromMinor(req.TotalPrice.Minor+req.Shipping.Minor+req.VAT.Minor-req.Discount.Minor, sar); f.err == nil && req.PurchaseAmount != want {
+		req.Warning = fmt.Sprintf("accepted, but purchaseAmount %s differs from totalPrice + shippingAmount + vat - discount.amount = %s", req.PurchaseAmount.Short(), want.Short())
 	}
 	if cd := f.object("customerDetails", true); cd != nil {
 		// Any text: the Magento extension sends the billing telephone as
@@ -372,7 +367,7 @@ func parseItems(od *fields) []item {
 		it := item{
 			ID: f.str("id", false), SKU: f.str("sku", false),
 			NameArabic: f.str("nameArabic", false), NameEnglish: f.str("nameEnglish", false),
-			UnitPrice: f.price("unitPrice"),
+			UnitPrice: money.ShortJSON(f.price("unitPrice")),
 		}
 		q := f.str("quantity", true)
 		if f.err == nil {

@@ -26,6 +26,7 @@ func (p *Provider) authed(fn authedFunc) httpx.HandlerFunc {
 			return httpx.Response{}, err
 		}
 		sim.SetMerchant(r, m.BioCode)
+		m.lastSeen = m.clk.Now()
 		body, err := fn(ps, m)
 		if err != nil {
 			return httpx.Response{}, fsmError(err)

@@ -73,7 +73,7 @@ func ref(pay *payment) *PaymentRef {
 	}
 	r := &PaymentRef{PaymentID: pay.ID, Status: pay.Status, OrderID: pay.OrderID, Currency: pay.Currency}
 	if pay.HasAmount {
-		r.Amount = pay.Amount.String()
+		r.Amount = pay.Amount.Decimal()
 	}
 	return r
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/fsm"
+	"github.com/paysandbox/paysandbox/sim/money"
 )
 
 // Status is a payment's or a refund's state, named as the API reports it.
@@ -98,11 +99,11 @@ type payment struct {
 	terminal       *terminal
 	PosID          string
 	OrderID        string
-	Amount         amount // 0 while Prepared/Paired and not yet ready
+	Amount         money.Amount // zero while Prepared/Paired and not yet ready
 	HasAmount      bool
 	Currency       string
 	Status         Status
-	CapturedAmount amount
+	CapturedAmount money.Amount
 	CustomerName   string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -122,14 +123,14 @@ func (pay *payment) stopTimer() {
 
 // refunded is what the payment's live refunds hold (everything not
 // cancelled or expired).
-func (pay *payment) refunded() amount {
-	var sum amount
+func (pay *payment) refunded() money.Amount {
+	var sum int64
 	for _, rf := range pay.refunds {
 		if rf.Status != CancelledByClient && rf.Status != ExpiredAndCancelled {
-			sum += rf.Amount
+			sum += rf.Amount.Minor
 		}
 	}
-	return sum
+	return in(money.FromMinor(sum, dkk), pay.Currency)
 }
 
 // refund is one refund of a captured payment.
@@ -137,7 +138,7 @@ type refund struct {
 	ID        string
 	payment   *payment
 	OrderID   string
-	Amount    amount
+	Amount    money.Amount
 	Currency  string
 	Status    Status
 	CreatedAt time.Time

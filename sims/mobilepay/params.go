@@ -9,11 +9,11 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/money"
 )
 
 // params are a request's fields: the query string of a GET (or DELETE) or
@@ -270,52 +270,51 @@ func (ps params) orderID(name string) (string, error) {
 	return v, checkText(name, v)
 }
 
-// amount is money in øre/cents. It renders as a JSON number with two
-// decimals ("27.00"), like a .NET decimal.
-type amount int64
+// Amounts are money.Amount (øre/cents of DKK or EUR, both two decimals);
+// on the wire they are JSON numbers with two decimals ("27.00"), like a
+// .NET decimal (money.DecimalJSON).
 
-func (a amount) String() string {
-	neg := ""
-	if a < 0 {
-		neg, a = "-", -a
+// dkk is the default currency, and the one amounts are read in until the
+// request's currencyCode is known (EUR has the same two decimals).
+var dkk = money.MustCurrency("DKK")
+
+// in is a in the given currency code (DKK or EUR).
+func in(a money.Amount, code string) money.Amount {
+	if c, err := money.CurrencyOf(code); err == nil {
+		a.Currency = c
 	}
-	return neg + strconv.FormatInt(int64(a/100), 10) + "." + strconv.FormatInt(int64(a%100)/10, 10) + strconv.FormatInt(int64(a%10), 10)
+	return a
 }
-
-// MarshalJSON renders a as a number with two decimals.
-func (a amount) MarshalJSON() ([]byte, error) { return []byte(a.String()), nil }
 
 // amountRe: a positive decimal with at most two fraction digits and at
 // most 9 integer digits; "." is the decimal separator.
 var amountRe = regexp.MustCompile(`^\d{1,9}(\.\d{1,2})?$`)
 
-func parseAmount(s string) (amount, bool) {
+func parseAmount(s string) (money.Amount, bool) {
 	if !amountRe.MatchString(s) {
-		return 0, false
+		return money.Amount{}, false
 	}
-	whole, frac, _ := strings.Cut(s, ".")
-	w, _ := strconv.ParseInt(whole, 10, 64)
-	f, _ := strconv.ParseInt((frac + "00")[:2], 10, 64)
-	return amount(w*100 + f), true
+	a, err := money.ParseDecimal(s, dkk)
+	return a, err == nil
 }
 
 // amount reads a required positive amount.
-func (ps params) amount(name string) (amount, error) {
+func (ps params) amount(name string) (money.Amount, error) {
 	v, err := ps.required(name)
 	if err != nil {
-		return 0, err
+		return money.Amount{}, err
 	}
 	a, ok := parseAmount(v)
-	if !ok || a <= 0 {
-		return 0, apiErr(CodeInvalidAmount, "The %s field must be a positive amount with at most two decimals and '.' as separator, such as 27.00; got %q.", name, v)
+	if !ok || a.Sign() <= 0 {
+		return money.Amount{}, apiErr(CodeInvalidAmount, "The %s field must be a positive amount with at most two decimals and '.' as separator, such as 27.00; got %q.", name, v)
 	}
 	return a, nil
 }
 
 // optionalAmount reads an amount that may be absent (0, false).
-func (ps params) optionalAmount(name string) (amount, bool, error) {
+func (ps params) optionalAmount(name string) (money.Amount, bool, error) {
 	if strings.TrimSpace(ps.get(name)) == "" {
-		return 0, false, nil
+		return money.Amount{}, false, nil
 	}
 	a, err := ps.amount(name)
 	return a, err == nil, err

@@ -3,6 +3,8 @@ package mobilepay
 import (
 	"strings"
 	"time"
+
+	"github.com/paysandbox/paysandbox/sim/money"
 )
 
 type paymentIDView struct {
@@ -30,26 +32,26 @@ func (statusView) viewModel() string { return "PaymentStatusViewModel" }
 
 type detailsView struct {
 	envelope
-	PaymentID      string  `json:"paymentId"`
-	OrderID        string  `json:"orderId"`
-	TerminalID     string  `json:"terminalId"`
-	PosID          string  `json:"posId"`
-	StoreID        string  `json:"storeId"`
-	Amount         *amount `json:"amount"`
-	CurrencyCode   string  `json:"currencyCode"`
-	Status         Status  `json:"status"`
-	CapturedAmount amount  `json:"capturedAmount"`
-	RefundedAmount amount  `json:"refundedAmount"`
-	CustomerName   *string `json:"customerName"`
-	CreatedAt      string  `json:"createdAt"`
-	UpdatedAt      string  `json:"updatedAt"`
+	PaymentID      string             `json:"paymentId"`
+	OrderID        string             `json:"orderId"`
+	TerminalID     string             `json:"terminalId"`
+	PosID          string             `json:"posId"`
+	StoreID        string             `json:"storeId"`
+	Amount         *money.DecimalJSON `json:"amount"`
+	CurrencyCode   string             `json:"currencyCode"`
+	Status         Status             `json:"status"`
+	CapturedAmount money.DecimalJSON  `json:"capturedAmount"`
+	RefundedAmount money.DecimalJSON  `json:"refundedAmount"`
+	CustomerName   *string            `json:"customerName"`
+	CreatedAt      string             `json:"createdAt"`
+	UpdatedAt      string             `json:"updatedAt"`
 }
 
 func (detailsView) viewModel() string { return "PaymentDetailsViewModel" }
 
 // startPaymentLocked creates a payment on t's PoS, in state from
 // (Initiated or Prepared); a customer already checked in gets it at once.
-func (p *Provider) startPaymentLocked(m *merchant, t *terminal, orderID string, amt amount, hasAmount bool, currency string, from Status) (*payment, error) {
+func (p *Provider) startPaymentLocked(m *merchant, t *terminal, orderID string, amt money.Amount, hasAmount bool, currency string, from Status) (*payment, error) {
 	if t.active != nil {
 		return nil, apiErr(CodePaymentActive, "A payment will only be initiated if there is no active payment on the PoS; capture or cancel the active payment first (api/pos/payments lists it).")
 	}
@@ -57,11 +59,11 @@ func (p *Provider) startPaymentLocked(m *merchant, t *terminal, orderID string, 
 	p.st.seq++
 	pay := &payment{
 		ID: p.st.ids.UUID(), merchant: m, terminal: t, PosID: t.PosID, OrderID: orderID,
-		Amount: amt, HasAmount: hasAmount, Currency: currency, Status: from,
-		CreatedAt: now, UpdatedAt: now, seq: p.st.seq,
+		Amount: in(amt, currency), HasAmount: hasAmount, Currency: currency, Status: from,
+		CapturedAmount: in(money.FromMinor(0, dkk), currency),
+		CreatedAt:      now, UpdatedAt: now, seq: p.st.seq,
 	}
-	p.st.payments[pay.ID] = pay
-	m.payments = append(m.payments, pay)
+	p.addPaymentLocked(m, pay)
 	t.active = pay
 	p.armPaymentLocked(pay)
 	if t.checkin != nil {
@@ -73,7 +75,7 @@ func (p *Provider) startPaymentLocked(m *merchant, t *terminal, orderID string, 
 }
 
 // startFields reads orderId, amount and currencyCode.
-func startFields(ps params) (orderID string, amt amount, currency string, err error) {
+func startFields(ps params) (orderID string, amt money.Amount, currency string, err error) {
 	if orderID, err = ps.orderID("orderId"); err != nil {
 		return
 	}
@@ -81,7 +83,7 @@ func startFields(ps params) (orderID string, amt amount, currency string, err er
 		return
 	}
 	currency, err = ps.currency()
-	return
+	return orderID, in(amt, currency), currency, err
 }
 
 // startByTerminal handles GET and POST api/pos/payment/start.
@@ -122,7 +124,7 @@ func (p *Provider) prepare(ps params, m *merchant) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pay, err := p.startPaymentLocked(m, t, orderID, 0, false, "DKK", Prepared)
+	pay, err := p.startPaymentLocked(m, t, orderID, money.Amount{}, false, "DKK", Prepared)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +171,7 @@ func (p *Provider) ready(ps params, m *merchant) (any, error) {
 		return nil, fsmError(errCannot(pay.Status, EvReady))
 	}
 	pay.Amount, pay.HasAmount, pay.Currency = amt, true, currency
+	pay.CapturedAmount = in(pay.CapturedAmount, currency)
 	if err := p.firePaymentLocked(pay, EvReady); err != nil {
 		return nil, err
 	}
@@ -186,11 +189,11 @@ func details(pay *payment) detailsView {
 	v := detailsView{
 		envelope: ok(), PaymentID: pay.ID, OrderID: pay.OrderID, TerminalID: pay.terminal.ID, PosID: pay.PosID,
 		StoreID: pay.terminal.store.ID, CurrencyCode: pay.Currency, Status: pay.Status,
-		CapturedAmount: pay.CapturedAmount, RefundedAmount: pay.refunded(),
+		CapturedAmount: money.DecimalJSON(pay.CapturedAmount), RefundedAmount: money.DecimalJSON(pay.refunded()),
 		CreatedAt: stamp(pay.CreatedAt), UpdatedAt: stamp(pay.UpdatedAt),
 	}
 	if pay.HasAmount {
-		a := pay.Amount
+		a := money.DecimalJSON(pay.Amount)
 		v.Amount = &a
 	}
 	if pay.CustomerName != "" {
@@ -278,8 +281,9 @@ func (p *Provider) capturePayment(ps params, m *merchant) (any, error) {
 	if !partial {
 		amt = pay.Amount
 	}
-	if amt > pay.Amount {
-		return nil, apiErr(CodeCaptureTooLarge, "The capture amount %s is more than the reserved amount %s.", amt, pay.Amount)
+	amt = in(amt, pay.Currency)
+	if amt.Minor > pay.Amount.Minor {
+		return nil, apiErr(CodeCaptureTooLarge, "The capture amount %s is more than the reserved amount %s.", amt.Decimal(), pay.Amount.Decimal())
 	}
 	if err := p.firePaymentLocked(pay, EvCapture); err != nil {
 		return nil, err

@@ -55,7 +55,6 @@ type Provider struct {
 type state struct {
 	ids       *ids.Generator
 	merchants map[string]*merchant // by bioCode
-	order     []string             // bioCodes in creation order
 	// Global indexes: ids are GUIDs, unique across merchants; lookups still
 	// check that the caller owns what it finds.
 	pos       map[string]*terminal // by posId
@@ -74,6 +73,8 @@ type merchant struct {
 	Timings     timings
 
 	payments []*payment // the merchant's payments in creation order
+	minted   bool       // fixture merchants are never evicted
+	lastSeen time.Time  // last API call, on clk
 
 	clk    clock.Clock  // the merchant's own virtual clock
 	timers *clock.Group // every timer of the merchant, stopped on reset
@@ -185,7 +186,9 @@ func (p *Provider) newState(gen int) *state {
 // for the control plane's per-merchant clock).
 func (p *Provider) newMerchant(bioCode, name string, t timings) *merchant {
 	clk := p.deps.MerchantClock(bioCode)
-	return &merchant{BioCode: bioCode, Name: name, Timings: t, clk: clk, timers: clock.NewGroup(clk)}
+	m := &merchant{BioCode: bioCode, Name: name, Timings: t, clk: clk, timers: clock.NewGroup(clk), lastSeen: clk.Now()}
+	p.armSweepLocked(m)
+	return m
 }
 
 func newStore(m *merchant, id, name, city, location string, i int) *store {
@@ -200,7 +203,6 @@ func newStore(m *merchant, id, name, city, location string, i int) *store {
 
 func (st *state) addMerchant(m *merchant) {
 	st.merchants[m.BioCode] = m
-	st.order = append(st.order, m.BioCode)
 }
 
 func (st *state) addTerminal(m *merchant, s *store, id string) *terminal {
@@ -343,6 +345,7 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		bio = "BIO" + st.ids.Digits(8)
 	}
 	m := p.newMerchant(bio, "Sandbox Bio "+bio[3:], t)
+	m.minted = true
 	if !s.WithoutAccessToken {
 		m.AccessToken = p.newTokenLocked()
 	}

@@ -1,6 +1,10 @@
 package mobilepay
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/paysandbox/paysandbox/sim/money"
+)
 
 type refundIDView struct {
 	envelope
@@ -18,14 +22,14 @@ func (refundsView) viewModel() string { return "RefundListViewModel" }
 
 type refundDetailsView struct {
 	envelope
-	RefundID      string `json:"refundId"`
-	PaymentID     string `json:"paymentId"`
-	RefundOrderID string `json:"refundOrderId"`
-	Amount        amount `json:"amount"`
-	CurrencyCode  string `json:"currencyCode"`
-	Status        Status `json:"status"`
-	CreatedAt     string `json:"createdAt"`
-	UpdatedAt     string `json:"updatedAt"`
+	RefundID      string            `json:"refundId"`
+	PaymentID     string            `json:"paymentId"`
+	RefundOrderID string            `json:"refundOrderId"`
+	Amount        money.DecimalJSON `json:"amount"`
+	CurrencyCode  string            `json:"currencyCode"`
+	Status        Status            `json:"status"`
+	CreatedAt     string            `json:"createdAt"`
+	UpdatedAt     string            `json:"updatedAt"`
 }
 
 func (refundDetailsView) viewModel() string { return "RefundDetailsViewModel" }
@@ -56,8 +60,10 @@ func (p *Provider) createRefund(ps params, m *merchant) (any, error) {
 	if currency != pay.Currency {
 		return nil, apiErr(CodeRefundCurrency, "The refund currencyCode %s differs from the payment's %s.", currency, pay.Currency)
 	}
-	if left := pay.CapturedAmount - pay.refunded(); amt > left {
-		return nil, apiErr(CodeRefundTooLarge, "The refund amount %s is more than the %s left to refund of the captured %s.", amt, left, pay.CapturedAmount)
+	amt = in(amt, currency)
+	if left := pay.CapturedAmount.Minor - pay.refunded().Minor; amt.Minor > left {
+		return nil, apiErr(CodeRefundTooLarge, "The refund amount %s is more than the %s left to refund of the captured %s.",
+			amt.Decimal(), money.FromMinor(left, amt.Currency).Decimal(), pay.CapturedAmount.Decimal())
 	}
 	now := pay.merchant.clk.Now()
 	p.st.seq++
@@ -91,7 +97,7 @@ func (p *Provider) refundDetails(ps params, m *merchant) (any, error) {
 		return nil, err
 	}
 	return refundDetailsView{
-		envelope: ok(), RefundID: rf.ID, PaymentID: rf.payment.ID, RefundOrderID: rf.OrderID, Amount: rf.Amount,
+		envelope: ok(), RefundID: rf.ID, PaymentID: rf.payment.ID, RefundOrderID: rf.OrderID, Amount: money.DecimalJSON(rf.Amount),
 		CurrencyCode: rf.Currency, Status: rf.Status, CreatedAt: stamp(rf.CreatedAt), UpdatedAt: stamp(rf.UpdatedAt),
 	}, nil
 }

@@ -1,0 +1,51 @@
+package myfatoorah
+
+import (
+	"net/http"
+
+	"github.com/paysandbox/paysandbox/sim/auth"
+	"github.com/paysandbox/paysandbox/sim/httpx"
+)
+
+// apiFunc is an API handler body: it runs with p.mu held, for the merchant
+// whose API key the request carries.
+type apiFunc func(r *http.Request, m *merchant) (any, error)
+
+// authed adapts an authenticated API handler: Bearer API key, lock,
+// merchant lookup in one place.
+func (p *Provider) authed(fn apiFunc) httpx.HandlerFunc {
+	return func(r *http.Request) (httpx.Response, error) {
+		token, _ := auth.Bearer(r.Header.Get("Authorization"))
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		m, err := p.authenticateLocked(token)
+		if err != nil {
+			return httpx.Response{}, err
+		}
+		env, err := fn(r, m)
+		if err != nil {
+			return httpx.Response{}, err
+		}
+		return httpx.JSON(http.StatusOK, env), nil
+	}
+}
+
+func (p *Provider) authenticateLocked(token string) (*merchant, error) {
+	if token == "" {
+		return nil, apiErr(CodeUnauthorized, "")
+	}
+	found := p.st.byAPIKey[token]
+	if found == nil || !auth.Equal(token, found.APIKey) {
+		return nil, apiErr(CodeUnauthorized, "")
+	}
+	if !found.KeyExpires.IsZero() && !found.clock.Now().Before(found.KeyExpires) {
+		return nil, apiErr(CodeTokenExpired, msgTokenExpired)
+	}
+	found.lastUsed = found.clock.Now()
+	return found, nil
+}
+
+// secretToken is an unguessable hex token of n bytes from the platform's
+// secret source (crypto/rand unless the simulator runs with insecure
+// deterministic secrets).
+func (p *Provider) secretToken(n int) string { return auth.TokenFrom(p.deps.Secrets, n) }

@@ -1,0 +1,172 @@
+package myfatoorah
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sims/myfatoorah/signature"
+)
+
+type initiatePaymentRequest struct {
+	InvoiceAmount num    `json:"InvoiceAmount"`
+	CurrencyIso   string `json:"CurrencyIso"`
+}
+
+// PaymentMethodView is one entry of InitiatePayment's PaymentMethods.
+type PaymentMethodView struct {
+	PaymentMethodID     int         `json:"PaymentMethodId"`
+	PaymentMethodAr     string      `json:"PaymentMethodAr"`
+	PaymentMethodEn     string      `json:"PaymentMethodEn"`
+	PaymentMethodCode   string      `json:"PaymentMethodCode"`
+	IsDirectPayment     bool        `json:"IsDirectPayment"`
+	ServiceCharge       json.Number `json:"ServiceCharge"`
+	TotalAmount         json.Number `json:"TotalAmount"`
+	CurrencyIso         string      `json:"CurrencyIso"`
+	ImageURL            string      `json:"ImageUrl"`
+	IsEmbeddedSupported bool        `json:"IsEmbeddedSupported"`
+	PaymentCurrencyIso  string      `json:"PaymentCurrencyIso"`
+}
+
+type initiatePaymentData struct {
+	PaymentMethods []PaymentMethodView `json:"PaymentMethods"`
+}
+
+// initiatePayment handles POST /v2/InitiatePayment: the merchant's
+// gateways for an amount, with their service charges.
+func (p *Provider) initiatePayment(r *http.Request, m *merchant) (any, error) {
+	var req initiatePaymentRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	cur := m.Base
+	var errs []FieldError
+	if c := strings.ToUpper(strings.TrimSpace(req.CurrencyIso)); c != "" {
+		cc, err := currencyOf(c)
+		if _, rated := kwdRates[c]; err != nil || !rated {
+			errs = append(errs, FieldError{Name: "CurrencyIso", Error: fmt.Sprintf(errDisplayCurrency, req.CurrencyIso)})
+		} else {
+			cur = cc
+		}
+	}
+	var amount Amount
+	if !req.InvoiceAmount.set() {
+		errs = append(errs, FieldError{Name: "InvoiceAmount", Error: "The InvoiceAmount field is required."})
+	} else if a, err := parseDecimal(string(req.InvoiceAmount), cur); err != nil || a.Sign() <= 0 {
+		errs = append(errs, FieldError{Name: "InvoiceAmount", Error: fmt.Sprintf("InvoiceAmount must be greater than zero with at most %d decimal places.", cur.Exponent)})
+	} else {
+		amount = a
+	}
+	if len(errs) > 0 {
+		return nil, fieldsErr(errs)
+	}
+	base := convert(amount, m.Base, rate(cur.Code, m.Base.Code))
+	out := initiatePaymentData{PaymentMethods: []PaymentMethodView{}}
+	for _, pm := range methods {
+		if !m.enabled(pm) {
+			continue
+		}
+		chargeBase := pm.serviceCharge(base)
+		charge := convert(chargeBase, cur, rate(m.Base.Code, cur.Code))
+		out.PaymentMethods = append(out.PaymentMethods, PaymentMethodView{
+			PaymentMethodID: pm.ID, PaymentMethodAr: pm.Ar, PaymentMethodEn: pm.En, PaymentMethodCode: pm.Code,
+			IsDirectPayment: pm.Direct, ServiceCharge: charge.Number(), TotalAmount: add(amount, charge).Number(),
+			CurrencyIso: cur.Code, ImageURL: p.deps.BaseURL() + "/imgs/payment-methods/" + pm.Code + ".png",
+			IsEmbeddedSupported: pm.Embedded, PaymentCurrencyIso: m.Base.Code,
+		})
+	}
+	return okEnvelope("Initiated Successfully!", out), nil
+}
+
+type initiateSessionRequest struct {
+	CustomerIdentifier string   `json:"CustomerIdentifier"`
+	SaveToken          flexBool `json:"SaveToken"`
+}
+
+type sessionData struct {
+	SessionID   string `json:"SessionId"`
+	CountryCode string `json:"CountryCode"`
+}
+
+// initiateSession handles POST /v2/InitiateSession: a session for the
+// embedded card form, usable once by ExecutePayment before it expires.
+func (p *Provider) initiateSession(r *http.Request, m *merchant) (any, error) {
+	var req initiateSessionRequest
+	b, err := readOptional(r, &req)
+	if err != nil {
+		return nil, err
+	}
+	_ = b
+	s := &session{ID: p.st.ids.UUID(), m: m, Expires: m.clock.Now().Add(DefaultSessionTTL), CustomerID: req.CustomerIdentifier}
+	p.st.sessions[s.ID] = s
+	p.afterLocked(m, DefaultSessionTTL, func() { delete(p.st.sessions, s.ID) })
+	return okEnvelope("Initiated Successfully!", sessionData{SessionID: s.ID, CountryCode: m.Country.Code}), nil
+}
+
+// readOptional decodes an optional body (an empty body is {}).
+func readOptional(r *http.Request, v any) (bool, error) {
+	err := decode(r, v)
+	if errors.Is(err, httpx.ErrEmptyBody) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// CurrencyRate is one entry of GetCurrenciesExchangeList: units of Text
+// per unit of the account's currency.
+type CurrencyRate struct {
+	Text  string      `json:"Text"`
+	Value json.Number `json:"Value"`
+}
+
+// currencies handles GET /v2/GetCurrenciesExchangeList. Like the real
+// endpoint it answers a bare array, not the envelope.
+func (p *Provider) currencies(_ *http.Request, m *merchant) (any, error) {
+	out := []CurrencyRate{}
+	for _, c := range rateOrder {
+		r := ratOf(rate(m.Base.Code, c))
+		out = append(out, CurrencyRate{Text: c, Value: json.Number(trimRat(r))})
+	}
+	return out, nil
+}
+
+// trimRat is r in its shortest decimal form (at most 6 decimals).
+func trimRat(r interface{ FloatString(int) string }) string {
+	s, err := signature.Number(r.FloatString(6))
+	if err != nil {
+		return "0"
+	}
+	return s
+}
+
+type applePayDomainRequest struct {
+	DomainName string `json:"DomainName"`
+}
+
+var domainRe = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$`)
+
+// registerApplePayDomain handles POST /v2/RegisterApplePayDomain
+// {DomainName}: the library registers the shop's host (parse_url host) for
+// embedded Apple Pay. The fake checks the name and remembers nothing.
+func (p *Provider) registerApplePayDomain(r *http.Request, m *merchant) (any, error) {
+	var req applePayDomainRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	d := strings.TrimSpace(req.DomainName)
+	switch {
+	case d == "":
+		return nil, fieldsErr([]FieldError{{Name: "DomainName", Error: "The DomainName field is required."}})
+	case len(d) > 253 || !domainRe.MatchString(d) || strings.EqualFold(d, "localhost"):
+		return nil, fieldsErr([]FieldError{{Name: "DomainName", Error: "DomainName must be a public host name such as shop.example.com."}})
+	}
+	return okEnvelope("Domain registered successfully!", applePayDomainData{DomainName: strings.ToLower(d)}), nil
+}
+
+type applePayDomainData struct {
+	DomainName string `json:"DomainName"`
+}

@@ -1,0 +1,343 @@
+package myfatoorah
+
+import (
+	_ "embed"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/clock"
+	"github.com/paysandbox/paysandbox/sim/httpx"
+	"github.com/paysandbox/paysandbox/sim/ids"
+)
+
+// Name is the provider's mount name.
+const Name = "myfatoorah"
+
+// OpenAPI is the provider's OpenAPI 3 document.
+//
+//go:embed openapi.yaml
+var OpenAPI []byte
+
+// Fixture merchant: the same on every start and for every seed.
+const (
+	FixtureMerchantID    = "mf-fixture"
+	FixtureAPIKey        = "mf-sandbox-kwt-7Fz3q9LxVb2NcR8tYk5WmJ1hD4sG6pAeU0oQiHn"
+	FixtureWebhookSecret = "mf-sandbox-webhook-secret"
+)
+
+// Defaults of the configurable behaviour (merchant settings override them).
+const (
+	DefaultInvoiceExpiry  = 72 * time.Hour   // invoices without ExpiryDate
+	DefaultSessionTTL     = 30 * time.Minute // InitiateSession
+	DefaultRefundDelay    = time.Minute      // MakeRefund -> Refunded
+	DefaultRecurringRetry = 24 * time.Hour   // a failed recurring charge is retried a day later
+	V1Attempts            = 4                // V1 webhooks: up to 4 attempts, 10 s apart
+	V1Delay               = 10 * time.Second
+	DefaultV2Retries      = 5
+	DefaultV2Delay        = 60 * time.Second
+	MaxV2Delay            = 180 * time.Second
+	// Retention: an invoice is forgotten this long after its expiry date,
+	// unless something is still open on it (an authorization, a pending
+	// refund, a running recurring schedule).
+	Retention = 30 * 24 * time.Hour
+)
+
+// Provider is the MyFatoorah API v2 fake. Create it with New.
+type Provider struct {
+	deps  sim.Deps
+	api   httpx.Adapter
+	track *sim.Tracker
+
+	mu     sync.Mutex
+	resets int
+	st     *state
+}
+
+type state struct {
+	ids         *ids.Generator
+	merchants   map[string]*merchant // by merchant id
+	byAPIKey    map[string]*merchant
+	order       []string
+	invoices    map[int64]*invoice
+	byPageKey   map[string]*invoice
+	payments    map[string]*invoice // by PaymentId
+	refunds     map[int64]*refund
+	sessions    map[string]*session
+	recurrings  map[string]*recurring
+	nextInvoice int64
+	nextRefund  int64
+	timers      []clock.Timer
+}
+
+// merchant is one MyFatoorah vendor account.
+type merchant struct {
+	ID         string
+	APIKey     string
+	KeyExpires time.Time // zero: never
+	Country    country
+	Base       Currency
+	Settings   Settings
+	clock      clock.Clock
+	byRef      map[string][]*invoice // by CustomerReference, oldest first
+	invoices   map[int64]*invoice    // the merchant's own, for eviction
+	suppliers  map[int]bool
+	lastUsed   time.Time
+}
+
+// Settings are the merchant settings of POST /_sim/myfatoorah/merchants.
+type Settings struct {
+	Country          string        `json:"country,omitempty"` // KWT (default), SAU, ARE, BHR, QAT, OMN, EGY, JOR
+	WebhookURL       string        `json:"webhookUrl,omitempty"`
+	WebhookSecret    string        `json:"webhookSecret,omitempty"`
+	WebhookVersion   string        `json:"webhookVersion,omitempty"`    // V1 or V2 (default V2)
+	WebhookRetries   *int          `json:"webhookRetries,omitempty"`    // V2: 0..5 (default 5)
+	WebhookRetryWait *sim.Duration `json:"webhookRetryDelay,omitempty"` // V2: at most 180s (default 60s)
+	APIKeyTTL        *sim.Duration `json:"apiKeyTtl,omitempty"`         // the API key expires after this (merchant clock)
+	Bypass3DS        *bool         `json:"bypass3DSEnabled,omitempty"`  // default true
+	InvoiceExpiry    *sim.Duration `json:"invoiceExpiry,omitempty"`     // invoices without ExpiryDate (default 72h)
+	RefundDelay      *sim.Duration `json:"refundDelay,omitempty"`       // Pending -> Refunded (default 1m)
+
+	invoiceExpiry, refundDelay, retryWait time.Duration
+	retries                               int
+	bypass3DS                             bool
+}
+
+// New builds the provider with its fixture merchant.
+func New(deps sim.Deps) *Provider {
+	deps = deps.WithDefaults(Name)
+	p := &Provider{deps: deps}
+	p.api = httpx.Adapter{Errors: p.errorResponse}
+	p.st = p.newState(0)
+	p.track = deps.Cover.Track(Name, ErrorCodes, invoiceFSM, txFSM, refundFSM, recurringFSM)
+	return p
+}
+
+func (p *Provider) newState(gen int) *state {
+	st := &state{
+		ids:        ids.NewGeneration(p.deps.Seed, Name, gen),
+		merchants:  map[string]*merchant{},
+		byAPIKey:   map[string]*merchant{},
+		invoices:   map[int64]*invoice{},
+		byPageKey:  map[string]*invoice{},
+		payments:   map[string]*invoice{},
+		refunds:    map[int64]*refund{},
+		sessions:   map[string]*session{},
+		recurrings: map[string]*recurring{},
+	}
+	st.nextInvoice = 5000000 + int64(st.ids.IntN(1000000))
+	st.nextRefund = 100000 + int64(st.ids.IntN(100000))
+	s, _ := decodeSettings([]byte(`{"webhookSecret":"` + FixtureWebhookSecret + `"}`))
+	m := p.newMerchant(FixtureMerchantID, FixtureAPIKey, s)
+	st.addMerchant(m)
+	return st
+}
+
+func (p *Provider) newMerchant(id, key string, s Settings) *merchant {
+	c := countries[s.Country]
+	cur, _ := currencyOf(c.Currency)
+	return &merchant{
+		ID: id, APIKey: key, Country: c, Base: cur, Settings: s,
+		clock: p.merchantClock(id), byRef: map[string][]*invoice{}, invoices: map[int64]*invoice{},
+		suppliers: map[int]bool{1: true, 2: true},
+	}
+}
+
+// merchantClock is the clock a merchant's time and timers run on.
+func (p *Provider) merchantClock(id string) clock.Clock {
+	if p.deps.MerchantClock == nil {
+		return p.deps.Clock
+	}
+	return p.deps.MerchantClock(id)
+}
+
+func (st *state) addMerchant(m *merchant) {
+	st.merchants[m.ID] = m
+	st.byAPIKey[m.APIKey] = m
+	st.order = append(st.order, m.ID)
+}
+
+// Name implements sim.Provider.
+func (p *Provider) Name() string { return Name }
+
+// OpenAPI implements sim.Provider.
+func (p *Provider) OpenAPI() []byte { return OpenAPI }
+
+// Reset implements sim.Provider.
+func (p *Provider) Reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range p.st.timers {
+		t.Stop()
+	}
+	for id := range p.st.merchants {
+		if id != FixtureMerchantID && p.deps.DropMerchant != nil {
+			p.deps.DropMerchant(id)
+		}
+	}
+	p.resets++
+	p.st = p.newState(p.resets)
+}
+
+// afterLocked schedules f on m's clock; f runs with p.mu held, and not at
+// all once the state was reset.
+func (p *Provider) afterLocked(m *merchant, d time.Duration, f func()) clock.Timer {
+	st := p.st
+	t := m.clock.AfterFunc(d, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.st != st {
+			return
+		}
+		f()
+	})
+	// Keep the list bounded: drop timers of finished work lazily.
+	if len(st.timers) > 4096 {
+		st.timers = st.timers[len(st.timers)-2048:]
+	}
+	st.timers = append(st.timers, t)
+	return t
+}
+
+// Credentials is what GET /_sim/myfatoorah/credentials and POST
+// /_sim/myfatoorah/merchants return.
+type Credentials struct {
+	MerchantID     string `json:"merchantId"`
+	APIKey         string `json:"apiKey"`
+	BaseURL        string `json:"baseUrl"`
+	Country        string `json:"country"`
+	Currency       string `json:"currency"`
+	WebhookURL     string `json:"webhookUrl"`
+	WebhookSecret  string `json:"webhookSecret"`
+	WebhookVersion string `json:"webhookVersion"`
+	APIKeyExpires  string `json:"apiKeyExpires,omitempty"`
+}
+
+func (p *Provider) credentialsLocked(m *merchant) Credentials {
+	c := Credentials{
+		MerchantID: m.ID, APIKey: m.APIKey, BaseURL: p.deps.BaseURL(), Country: m.Country.Code,
+		Currency: m.Base.Code, WebhookURL: m.Settings.WebhookURL, WebhookSecret: m.Settings.WebhookSecret,
+		WebhookVersion: m.Settings.WebhookVersion,
+	}
+	if !m.KeyExpires.IsZero() {
+		c.APIKeyExpires = m.KeyExpires.UTC().Format(time.RFC3339)
+	}
+	return c
+}
+
+// Credentials implements sim.Provider.
+func (p *Provider) Credentials() any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.credentialsLocked(p.st.merchants[FixtureMerchantID])
+}
+
+func decodeSettings(b []byte) (Settings, error) {
+	var s Settings
+	if err := sim.DecodeSettings(b, &s); err != nil {
+		return s, err
+	}
+	if s.Country == "" {
+		s.Country = "KWT"
+	}
+	if _, ok := countries[s.Country]; !ok {
+		return s, sim.ErrBadRequest("country: want one of KWT, SAU, ARE, BHR, QAT, OMN, EGY, JOR; got %q", s.Country)
+	}
+	switch strings.ToUpper(s.WebhookVersion) {
+	case "":
+		s.WebhookVersion = "V2"
+	case "V1", "V2":
+		s.WebhookVersion = strings.ToUpper(s.WebhookVersion)
+	default:
+		return s, sim.ErrBadRequest("webhookVersion: want V1 or V2, got %q", s.WebhookVersion)
+	}
+	if s.WebhookURL != "" && !isHTTPURL(s.WebhookURL) {
+		return s, sim.ErrBadRequest("webhookUrl: want an absolute http(s) URL, got %q", s.WebhookURL)
+	}
+	s.retries = DefaultV2Retries
+	if s.WebhookRetries != nil {
+		if *s.WebhookRetries < 0 || *s.WebhookRetries > 5 {
+			return s, sim.ErrBadRequest("webhookRetries: want 0..5, got %d", *s.WebhookRetries)
+		}
+		s.retries = *s.WebhookRetries
+	}
+	s.bypass3DS = s.Bypass3DS == nil || *s.Bypass3DS
+	s.retryWait, s.invoiceExpiry, s.refundDelay = DefaultV2Delay, DefaultInvoiceExpiry, DefaultRefundDelay
+	if d := s.WebhookRetryWait; d != nil {
+		if d.D() > MaxV2Delay {
+			return s, sim.ErrBadRequest("webhookRetryDelay: at most %s, got %s", MaxV2Delay, d.D())
+		}
+		s.retryWait = d.D()
+	}
+	if d := s.InvoiceExpiry; d != nil {
+		s.invoiceExpiry = d.D()
+	}
+	if d := s.RefundDelay; d != nil {
+		s.refundDelay = d.D()
+	}
+	return s, nil
+}
+
+// NewMerchant implements sim.Provider: a fresh isolated vendor account
+// with an unguessable API key.
+func (p *Provider) NewMerchant(body []byte) (any, error) {
+	s, err := decodeSettings(body)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.st
+	id := "mf-" + st.ids.Hex(12)
+	for st.merchants[id] != nil {
+		id = "mf-" + st.ids.Hex(12)
+	}
+	if s.WebhookSecret == "" {
+		s.WebhookSecret = p.secretToken(24)
+	}
+	m := p.newMerchant(id, "mf_"+p.secretToken(40), s)
+	if s.APIKeyTTL != nil {
+		m.KeyExpires = m.clock.Now().Add(s.APIKeyTTL.D())
+	}
+	st.addMerchant(m)
+	m.lastUsed = m.clock.Now()
+	p.afterLocked(m, Retention, func() { p.idleCheckLocked(m) })
+	return p.credentialsLocked(m), nil
+}
+
+// idleCheckLocked forgets a minted merchant nobody has called for a
+// retention period and that has nothing open (DESIGN rule 10).
+func (p *Provider) idleCheckLocked(m *merchant) {
+	st := p.st
+	if st.merchants[m.ID] != m {
+		return
+	}
+	idle := m.clock.Now().Sub(m.lastUsed)
+	if idle < Retention {
+		p.afterLocked(m, Retention-idle, func() { p.idleCheckLocked(m) })
+		return
+	}
+	for _, inv := range m.invoices {
+		if inv.busy() {
+			p.afterLocked(m, Retention, func() { p.idleCheckLocked(m) })
+			return
+		}
+	}
+	for _, inv := range m.invoices {
+		p.forgetLocked(inv)
+	}
+	delete(st.merchants, m.ID)
+	delete(st.byAPIKey, m.APIKey)
+	for i, id := range st.order {
+		if id == m.ID {
+			st.order = append(st.order[:i], st.order[i+1:]...)
+			break
+		}
+	}
+	if p.deps.DropMerchant != nil {
+		p.deps.DropMerchant(m.ID)
+	}
+}
+
+var _ sim.Provider = (*Provider)(nil)
