@@ -253,19 +253,25 @@ func (r *jsonRedactor) appendString(s string) {
 	r.out = append(r.out, b...)
 }
 
-// mayHoldPANOrJWT is MaskPANs's cheap test: a card number needs at least
-// 13 digits and a JWT starts with "eyJ".
+// mayHoldPANOrJWT is MaskPANs's cheap test: a card number is a run of at
+// least 13 digits, single spaces or dashes allowed between them (what
+// panRe matches), and a JWT starts with "eyJ". A UUID's digits, broken up
+// by letters, make no such run.
 func mayHoldPANOrJWT[T string | []byte](s T) bool {
-	digits := 0
+	run := 0
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case '0' <= c && c <= '9':
-			digits++
-			if digits >= 13 {
+			run++
+			if run >= 13 {
 				return true
 			}
+		case (c == ' ' || c == '-') && run > 0 && i+1 < len(s) && '0' <= s[i+1] && s[i+1] <= '9':
+			// a separator inside a run
 		case c == 'e' && i+2 < len(s) && s[i+1] == 'y' && s[i+2] == 'J':
 			return true
+		default:
+			run = 0
 		}
 	}
 	return false

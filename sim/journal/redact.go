@@ -116,6 +116,10 @@ func MaskPANs(s string) string {
 	if !mayHoldPANOrJWT(s) {
 		return s
 	}
+	return maskPANs(s)
+}
+
+func maskPANs(s string) string {
 	if strings.Contains(s, "eyJ") {
 		s = jwtRe.ReplaceAllString(s, Redacted)
 	}
