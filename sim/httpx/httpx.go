@@ -142,6 +142,11 @@ func DecodeJSON(r *http.Request, v any) error {
 	if err != nil {
 		return err
 	}
+	return DecodeJSONBytes(b, v)
+}
+
+// DecodeJSONBytes is DecodeJSON for a body already read.
+func DecodeJSONBytes(b []byte, v any) error {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return ErrEmptyBody
 	}

@@ -74,8 +74,8 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	var body map[string]json.RawMessage
-	if err := httpx.DecodeJSON(r, &body); err != nil {
+	body, err := decodeFields(r)
+	if err != nil {
 		return httpx.Response{}, err
 	}
 	req, err := parseStartCheckout(body)

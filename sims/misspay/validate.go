@@ -186,10 +186,12 @@ func (f *fields) object(name string, required bool) *fields {
 		}
 		return nil
 	}
-	if err := json.Unmarshal(f.raw[name], &sub.raw); err != nil {
+	raw, ok := splitObject(f.raw[name])
+	if !ok {
 		f.fail("%s must be an object", f.name(name))
 		return nil
 	}
+	sub.raw = raw
 	return sub
 }
 
@@ -352,8 +354,8 @@ func parseItems(od *fields) []item {
 		od.fail("orderDetails.items is mandatory")
 		return nil
 	}
-	var raw []map[string]json.RawMessage
-	if err := json.Unmarshal(od.raw["items"], &raw); err != nil {
+	raw, ok := splitObjects(od.raw["items"])
+	if !ok {
 		od.fail("orderDetails.items must be an array of objects")
 		return nil
 	}
