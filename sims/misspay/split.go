@@ -101,6 +101,19 @@ func splitObjects(raw []byte) ([]map[string]json.RawMessage, bool) {
 	}
 }
 
+// knownKeys are the field names of the documented start-checkout body.
+var knownKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"orderId", "invoiceId", "totalPrice", "shippingAmount", "vat", "discount", "percentage",
+		"amount", "voucherName", "purchaseAmount", "purchaseCurrency", "lang", "version", "customerDetails", "id",
+		"firstName", "lastName", "mobileNumber", "email", "orderDetails", "items", "sku", "nameArabic", "nameEnglish",
+		"quantity", "unitPrice", "itemUrl", "imageUrl", "shippingDetails", "countryCode", "city", "district", "line1",
+		"line2", "gpsCoordinates", "isMobile", "callbackUri", "serialNumber"} {
+		m[k] = k
+	}
+	return m
+}()
+
 type splitter struct {
 	in []byte
 	i  int
@@ -123,7 +136,7 @@ func (s *splitter) literal(lit string) bool {
 // object reads the object at s.i ('{').
 func (s *splitter) object() (map[string]json.RawMessage, bool) {
 	s.i++
-	m := map[string]json.RawMessage{}
+	m := make(map[string]json.RawMessage, min(64, max(8, (len(s.in)-s.i)/48)))
 	s.ws()
 	if s.i < len(s.in) && s.in[s.i] == '}' {
 		s.i++
@@ -141,7 +154,11 @@ func (s *splitter) object() (map[string]json.RawMessage, bool) {
 		}
 		var key string
 		if plain {
-			key = string(s.in[start+1 : s.i-1])
+			if k, ok := knownKeys[string(s.in[start+1:s.i-1])]; ok {
+				key = k // no allocation for the documented field names
+			} else {
+				key = string(s.in[start+1 : s.i-1])
+			}
 		} else if json.Unmarshal(s.in[start:s.i], &key) != nil {
 			return nil, false
 		}
