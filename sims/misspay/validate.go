@@ -67,7 +67,7 @@ func quantity(s string) (string, bool) {
 
 // fields reads a JSON object field by field, keeping the first problem.
 type fields struct {
-	raw    map[string]json.RawMessage
+	raw map[string]json.RawMessage
 	// The path of the object in the body ("customerDetails.",
 	// "orderDetails.items[0]."), built only for a message: parent's path,
 	// then key, then [index] when index >= 0.
