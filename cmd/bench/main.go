@@ -18,9 +18,11 @@
 //	go run ./cmd/bench -duration 10s -conns 100
 //	go run ./cmd/bench -cpuprofile cpu.out -only start-checkout
 //
-// The ceiling runs first and last and the ratios are to the mean of both
-// runs, so a neighbour that loads the machine for a while shows up as a
-// difference between the two ceiling lines.
+// The duration is split into -rounds rounds that interleave the targets
+// with the ceiling; a target's ratio is the median over the rounds of its
+// rate over the mean of the ceilings just before and after it, so a
+// neighbour that loads a shared machine for a while skews one round, not
+// the result. The ceiling line shows the spread of its runs.
 package main
 
 import (
@@ -37,7 +39,9 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,6 +83,7 @@ var ceilingBody = []byte(`{"success":true,"errors":[],"paymentId":"00000000-0000
 type config struct {
 	duration   time.Duration
 	conns      int
+	rounds     int
 	only       string
 	cpuprofile string
 }
@@ -89,10 +94,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.DurationVar(&c.duration, "duration", 3*time.Second, "how long each target is driven")
 	fs.IntVar(&c.conns, "conns", 50, "concurrent keep-alive connections per target")
+	fs.IntVar(&c.rounds, "rounds", 3, "rounds the duration is split into, interleaving targets and ceiling")
 	fs.StringVar(&c.only, "only", "", "drive only the targets whose name contains this (the ceiling always runs)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the simulator targets' load to this file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bench [-duration 3s] [-conns 50] [-only NAME] [-cpuprofile FILE]")
+		fmt.Fprintln(stderr, "usage: bench [-duration 3s] [-conns 50] [-rounds 3] [-only NAME] [-cpuprofile FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -101,8 +107,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if c.duration <= 0 || c.conns <= 0 {
-		return c, errors.New("-duration and -conns must be positive")
+	if c.duration <= 0 || c.conns <= 0 || c.rounds <= 0 {
+		return c, errors.New("-duration, -conns and -rounds must be positive")
 	}
 	return c, nil
 }
@@ -135,6 +141,28 @@ type result struct {
 
 func (r result) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
 
+// sum adds up runs of one target.
+func sum(rs []result) result {
+	var out result
+	for _, r := range rs {
+		out.target = r.target
+		out.requests += r.requests
+		out.errors += r.errors
+		out.elapsed += r.elapsed
+	}
+	return out
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	} else {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
@@ -155,8 +183,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	startup := time.Since(startedAt)
 
+	// Idle RSS: right after start-up, and once the runtime has handed
+	// back to the OS the memory start-up used and freed (which an idle
+	// process's scavenger does by itself within minutes).
 	runtime.GC()
-	idleRSS, rssErr := vmRSS()
+	startRSS, rssErr := vmRSS()
+	debug.FreeOSMemory()
+	idleRSS, _ := vmRSS()
 
 	ceilAddr, stopCeil, err := startCeiling()
 	if err != nil {
@@ -173,65 +206,87 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "paysandbox bench: %d connections, %s per target, GOMAXPROCS %d, %s/%s\n",
 		cfg.conns, cfg.duration, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
 
-	var results []result
-	drive := func(t target) error {
-		r, err := load(ctx, t, cfg.conns, cfg.duration)
-		if err != nil {
-			return fmt.Errorf("%s: %w", t.name, err)
-		}
-		results = append(results, r)
-		return nil
-	}
-	if err := drive(ceiling); err != nil {
-		return err
-	}
-	// The profile covers the simulator's targets, not the ceiling.
-	stopProfile, err := startProfile(cfg.cpuprofile)
-	if err != nil {
-		return err
-	}
+	var chosen []target
 	for _, t := range targets {
-		if cfg.only != "" && !strings.Contains(t.name, cfg.only) {
-			continue
+		if cfg.only == "" || strings.Contains(t.name, cfg.only) {
+			chosen = append(chosen, t)
 		}
-		if err := drive(t); err != nil {
+	}
+	// Rounds interleave the targets with the ceiling (C T1 T2 T3 C T1 ...
+	// C), each for duration/rounds: on a shared machine a neighbour's
+	// burst then skews one round, not one target, and each round's ratios
+	// are to the ceilings just before and after it.
+	slice := cfg.duration / time.Duration(cfg.rounds)
+	var ceilings []result
+	perTarget := make([][]result, len(chosen))
+	ratios := make([][]float64, len(chosen))
+	stopProfile := func() {}
+	for round := 0; round <= cfg.rounds; round++ {
+		r, err := load(ctx, ceiling, cfg.conns, slice)
+		if err != nil {
 			stopProfile()
-			return err
+			return fmt.Errorf("%s: %w", ceiling.name, err)
+		}
+		ceilings = append(ceilings, r)
+		if round > 0 {
+			ref := (ceilings[round-1].rate() + ceilings[round].rate()) / 2
+			for i := range chosen {
+				ratios[i] = append(ratios[i], perTarget[i][round-1].rate()/ref)
+			}
+		}
+		if round == cfg.rounds {
+			break
+		}
+		if round == 0 {
+			// The profile covers the simulator's targets, not the ceiling.
+			if stopProfile, err = startProfile(cfg.cpuprofile); err != nil {
+				return err
+			}
+		}
+		for i, t := range chosen {
+			r, err := load(ctx, t, cfg.conns, slice)
+			if err != nil {
+				stopProfile()
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			perTarget[i] = append(perTarget[i], r)
 		}
 	}
 	stopProfile()
-	if err := drive(ceiling); err != nil {
-		return err
-	}
 
-	ceil := (results[0].rate() + results[len(results)-1].rate()) / 2
 	fmt.Fprintf(stdout, "%-40s %10s %8s %8s %s\n", "target", "req/s", "ratio", "errors", "goal")
-	for i, r := range results {
+	ceil := sum(ceilings)
+	lo, hi := ceilings[0].rate(), ceilings[0].rate()
+	for _, c := range ceilings {
+		lo, hi = min(lo, c.rate()), max(hi, c.rate())
+	}
+	fmt.Fprintf(stdout, "%-40s %10.0f %7.2fx %8d (%d runs, %.0f to %.0f)\n", ceiling.name, ceil.rate(), 1.0, ceil.errors,
+		len(ceilings), lo, hi)
+	failed := ceil.errors > 0
+	for i, t := range chosen {
+		all := sum(perTarget[i])
+		ratio := median(ratios[i])
 		goal := ""
-		switch r.kind {
+		switch t.kind {
 		case "read":
-			goal = verdict(r.rate()/ceil >= targetRead, fmt.Sprintf(">= %.1fx", targetRead))
+			goal = verdict(ratio >= targetRead, fmt.Sprintf(">= %.1fx", targetRead))
 		case "write":
-			goal = verdict(r.rate()/ceil >= targetWrite, fmt.Sprintf(">= %.1fx", targetWrite))
+			goal = verdict(ratio >= targetWrite, fmt.Sprintf(">= %.1fx", targetWrite))
 		}
-		name := r.name
-		if r.kind == "ceiling" {
-			name += map[bool]string{true: " first", false: " last"}[i == 0]
-		}
-		fmt.Fprintf(stdout, "%-40s %10.0f %7.2fx %8d %s\n", name, r.rate(), r.rate()/ceil, r.errors, goal)
+		fmt.Fprintf(stdout, "%-40s %10.0f %7.2fx %8d %s\n", t.name, all.rate(), ratio, all.errors, goal)
+		failed = failed || all.errors > 0
 	}
 	fmt.Fprintf(stdout, "%-40s %10s %s\n", "start-up (sims.New + first /_sim/health)",
 		startup.Round(100*time.Microsecond), verdict(startup < targetStartup, "< 50ms"))
 	if rssErr != nil {
 		fmt.Fprintf(stdout, "%-40s %10s (%v)\n", "idle RSS", "n/a", rssErr)
 	} else {
-		fmt.Fprintf(stdout, "%-40s %8.1fMB %s\n", "idle RSS (after start-up, before load)",
+		fmt.Fprintf(stdout, "%-40s %8.1fMB\n", "RSS right after start-up (after a GC)", float64(startRSS)/(1<<20))
+		fmt.Fprintf(stdout, "%-40s %8.1fMB %s\n", "idle RSS (freed memory returned)",
 			float64(idleRSS)/(1<<20), verdict(idleRSS < targetRSS, "< 20MB"))
 	}
-	for _, r := range results {
-		if r.errors > 0 {
-			return fmt.Errorf("%s: %d answers with an unexpected status or a broken connection", r.name, r.errors)
-		}
+	if failed {
+		return errors.New("some answers had an unexpected status or a broken connection (errors column)")
 	}
 	return nil
 }
