@@ -119,17 +119,65 @@ func MaskPANs(s string) string {
 	return maskPANs(s)
 }
 
+// maskPANs runs panRe only over the runs of digits (single spaces or
+// dashes between them) long enough to hold a card number, each with the
+// character on either side for its \b: a match never leaves its run, so
+// this finds what panRe finds over the whole text, at the cost of the
+// runs rather than the text.
 func maskPANs(s string) string {
 	if strings.Contains(s, "eyJ") {
 		s = jwtRe.ReplaceAllString(s, Redacted)
 	}
-	return panRe.ReplaceAllStringFunc(s, func(m string) string {
-		d := strings.NewReplacer(" ", "", "-", "").Replace(m)
-		if len(d) < 13 || len(d) > 19 || !luhn(d) {
-			return m
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) {
+			i++
+			continue
 		}
-		return d[:6] + strings.Repeat("*", len(d)-10) + d[len(d)-4:]
-	})
+		start, digits, j := i, 0, i
+		for j < len(s) {
+			if isDigit(s[j]) {
+				digits++
+				j++
+				continue
+			}
+			if (s[j] == ' ' || s[j] == '-') && j+1 < len(s) && isDigit(s[j+1]) {
+				j++
+				continue
+			}
+			break
+		}
+		i = j
+		if digits < 13 {
+			continue
+		}
+		lo, hi := max(start-1, 0), min(j+1, len(s))
+		w := panRe.ReplaceAllStringFunc(s[lo:hi], maskPAN)
+		if w == s[lo:hi] {
+			continue
+		}
+		// Replacements keep the context characters around the run.
+		b.WriteString(s[last:start])
+		b.WriteString(w[start-lo : len(w)-(hi-j)])
+		last = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// maskPAN masks one panRe match that is a Luhn-valid card number.
+func maskPAN(m string) string {
+	d := strings.NewReplacer(" ", "", "-", "").Replace(m)
+	if len(d) < 13 || len(d) > 19 || !luhn(d) {
+		return m
+	}
+	return d[:6] + strings.Repeat("*", len(d)-10) + d[len(d)-4:]
 }
 
 func luhn(d string) bool {
