@@ -424,7 +424,9 @@ func prepare(srv *sim.Server, addr string) ([]target, error) {
 		return nil, errors.New("mobilepay: payment/start gave no paymentId")
 	}
 
-	// MIS Pay: a token for the fixture merchant, then one checkout.
+	// MIS Pay: the fixture merchant reads its checkout; a minted merchant
+	// writes, so the writes' checkouts (past the per-merchant object cap)
+	// never evict the one being read.
 	p, ok := srv.Provider(misspay.Name)
 	if !ok {
 		return nil, errors.New("no misspay provider")
@@ -433,6 +435,44 @@ func prepare(srv *sim.Server, addr string) ([]target, error) {
 	if !ok {
 		return nil, fmt.Errorf("misspay credentials are %T", p.Credentials())
 	}
+	h, err := misspayHeaders(base, creds)
+	if err != nil {
+		return nil, err
+	}
+	var minted misspay.Credentials
+	if err := call(http.MethodPost, base+"/_sim/misspay/merchants", nil, []byte(`{}`), http.StatusCreated, &minted); err != nil {
+		return nil, err
+	}
+	hw, err := misspayHeaders(base, minted)
+	if err != nil {
+		return nil, err
+	}
+	var checkout struct {
+		Result struct {
+			TrackID string `json:"trackId"`
+		} `json:"result"`
+	}
+	if err := call(http.MethodPost, base+"/misspay/start-checkout", h, startCheckoutBody, http.StatusCreated, &checkout); err != nil {
+		return nil, err
+	}
+	if checkout.Result.TrackID == "" {
+		return nil, errors.New("misspay: start-checkout gave no trackId")
+	}
+
+	return []target{
+		newTarget("mobilepay payment/status", "read", addr, http.MethodGet,
+			"/mobilepay/api/pos/payment/status?"+auth+"&paymentId="+payment.PaymentID, nil, nil, http.StatusOK),
+		newTarget("misspay track-checkout", "read", addr, http.MethodGet,
+			"/misspay/track-checkout/"+checkout.Result.TrackID, h, nil, http.StatusOK),
+		newTarget("misspay start-checkout", "write", addr, http.MethodPost,
+			"/misspay/start-checkout", hw, startCheckoutBody, http.StatusCreated),
+	}, nil
+}
+
+// misspayHeaders gets a token for a MIS Pay merchant, as a client does
+// (GET /token, then open the sealed answer), and returns the headers of
+// an API call.
+func misspayHeaders(base string, creds misspay.Credentials) (http.Header, error) {
 	var tok struct {
 		Result struct {
 			Token string `json:"token"`
@@ -452,27 +492,7 @@ func prepare(srv *sim.Server, addr string) ([]target, error) {
 	if err := json.Unmarshal(plain, &jwt); err != nil || jwt.Token == "" {
 		return nil, fmt.Errorf("misspay token plaintext %q", plain)
 	}
-	h := http.Header{"Authorization": {"Bearer " + jwt.Token}, "X-App-Id": {creds.AppID}, "Content-Type": {"application/json"}}
-	var checkout struct {
-		Result struct {
-			TrackID string `json:"trackId"`
-		} `json:"result"`
-	}
-	if err := call(http.MethodPost, base+"/misspay/start-checkout", h, startCheckoutBody, http.StatusCreated, &checkout); err != nil {
-		return nil, err
-	}
-	if checkout.Result.TrackID == "" {
-		return nil, errors.New("misspay: start-checkout gave no trackId")
-	}
-
-	return []target{
-		newTarget("mobilepay payment/status", "read", addr, http.MethodGet,
-			"/mobilepay/api/pos/payment/status?"+auth+"&paymentId="+payment.PaymentID, nil, nil, http.StatusOK),
-		newTarget("misspay track-checkout", "read", addr, http.MethodGet,
-			"/misspay/track-checkout/"+checkout.Result.TrackID, h, nil, http.StatusOK),
-		newTarget("misspay start-checkout", "write", addr, http.MethodPost,
-			"/misspay/start-checkout", h, startCheckoutBody, http.StatusCreated),
-	}, nil
+	return http.Header{"Authorization": {"Bearer " + jwt.Token}, "X-App-Id": {creds.AppID}, "Content-Type": {"application/json"}}, nil
 }
 
 // rawRequest is the wire bytes of a keep-alive request.
