@@ -101,10 +101,15 @@ func TestFailing(t *testing.T) {
 		"failing matcher mismatches": {
 			`does not match /^text/plain/`, "headers.x-missing: missing", "want a string", "length got 3, want 10",
 			"got 80, want > 100", "want it not to match", `want one of "success", "canceled"`,
+			"expected at _failing/wrong-value.yaml:30:", "body.result.purchaseAmount (line 33): got 80",
 		},
 		"failing callback never arrives": {"no callback to", "/webhook within 200ms"},
 		"failing await gives up":         {"did not hold within 20m0s (5 polls every 5m0s)", `got "in-progress", want "success"`},
 		"failing control action refused": {"status: got 404"},
+		"failing decoded callback": {
+			`where misspayCallback(it, merchant.appSecret) = {"checkoutId":`, `"code":"MP00"`,
+			"decoded-value.yaml:36:",
+		},
 	}
 	if len(res.Scenarios) != len(want) {
 		t.Errorf("ran %d failing scenarios, the test knows %d", len(res.Scenarios), len(want))
@@ -181,4 +186,70 @@ func BenchmarkLibrary(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(scs)), "scenarios/op")
 	b.ReportMetric(float64(steps), "steps/op")
+}
+
+// TestMerchantFieldsDocumented checks that docs/scenarios.md documents
+// every field of a minted merchant, for each provider it has a section
+// for ("### <provider>" under "## Merchant fields per provider"), and
+// that each provider folder of the library has such a section.
+func TestMerchantFieldsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/scenarios.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, part, ok := strings.Cut(string(doc), "## Merchant fields per provider")
+	if !ok {
+		t.Fatal("docs/scenarios.md has no merchant fields section")
+	}
+	part, _, _ = strings.Cut(part, "\n## ")
+	sections := map[string]string{}
+	for _, sec := range strings.Split(part, "\n### ")[1:] {
+		name, body, _ := strings.Cut(sec, "\n")
+		sections[strings.TrimSpace(name)] = body
+	}
+	tg, err := target.InProcess("in-process", sim.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tg.Close)
+	for _, dir := range providerDirs(t) {
+		body, ok := sections[dir]
+		if !ok {
+			t.Errorf("docs/scenarios.md has no \"### %s\" section under \"## Merchant fields per provider\"", dir)
+			continue
+		}
+		m, err := tg.Merchant(context.Background(), dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, field := range merchantFields("merchant", m) {
+			if !strings.Contains(body, "`"+field+"`") {
+				t.Errorf("docs/scenarios.md, ### %s: %s is not documented", dir, field)
+			}
+		}
+	}
+}
+
+// merchantFields lists the member paths of v as scenarios write them,
+// with [i] for list indexes: merchant.stores[i].terminals[j].posId.
+func merchantFields(prefix string, v any) []string {
+	idx := []string{"[i]", "[j]", "[k]"}
+	var out []string
+	var walk func(p string, v any, depth int)
+	walk = func(p string, v any, depth int) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				walk(p+"."+k, e, depth)
+			}
+		case []any:
+			if len(x) > 0 && depth < len(idx) {
+				walk(p+idx[depth], x[0], depth+1)
+			}
+		default:
+			out = append(out, p)
+		}
+	}
+	walk(prefix, v, 0)
+	return out
 }

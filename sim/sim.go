@@ -154,6 +154,10 @@ type Factory struct {
 	// Tools are the provider's command-line helpers, run as `simulator
 	// <name> ...` (e.g. MIS Pay's decrypt). May be nil.
 	Tools map[string]Tool
+	// Settings is a zero value of the provider's merchant settings struct
+	// (the body of POST /_sim/<name>/merchants), so tools can check a
+	// scenario's merchant: block by its JSON field names. May be nil.
+	Settings any
 }
 
 // Tool is a provider's command-line helper: args after its name, with the

@@ -28,15 +28,15 @@ import (
 func Registry() []sim.Factory {
 	return []sim.Factory{
 		{Name: misspay.Name, New: func(d sim.Deps) sim.Provider { return misspay.New(d) },
-			OpenAPI: misspay.OpenAPI, Volatile: misspay.Volatile, Helpers: misspay.Helpers, Tools: misspay.Tools()},
+			OpenAPI: misspay.OpenAPI, Volatile: misspay.Volatile, Helpers: misspay.Helpers, Tools: misspay.Tools(), Settings: misspay.Settings{}},
 		{Name: mobilepay.Name, New: func(d sim.Deps) sim.Provider { return mobilepay.New(d) },
-			OpenAPI: mobilepay.OpenAPI, Volatile: mobilepay.Volatile},
+			OpenAPI: mobilepay.OpenAPI, Volatile: mobilepay.Volatile, Settings: mobilepay.Settings{}},
 		{Name: babpos.Name, New: func(d sim.Deps) sim.Provider { return babpos.New(d) },
-			OpenAPI: babpos.OpenAPI, Volatile: babpos.Volatile},
+			OpenAPI: babpos.OpenAPI, Volatile: babpos.Volatile, Settings: babpos.Settings{}},
 		{Name: myfatoorah.Name, New: func(d sim.Deps) sim.Provider { return myfatoorah.New(d) },
-			OpenAPI: myfatoorah.OpenAPI, Volatile: myfatoorah.Volatile, Helpers: myfatoorah.Helpers},
+			OpenAPI: myfatoorah.OpenAPI, Volatile: myfatoorah.Volatile, Helpers: myfatoorah.Helpers, Settings: myfatoorah.Settings{}},
 		{Name: mpower.Name, New: func(d sim.Deps) sim.Provider { return mpower.New(d) },
-			OpenAPI: mpower.OpenAPI, Volatile: mpower.Volatile},
+			OpenAPI: mpower.OpenAPI, Volatile: mpower.Volatile, Settings: mpower.Settings{}},
 	}
 }
 

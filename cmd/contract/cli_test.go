@@ -45,11 +45,11 @@ func TestCommands(t *testing.T) {
 		{"bad flag", []string{"run", "--parallel", "0", lib}, exitUsage, nil, []string{"--parallel must be at least 1"}},
 		{"validate", []string{"validate", lib}, exitOK, []string{"scenarios OK"}, nil},
 		{"validate a bad file", []string{"validate", bad}, exitUsage, nil, []string{bad + `:6:5: unknown key "expekt"`}},
-		{"run with a bad file", []string{"run", lib, bad}, exitUsage, nil, []string{"1 problems in scenario files"}},
+		{"run with a bad file", []string{"run", lib, bad}, exitUsage, nil, []string{"1 problem in scenario files"}},
 		{"run", []string{"run", "--color", "never", "--tags", "smoke", lib}, exitOK, []string{"PASS  misspay checkout approved", "1 passed, 0 failed, 0 skipped"}, nil},
 		{"run filtered, flags after paths", []string{"run", lib, "--run", "token", "--tags", "auth"}, exitOK, []string{"misspay token errors", "3 passed, 0 failed"}, nil},
 		{"nothing matches", []string{"run", "--run", "^nope$", lib}, exitUsage, nil, []string{"no scenario matches"}},
-		{"failing scenarios", []string{"run", "../../scenarios/_failing"}, exitFailures, []string{"--- FAIL: failing wrong status and body", "diff (-want +got)", "0 passed, 5 failed"}, nil},
+		{"failing scenarios", []string{"run", "../../scenarios/_failing"}, exitFailures, []string{"--- FAIL: failing wrong status and body", "diff (-want +got)", "0 passed, 6 failed"}, nil},
 		{"plan", []string{"plan", lib}, exitOK, []string{"target in-process (in-process; control plane: yes", "RUN   misspay session timeout", "polls every 5m0s of virtual time", "scenarios would run, 0 would be skipped"}, nil},
 		{"list is plan", []string{"list", "--run", "refund", lib}, exitOK, []string{"[callback] the MP00 webhook"}, nil},
 		{"a real sandbox needs --live", []string{"plan", "--targets", targets, "--target", "real", lib}, exitUsage, nil, []string{"real sandboxes need the explicit opt-in flag --live"}},
@@ -99,7 +99,7 @@ func TestReports(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &rep))
 	require.Equal(t, "in-process", rep.Target)
-	require.Equal(t, 5, rep.Summary.Failed)
+	require.Equal(t, 6, rep.Summary.Failed)
 	require.Positive(t, rep.Summary.Passed)
 
 	var suites struct {
@@ -109,8 +109,8 @@ func TestReports(t *testing.T) {
 	b, err = os.ReadFile(junitPath)
 	require.NoError(t, err)
 	require.NoError(t, xml.Unmarshal(b, &suites))
-	require.Equal(t, 5, suites.Failures)
-	require.Equal(t, rep.Summary.Passed+5, suites.Tests)
+	require.Equal(t, 6, suites.Failures)
+	require.Equal(t, rep.Summary.Passed+6, suites.Tests)
 	require.False(t, strings.Contains(string(b), "sk_"), "no merchant secret in the JUnit report")
 }
 

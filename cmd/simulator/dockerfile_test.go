@@ -109,6 +109,23 @@ func TestDockerfile(t *testing.T) {
 	if addr != "0.0.0.0:8080" {
 		t.Errorf("SIM_ADDR = %q, want 0.0.0.0:8080 so the container listens on all interfaces", addr)
 	}
+	var buildsContract, copiesContract bool
+	for _, run := range build.ins["RUN"] {
+		line := strings.Join(run, " ")
+		buildsContract = buildsContract || (strings.Contains(line, "CGO_ENABLED=0") && strings.Contains(line, "./cmd/contract"))
+	}
+	for _, c := range final.ins["COPY"] {
+		copiesContract = copiesContract || slices.Contains(c, "/out/contract")
+	}
+	if !buildsContract || !copiesContract {
+		t.Error("the image does not carry a static contract binary")
+	}
+	// No shell in the image: the health check is the simulator's own
+	// subcommand, in exec form.
+	hc := final.ins["HEALTHCHECK"]
+	if len(hc) != 1 || !slices.Equal(hc[0], []string{"CMD", "/simulator", "health"}) {
+		t.Errorf("HEALTHCHECK = %q, want CMD [\"/simulator\", \"health\"]", hc)
+	}
 	if got := final.ins["ENTRYPOINT"]; len(got) != 1 || len(got[0]) != 1 || got[0][0] != "/simulator" {
 		t.Errorf("ENTRYPOINT = %v, want [\"/simulator\"]", got)
 	}

@@ -5,6 +5,7 @@
 //	go run ./cmd/simulator --tls             # https://127.0.0.1:8080, local CA
 //	go run ./cmd/simulator --help
 //	go run ./cmd/simulator decrypt --secret S BLOB   (a provider tool)
+//	simulator health                         # exit 0 when it serves (Docker HEALTHCHECK)
 package main
 
 import (
@@ -46,6 +47,9 @@ func main() {
 // run is the whole program; main only wires the process to it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) > 0 {
+		if args[0] == "health" {
+			return health(ctx, args[1:], stdout, stderr, getenv)
+		}
 		if tool, ok := providerTools()[args[0]]; ok {
 			return tool.Run(args[1:], stdin, stdout, stderr)
 		}
@@ -74,6 +78,7 @@ func toolsUsage() string {
 	tools := providerTools()
 	names := slices.Sorted(maps.Keys(tools))
 	var b strings.Builder
+	fmt.Fprintf(&b, "  simulator health %s\n", healthUsage)
 	for _, n := range names {
 		fmt.Fprintf(&b, "  simulator %s %s\n", n, tools[n].Usage)
 	}

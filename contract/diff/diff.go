@@ -174,11 +174,31 @@ func split(p string) []string {
 	return out
 }
 
+// idLike are the parts of a text that differ between targets: UUIDs,
+// long hex or digit runs, and words mixing letters and digits (ids such as
+// BIO12345678-T1001, app_6e79..., 2026-12-01T09:00:00Z).
+var idLike = regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|[A-Za-z0-9_.:+-]*[0-9][A-Za-z0-9_.:+-]*`)
+
+// textShape keeps the words of a message and replaces its ids, so that
+// provider error texts at volatile paths are compared, not hidden.
+func textShape(s string) string {
+	return idLike.ReplaceAllStringFunc(s, func(m string) string {
+		if len(m) <= 2 {
+			return m // short numbers ("2", "0") are part of the message
+		}
+		return "<id>"
+	})
+}
+
 func marker(v any) string {
-	switch v.(type) {
+	switch x := v.(type) {
 	case nil:
 		return "<volatile null>"
 	case string:
+		if strings.Contains(strings.TrimSpace(x), " ") {
+			// A sentence (an error text): compare its words.
+			return "<volatile text> " + textShape(x)
+		}
 		return "<volatile string>"
 	case float64, int:
 		return "<volatile number>"

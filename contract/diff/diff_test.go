@@ -122,6 +122,10 @@ func TestVolatileMasksValuesNotTypes(t *testing.T) {
 		{"volatile by name for providers without defaults", map[string]any{"paymentId": "p1", "createdAt": "x"}, map[string]any{"paymentId": "p2", "createdAt": "y"}, false},
 		{"a value that is not volatile", map[string]any{"amount": 1.0}, map[string]any{"amount": 2.0}, true},
 		{"a missing field", map[string]any{"amount": 1.0, "currency": "DKK"}, map[string]any{"amount": 1.0}, true},
+		{"error texts at volatile paths differ in words", map[string]any{"items": []any{map[string]any{"ref": "Payment a1e3b2c4-1001-4c7e-8f00-5a4db0c01001 not found"}}},
+			map[string]any{"items": []any{map[string]any{"ref": "Payment not found or expired"}}}, true},
+		{"error texts at volatile paths differ only in ids", map[string]any{"items": []any{map[string]any{"ref": "Terminal BIO0001-T1001 is busy (2 payments)"}}},
+			map[string]any{"items": []any{map[string]any{"ref": "Terminal BIO12345678-T1001 is busy (2 payments)"}}}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -131,4 +135,18 @@ func TestVolatileMasksValuesNotTypes(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDiffShowsErrorTexts(t *testing.T) {
+	x := func(msg string) result.Run {
+		return result.Run{Target: "t", Scenarios: []result.Scenario{{Name: "s", Provider: "acme", Status: result.Passed, Steps: []result.Step{{
+			Index: 1, Name: "step", Exchange: &result.Exchange{Response: &result.Message{Status: 400, Body: map[string]any{"errors": []any{msg}}}},
+		}}}}}
+	}
+	vol := map[string][]string{"acme": {"body.errors[*]"}}
+	ds := diff.Compare(x("The amount 0 is too low for T1001"), x("Amount must be positive"), nil, vol)
+	var sb strings.Builder
+	diff.Write(&sb, "a", "b", ds)
+	require.Contains(t, sb.String(), "The amount 0 is too low for <id>")
+	require.Contains(t, sb.String(), "Amount must be positive")
 }

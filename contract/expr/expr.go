@@ -14,10 +14,13 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/types"
 	"github.com/expr-lang/expr/vm"
 )
@@ -398,6 +401,74 @@ func Normalize(v any) any {
 			out[i] = Normalize(rv.Index(i).Interface())
 		}
 		return out
+	}
+	return v
+}
+
+// Explain evaluates the helper calls of p that read name (usually "it",
+// the actual value of a $expr matcher) and returns "call = value" lines,
+// so a failure on an encrypted or encoded value shows what a helper
+// decoded from it. Calls that fail are left out.
+func (p *Program) Explain(env Env, name string) []string {
+	tree, err := parser.Parse(p.Source)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	ast.Find(tree.Node, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallNode)
+		if !ok || len(out) >= 3 {
+			return false
+		}
+		reads := name == "" || ast.Find(call, func(n ast.Node) bool {
+			id, ok := n.(*ast.IdentifierNode)
+			return ok && id.Value == name
+		}) != nil
+		src := call.String()
+		if !reads || seen[src] {
+			return false
+		}
+		seen[src] = true
+		v, err := expr.Eval(src, map[string]any(env))
+		if err != nil {
+			return false
+		}
+		b, err := marshalJSON(redactSecrets("", Normalize(v)))
+		if err != nil {
+			return false
+		}
+		out = append(out, src+" = "+string(b))
+		return false
+	})
+	return out
+}
+
+var (
+	secretKey = regexp.MustCompile(`(?i)token|secret|password|jwt|signature`)
+	jwtLike   = regexp.MustCompile(`^[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*$`)
+)
+
+// redactSecrets hides, in a value shown in a report, what is under
+// secret-looking keys and strings that look like JWTs.
+func redactSecrets(key string, v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = redactSecrets(k, e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = redactSecrets(key, e)
+		}
+		return out
+	case string:
+		if (key != "" && secretKey.MatchString(key)) || jwtLike.MatchString(x) {
+			return "[REDACTED]"
+		}
 	}
 	return v
 }

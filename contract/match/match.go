@@ -815,7 +815,11 @@ func (m *exprM) match(c *ctx, path string, actual any, present bool) {
 		return
 	}
 	if b, _ := v.(bool); !b {
-		c.fail(path, "got %s, want %s to hold", show(actual), m.p.Source)
+		msg := fmt.Sprintf("got %s, want %s to hold", show(actual), m.p.Source)
+		for _, line := range m.p.Explain(env, "it") {
+			msg += "\n  where " + line
+		}
+		c.fail(path, "%s", msg)
 	}
 }
 func (m *exprM) describe(*ctx) string { return m.p.Source }

@@ -65,13 +65,23 @@ func (t Text) label(s result.Status) string {
 
 // Progress writes the one line of a finished scenario.
 func (t Text) Progress(s result.Scenario) {
-	line := fmt.Sprintf("%s  %s  %s", t.label(s.Status), s.Name, t.paint(dim, "("+s.File+", "+s.Duration.Seconds()+"s)"))
+	label := t.label(s.Status)
+	n := skippedSteps(s)
+	if s.Status == result.Passed && n > 0 {
+		// Passed, but not all of it ran: say so where the eye goes.
+		label = t.paint(yellow, "PART")
+	}
+	line := fmt.Sprintf("%s  %s  %s", label, s.Name, t.paint(dim, "("+s.File+", "+s.Duration.Seconds()+"s)"))
 	switch {
 	case s.Status == result.Skipped && s.SkipReason != "":
 		line += "  " + s.SkipReason
-	case s.Status == result.Passed:
-		if n := skippedSteps(s); n > 0 {
-			line += fmt.Sprintf("  %d of %d steps skipped on this target", n, len(s.Steps))
+	case s.Status == result.Passed && n > 0:
+		line += fmt.Sprintf("  passed, but %d of %d steps did not run on this target", n, len(s.Steps))
+		for _, st := range s.Steps {
+			if st.Status == result.Skipped {
+				line += fmt.Sprintf(" (from step %d: %s)", st.Index, st.SkipReason)
+				break
+			}
 		}
 	}
 	fmt.Fprintln(t.W, line)
@@ -121,8 +131,17 @@ func (t Text) Failures(run result.Run) {
 			if st.Status != result.Failed {
 				continue
 			}
-			fmt.Fprintf(t.W, "    step %d: %s (%s)\n", st.Index, st.Name, st.Kind)
+			at := ""
+			if st.At != "" {
+				at = " at " + st.At
+			}
+			fmt.Fprintf(t.W, "    step %d: %s (%s)%s\n", st.Index, st.Name, st.Kind, at)
+			last := st.At
 			for _, f := range st.Failures {
+				if f.At != "" && f.At != last {
+					fmt.Fprintf(t.W, "      expected at %s:\n", f.At)
+					last = f.At
+				}
 				fmt.Fprintf(t.W, "%s\n", indent(f.Message, "      "))
 				if f.Diff != "" {
 					fmt.Fprintf(t.W, "      diff (-want +got):\n%s\n", indent(strings.TrimRight(f.Diff, "\n"), "      "))
@@ -196,6 +215,9 @@ func indent(s, prefix string) string {
 func (t Text) Summary(run result.Run) {
 	s := run.Summary
 	line := fmt.Sprintf("%d passed, %d failed, %d skipped", s.Passed, s.Failed, s.Skipped)
+	if s.Partial > 0 {
+		line = fmt.Sprintf("%d passed (%d of them partly: PART, steps skipped on this target), %d failed, %d skipped", s.Passed, s.Partial, s.Failed, s.Skipped)
+	}
 	if s.Failed > 0 {
 		line = t.paint(red, line)
 	} else {

@@ -39,7 +39,13 @@ type Summary struct {
 	Passed  int `json:"passed"`
 	Failed  int `json:"failed"`
 	Skipped int `json:"skipped"`
+	// Partial counts the passed scenarios some of whose steps were
+	// skipped on the target.
+	Partial int `json:"partial,omitempty"`
 }
+
+// Ran is the number of scenarios that ran (passed or failed).
+func (s Summary) Ran() int { return s.Passed + s.Failed }
 
 // Summarize counts the scenarios' statuses.
 func Summarize(ss []Scenario) Summary {
@@ -48,6 +54,12 @@ func Summarize(ss []Scenario) Summary {
 		switch sc.Status {
 		case Passed:
 			s.Passed++
+			for _, st := range sc.Steps {
+				if st.Status == Skipped {
+					s.Partial++
+					break
+				}
+			}
 		case Failed:
 			s.Failed++
 		default:
@@ -73,9 +85,11 @@ type Scenario struct {
 
 // Step is one step's outcome.
 type Step struct {
-	Index      int       `json:"index"`
-	Name       string    `json:"name"`
-	Kind       string    `json:"kind"`
+	Index int    `json:"index"`
+	Name  string `json:"name"`
+	Kind  string `json:"kind"`
+	// At is where the step is written, file:line.
+	At         string    `json:"at,omitempty"`
 	Status     Status    `json:"status"`
 	Duration   Duration  `json:"duration"`
 	SkipReason string    `json:"skipReason,omitempty"`
@@ -104,7 +118,9 @@ type Message struct {
 // Failure is one failed expectation.
 type Failure struct {
 	// What failed: "status", "body", "headers.content-type", "openapi"...
-	Check   string `json:"check"`
+	Check string `json:"check"`
+	// At is where the failed expectation is written, file:line.
+	At      string `json:"at,omitempty"`
 	Message string `json:"message"`
 	// Diff is a go-cmp diff, -want +got, when there is one.
 	Diff string `json:"diff,omitempty"`

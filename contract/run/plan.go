@@ -6,8 +6,11 @@ package run
 
 import (
 	"fmt"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/paysandbox/paysandbox/contract/scenario"
 	"github.com/paysandbox/paysandbox/contract/target"
@@ -26,11 +29,14 @@ type Catalog struct {
 	Helpers map[string]any
 	// Volatile are each provider's volatile response fields, for diff.
 	Volatile map[string][]string
+	// Settings are each provider's merchant settings struct (zero value),
+	// where the provider declares one.
+	Settings map[string]any
 }
 
 // NewCatalog reads every registered provider's metadata.
 func NewCatalog() (*Catalog, error) {
-	c := &Catalog{Docs: map[string]*oas.Doc{}, Helpers: map[string]any{}, Volatile: map[string][]string{}}
+	c := &Catalog{Docs: map[string]*oas.Doc{}, Helpers: map[string]any{}, Volatile: map[string][]string{}, Settings: map[string]any{}}
 	for _, f := range sims.Registry() {
 		doc, err := oas.Load(f.OpenAPI)
 		if err != nil {
@@ -39,6 +45,9 @@ func NewCatalog() (*Catalog, error) {
 		c.Providers = append(c.Providers, f.Name)
 		c.Docs[f.Name] = doc
 		c.Volatile[f.Name] = f.Volatile
+		if f.Settings != nil {
+			c.Settings[f.Name] = f.Settings
+		}
 		if f.Helpers != nil {
 			for name, fn := range f.Helpers() {
 				if _, dup := c.Helpers[name]; dup {
@@ -54,7 +63,7 @@ func NewCatalog() (*Catalog, error) {
 // ScenarioOptions are the options to load scenarios with: the provider
 // names and their helpers.
 func (c *Catalog) ScenarioOptions() scenario.Options {
-	return scenario.Options{Providers: c.Providers, Helpers: c.Helpers}
+	return scenario.Options{Providers: c.Providers, Helpers: c.Helpers, Settings: c.Settings}
 }
 
 // helpers are the providers' helpers, fresh for one scenario (their key
@@ -80,6 +89,16 @@ type Filter struct {
 	Run *regexp.Regexp
 	// Tags: a scenario must have at least one of these; "!tag" excludes.
 	Tags []string
+	// Shard and Shards split the selected scenarios across Shards runners:
+	// this run keeps every Shards-th one, starting at the Shard-th (1-based),
+	// in file order. Shards 0 or 1 keeps all.
+	Shard, Shards int
+	// Budget is the run's time limit (--timeout); Plan warns about
+	// scenarios whose real-time waits exceed it. 0: no warning.
+	Budget time.Duration
+	// Getenv looks up the environment variables scenarios read (env.NAME);
+	// default os.Getenv.
+	Getenv func(string) string
 }
 
 // Match reports whether s passes the filter.
@@ -121,22 +140,51 @@ type Planned struct {
 	Steps []string
 	// Exclusive scenarios move a shared virtual clock and run alone.
 	Exclusive bool
+	// Error is why the scenario fails without running ("" runs it), e.g.
+	// an environment variable it reads is not set.
+	Error string
+	// Warnings are things to know before running it (real-time waits
+	// longer than the run's budget...).
+	Warnings []string
+	// Env are the environment variables the scenario reads, with values.
+	Env map[string]string
 }
 
 // Plan filters scenarios and decides what the target can run.
 func Plan(scs []*scenario.Scenario, t *target.Target, f Filter) []Planned {
 	var out []Planned
+	n := 0
 	for _, s := range scs {
 		if !f.Match(s) {
 			continue
 		}
-		out = append(out, planOne(s, t))
+		n++
+		if f.Shards > 1 && (n-1)%f.Shards != f.Shard-1 {
+			continue
+		}
+		out = append(out, planOne(s, t, f))
 	}
 	return out
 }
 
-func planOne(s *scenario.Scenario, t *target.Target) Planned {
-	p := Planned{Scenario: s, Steps: make([]string, len(s.Compiled.Steps))}
+func planOne(s *scenario.Scenario, t *target.Target, f Filter) Planned {
+	p := Planned{Scenario: s, Steps: make([]string, len(s.Compiled.Steps)), Env: map[string]string{}}
+	getenv := f.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	var unset []string
+	for _, name := range s.Compiled.EnvRefs {
+		v, ok := lookupEnv(getenv, name)
+		if !ok {
+			unset = append(unset, name)
+		}
+		p.Env[name] = v
+	}
+	if len(unset) > 0 {
+		p.Error = fmt.Sprintf("the scenario reads the environment variable(s) %s, which are not set", strings.Join(unset, ", "))
+		return p
+	}
 	if ok, why := t.Serves(s.Provider); !ok {
 		p.Skip = why
 		return p
@@ -148,6 +196,18 @@ func planOne(s *scenario.Scenario, t *target.Target) Planned {
 	if s.FakeOnly && !t.HasControl() {
 		p.Skip = fmt.Sprintf("fakeOnly: the scenario exercises what only the simulator has, and %s is not one with a control plane", t.Name())
 		return p
+	}
+	if m := t.SandboxMerchant(s.Provider); m != nil {
+		var missing []string
+		for _, ref := range s.Compiled.MerchantRefs {
+			if !resolves(m, strings.TrimPrefix(ref, "merchant")) {
+				missing = append(missing, ref)
+			}
+		}
+		if len(missing) > 0 {
+			p.Skip = fmt.Sprintf("needs %s, which target %s does not define for %s (give non-secret merchant data under fixtures:, secrets under credentials:, in the targets file)", strings.Join(missing, ", "), t.Name(), s.Provider)
+			return p
+		}
 	}
 	p.Exclusive = s.Compiled.MovesClock && t.HasControl()
 	skipRest := ""
@@ -173,5 +233,80 @@ func planOne(s *scenario.Scenario, t *target.Target) Planned {
 			}
 		}
 	}
+	// A scenario whose every check is skipped tests nothing: it is skipped,
+	// not passed.
+	asserts, firstSkipped := 0, -1
+	for i, st := range s.Compiled.Steps {
+		if p.Steps[i] != "" {
+			if firstSkipped < 0 {
+				firstSkipped = i
+			}
+			continue
+		}
+		if st.Asserts {
+			asserts++
+		}
+	}
+	if firstSkipped >= 0 && asserts == 0 {
+		p.Skip = fmt.Sprintf("none of its checks can run on %s: step %d (%s): %s", t.Name(), firstSkipped+1, s.Compiled.Steps[firstSkipped].Title, p.Steps[firstSkipped])
+		return p
+	}
+	if t.Receiver() == nil && s.Compiled.SendsReceiverURL {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("it sends ${receiver.url}, which is empty on %s (the target cannot call the runner back), so requests carrying it may be refused", t.Name()))
+	}
+	if !t.HasControl() {
+		var wait time.Duration
+		for i, st := range s.Compiled.Steps {
+			if p.Steps[i] == "" && st.Kind == scenario.KindAwait {
+				wait += st.Within
+			}
+		}
+		if f.Budget > 0 && wait > f.Budget {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("its awaits may wait %s in real time on %s, longer than the run's --timeout %s; leave it out with --tags '!slow' or give it timeout:", wait, t.Name(), f.Budget))
+		} else if to := s.Compiled.Timeout; to > 0 && wait > to {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("its awaits may wait %s in real time on %s, longer than its timeout %s", wait, t.Name(), to))
+		}
+	}
 	return p
+}
+
+// lookupEnv treats an empty variable as unset: a scenario reading it
+// would send an empty value.
+func lookupEnv(getenv func(string) string, name string) (string, bool) {
+	v := getenv(name)
+	return v, v != ""
+}
+
+// resolves reports whether the member path (".stores[0].terminals[1].id")
+// exists in v.
+func resolves(v any, path string) bool {
+	for path != "" {
+		switch {
+		case strings.HasPrefix(path, "."):
+			path = path[1:]
+			end := strings.IndexAny(path, ".[")
+			if end < 0 {
+				end = len(path)
+			}
+			m, ok := v.(map[string]any)
+			if !ok {
+				return false
+			}
+			if v, ok = m[path[:end]]; !ok || v == nil {
+				return false
+			}
+			path = path[end:]
+		case strings.HasPrefix(path, "["):
+			end := strings.IndexByte(path, ']')
+			i, err := strconv.Atoi(path[1:end])
+			l, ok := v.([]any)
+			if err != nil || !ok || i >= len(l) {
+				return false
+			}
+			v, path = l[i], path[end+1:]
+		default:
+			return false
+		}
+	}
+	return true
 }

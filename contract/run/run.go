@@ -29,6 +29,9 @@ type Config struct {
 	Coverage bool
 	// RequestTimeout bounds each request (default 30 s).
 	RequestTimeout time.Duration
+	// ScenarioTimeout bounds each scenario that sets no timeout: of its
+	// own (0: only ctx).
+	ScenarioTimeout time.Duration
 }
 
 // Run executes the plan and returns what happened. Cancelling ctx stops
@@ -102,6 +105,7 @@ type scenarioRun struct {
 	// clock is the scenario's merchant's clock (the simulator's when the
 	// provider's merchant has no merchantId).
 	clock target.Clock
+	plan  Planned
 }
 
 func runScenario(ctx context.Context, cfg Config, p Planned) (res result.Scenario) {
@@ -109,14 +113,28 @@ func runScenario(ctx context.Context, cfg Config, p Planned) (res result.Scenari
 	start := time.Now()
 	res = result.Scenario{Name: sc.Name, File: sc.File, Provider: sc.Provider, Tags: sc.Tags, Steps: []result.Step{}}
 	defer func() { res.Duration = result.Duration(time.Since(start)) }()
-	if p.Skip != "" {
+	if p.Skip != "" || p.Error != "" {
 		res.Status, res.SkipReason = result.Skipped, p.Skip
+		why := "the scenario is skipped"
+		if p.Error != "" {
+			res.Status, res.SkipReason, res.Error = result.Failed, "", p.Error
+			why = "the scenario cannot run"
+		}
 		for i, st := range sc.Compiled.Steps {
-			res.Steps = append(res.Steps, result.Step{Index: i + 1, Name: st.Title, Kind: string(st.Kind), Status: result.Skipped, SkipReason: "the scenario is skipped"})
+			res.Steps = append(res.Steps, result.Step{Index: i + 1, Name: st.Title, Kind: string(st.Kind), Status: result.Skipped, SkipReason: why})
 		}
 		return res
 	}
-	r := &scenarioRun{cfg: cfg, t: cfg.Target, sc: sc, red: newRedactor(), base: cfg.Target.BaseURL(sc.Provider)}
+	timeout := sc.Compiled.Timeout
+	if timeout == 0 {
+		timeout = cfg.ScenarioTimeout
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, timeout, fmt.Errorf("the scenario's timeout %s passed", timeout))
+		defer cancel()
+	}
+	r := &scenarioRun{cfg: cfg, t: cfg.Target, sc: sc, red: newRedactor(), base: cfg.Target.BaseURL(sc.Provider), plan: p}
 	if err := r.setup(ctx); err != nil {
 		res.Status, res.Error = result.Failed, r.red.str(err.Error())
 		return res
@@ -129,7 +147,7 @@ func runScenario(ctx context.Context, cfg Config, p Planned) (res result.Scenari
 	ran := 0
 	for i := range sc.Compiled.Steps {
 		cs := &sc.Compiled.Steps[i]
-		sr := result.Step{Index: i + 1, Name: cs.Title, Kind: string(cs.Kind)}
+		sr := result.Step{Index: i + 1, Name: cs.Title, Kind: string(cs.Kind), At: fmt.Sprintf("%s:%d", cs.File, cs.Line)}
 		switch {
 		case failed:
 			sr.Status, sr.SkipReason = result.Skipped, "an earlier step failed"
@@ -137,7 +155,7 @@ func runScenario(ctx context.Context, cfg Config, p Planned) (res result.Scenari
 			sr.Status, sr.SkipReason = result.Skipped, p.Steps[i]
 		case ctx.Err() != nil:
 			sr.Status = result.Failed
-			sr.Failures = []result.Failure{{Check: "run", Message: "the run was stopped: " + context.Cause(ctx).Error()}}
+			sr.Failures = []result.Failure{{Check: "run", Message: "stopped: " + context.Cause(ctx).Error()}}
 		default:
 			t0 := time.Now()
 			r.step(ctx, cs, &sr)
@@ -175,6 +193,14 @@ func (r *scenarioRun) setup(ctx context.Context) error {
 	r.env["scenario"] = map[string]any{"name": sc.Name, "file": sc.File}
 	r.env["provider"] = map[string]any{"name": sc.Provider, "baseUrl": r.base}
 	r.env["merchant"] = map[string]any{}
+	env := map[string]any{}
+	for k, v := range r.plan.Env {
+		env[k] = v
+		if isSecretName(k) {
+			r.red.add(v)
+		}
+	}
+	r.env["env"] = env
 
 	var settings any
 	if sc.Compiled.Merchant != nil {
@@ -198,6 +224,16 @@ func (r *scenarioRun) setup(ctx context.Context) error {
 	// scenarios (and other CI jobs on a shared simulator) keep their time.
 	if id, ok := m["merchantId"].(string); ok && id != "" {
 		r.clock = target.Clock{Provider: sc.Provider, MerchantID: id}
+	}
+	if sc.Case != nil {
+		r.env["case"] = map[string]any{"name": sc.Case.Name, "index": sc.Case.Index}
+		for _, v := range sc.Case.Vars {
+			val, err := v.Value.Eval(r.env)
+			if err != nil {
+				return fmt.Errorf("cases[%d].%s: %w", sc.Case.Index-1, v.Name, err)
+			}
+			r.set(v.Name, val)
+		}
 	}
 	for _, v := range sc.Compiled.Variables {
 		val, err := v.Value.Eval(r.env)

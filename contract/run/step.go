@@ -51,10 +51,13 @@ func (r *scenarioRun) step(ctx context.Context, cs *scenario.CompiledStep, sr *r
 		fails = r.sim(ctx, cs, sr)
 	case scenario.KindCallback:
 		fails = r.callback(ctx, cs, sr)
+	case scenario.KindAssert:
+		fails = r.assert(cs, sr)
 	}
 	for i := range fails {
 		fails[i].Message = r.red.str(fails[i].Message)
 		fails[i].Diff = r.red.str(fails[i].Diff)
+		fails[i].At = cs.At(fails[i].Check)
 	}
 	sr.Failures = fails
 	if len(fails) > 0 {
@@ -68,18 +71,69 @@ func fail(check, format string, args ...any) []result.Failure {
 	return []result.Failure{{Check: check, Message: fmt.Sprintf(format, args...)}}
 }
 
-// request sends one request and checks it.
+// request sends one request and checks it; with retry: it sends it again,
+// RetryDelay apart, until the expectations hold or the attempts run out.
 func (r *scenarioRun) request(ctx context.Context, cs *scenario.CompiledStep, sr *result.Step) []result.Failure {
-	x, err := r.send(ctx, cs.Request)
-	if x != nil {
-		sr.Exchange = r.record(x)
+	attempts := max(cs.Attempts, 1)
+	for {
+		sr.Attempts++
+		x, err := r.send(ctx, cs.Request)
+		if x != nil {
+			sr.Exchange = r.record(x)
+		}
+		var fails []result.Failure
+		var env expr.Env
+		if err != nil {
+			fails = fail("request", "%v", err)
+		} else {
+			fails, env = r.check(cs, x)
+			fails = append(fails, r.validate(x, sr)...)
+		}
+		if len(fails) == 0 {
+			if sr.Attempts > 1 {
+				sr.Notes = append(sr.Notes, fmt.Sprintf("held on attempt %d of %d", sr.Attempts, attempts))
+			}
+			return r.capture(cs, env)
+		}
+		if sr.Attempts >= attempts {
+			if attempts > 1 {
+				fails = append([]result.Failure{{Check: "retry", Message: fmt.Sprintf("the expectations did not hold in %d attempts, %s apart; the last attempt failed:", attempts, cs.RetryDelay)}}, fails...)
+			}
+			return fails
+		}
+		select {
+		case <-time.After(cs.RetryDelay):
+		case <-ctx.Done():
+			return append(fails, result.Failure{Check: "retry", Message: "stopped: " + context.Cause(ctx).Error()})
+		}
 	}
+}
+
+// assert checks an expression over the scenario's variables: true, or,
+// with expect.body or expect.text, a value that matches.
+func (r *scenarioRun) assert(cs *scenario.CompiledStep, sr *result.Step) []result.Failure {
+	v, err := cs.Assert.Run(r.env)
 	if err != nil {
-		return fail("request", "%v", err)
+		return fail("assert", "%v", err)
 	}
+	v = expr.Normalize(v)
 	sr.Attempts = 1
+	if cs.Body == nil && cs.Text == nil {
+		if b, ok := v.(bool); !ok || !b {
+			msg := fmt.Sprintf("%s is %s, want true", cs.Assert.Source, short(expr.Stringify(v)))
+			for _, line := range cs.Assert.Explain(r.env, "") {
+				msg += "\n  where " + line
+			}
+			return fail("assert", "%s", msg)
+		}
+		return nil
+	}
+	b, _ := json.Marshal(v)
+	if s, ok := v.(string); ok {
+		b = []byte(s)
+	}
+	x := &exchange{callback: true, respBody: b, reqBody: b, reqHeader: http.Header{}, respHeader: http.Header{}}
 	fails, env := r.check(cs, x)
-	fails = append(fails, r.validate(x, sr)...)
 	if len(fails) > 0 {
 		return fails
 	}
@@ -387,7 +441,7 @@ func (r *scenarioRun) check(cs *scenario.CompiledStep, x *exchange) ([]result.Fa
 		var msgs []string
 		for _, mm := range res.Mismatches {
 			if mm.Path != "" {
-				msgs = append(msgs, check+"."+mm.Path+": "+mm.Message)
+				msgs = append(msgs, check+"."+mm.Path+cs.LineNote(check, mm.Path)+": "+mm.Message)
 			} else {
 				msgs = append(msgs, check+": "+mm.Message)
 			}
@@ -401,7 +455,9 @@ func (r *scenarioRun) check(cs *scenario.CompiledStep, x *exchange) ([]result.Fa
 		fails = append(fails, f)
 	}
 
-	if !x.callback {
+	if cs.Kind == scenario.KindAssert {
+		// only body and text
+	} else if !x.callback {
 		status := cs.Status
 		if status == nil {
 			status = defaultStatus

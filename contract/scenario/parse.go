@@ -43,7 +43,24 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
+	if p.Line == 0 {
+		return fmt.Sprintf("%s: %s", p.File, p.Message)
+	}
 	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Message)
+}
+
+// Sort orders problems by file, line and column.
+func (ps Problems) Sort() {
+	sort.SliceStable(ps, func(i, j int) bool {
+		a, b := ps[i], ps[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
 }
 
 // Problems is a list of problems; as an error it prints one per line.
@@ -64,6 +81,10 @@ type Options struct {
 	// Helpers are the providers' scenario helpers (run.Catalog.Helpers),
 	// added to the built-in ones.
 	Helpers map[string]any
+	// Settings are the providers' merchant settings structs (a zero value
+	// each, sim.Factory.Settings), by provider: a scenario's merchant:
+	// keys and value types are checked against their JSON fields.
+	Settings map[string]any
 }
 
 var schemaOnce = sync.OnceValues(func() (*jsonschema.Schema, error) {
@@ -88,7 +109,11 @@ func Load(paths []string, opts Options) ([]*Scenario, Problems) {
 	for _, root := range paths {
 		info, err := os.Stat(root)
 		if err != nil {
-			probs = append(probs, Problem{File: root, Line: 0, Column: 0, Message: err.Error()})
+			msg := err.Error()
+			if errors.Is(err, fs.ErrNotExist) {
+				msg = "no such file or directory"
+			}
+			probs = append(probs, Problem{File: root, Message: msg})
 			continue
 		}
 		if !info.IsDir() {
@@ -105,6 +130,9 @@ func Load(paths []string, opts Options) ([]*Scenario, Problems) {
 					return filepath.SkipDir
 				}
 				return nil
+			}
+			if strings.HasSuffix(name, ".steps.yaml") || strings.HasSuffix(name, ".steps.yml") {
+				return nil // shared steps, included by scenarios
 			}
 			if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
 				files = append(files, p)
@@ -129,20 +157,23 @@ func Load(paths []string, opts Options) ([]*Scenario, Problems) {
 		if s == nil {
 			continue
 		}
-		if prev, dup := names[s.Name]; dup {
-			probs = append(probs, Problem{File: f, Line: 1, Column: 1, Message: fmt.Sprintf("scenario name %q is already used by %s", s.Name, prev)})
-			continue
+		for _, s := range s.Expand() {
+			if prev, dup := names[s.Name]; dup {
+				probs = append(probs, Problem{File: f, Line: 1, Column: 1, Message: fmt.Sprintf("scenario name %q is already used by %s", s.Name, prev)})
+				continue
+			}
+			names[s.Name] = f
+			out = append(out, s)
 		}
-		names[s.Name] = f
-		out = append(out, s)
 	}
+	probs.Sort()
 	return out, probs
 }
 
 // Parse parses and checks one scenario file. It returns nil and the
 // problems when the file is not valid.
 func Parse(file string, data []byte, opts Options) (*Scenario, Problems) {
-	p := &parse{file: file}
+	p := &parse{file: file, dir: filepath.Dir(file)}
 	astFile, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		p.yamlError(err)
@@ -170,7 +201,9 @@ func Parse(file string, data []byte, opts Options) (*Scenario, Problems) {
 		return nil, p.probs
 	}
 	p.check(s, opts)
+	p.refs(s, generic)
 	if len(p.probs) > 0 {
+		p.probs.Sort()
 		return nil, p.probs
 	}
 	return s, nil
@@ -178,9 +211,12 @@ func Parse(file string, data []byte, opts Options) (*Scenario, Problems) {
 
 type parse struct {
 	file    string
+	dir     string // of the scenario file: includes are relative to it
 	root    ast.Node
 	probs   Problems
 	helpers map[string]any // the providers' helpers (Options.Helpers)
+	// included is set while compiling an included steps file.
+	included bool
 }
 
 func (p *parse) add(path []string, format string, args ...any) {
@@ -192,7 +228,11 @@ func (p *parse) yamlError(err error) {
 	var ye yaml.Error
 	if errors.As(err, &ye) && ye.GetToken() != nil {
 		pos := ye.GetToken().Position
-		p.probs = append(p.probs, Problem{File: p.file, Line: pos.Line, Column: pos.Column, Message: ye.GetMessage()})
+		msg := ye.GetMessage()
+		if strings.Contains(msg, "not allowed in this context") || strings.Contains(msg, "could not find expected") || strings.Contains(msg, "unexpected key") {
+			msg += ": check the indentation here and on the line above (keys of one mapping line up; a nested block is indented under its key, with spaces, not tabs)"
+		}
+		p.probs = append(p.probs, Problem{File: p.file, Line: pos.Line, Column: pos.Column, Message: msg})
 		return
 	}
 	p.probs = append(p.probs, Problem{File: p.file, Line: 1, Column: 1, Message: err.Error()})
@@ -308,13 +348,20 @@ func (p *parse) checkSchema(v any) {
 	seen := map[string]bool{}
 	for _, leaf := range leaves(ve) {
 		path := leaf.InstanceLocation
+		if isAnyOf(leaf) {
+			p.addOnce(seen, path, "%s%s", anyOfMessage(path, valueAt(v, path)), where(path))
+			continue
+		}
 		msg := leaf.ErrorKind.LocalizedString(printer)
 		if props := additional(msg); len(props) > 0 {
 			for _, prop := range props {
 				full := append(append([]string(nil), path...), prop)
-				p.addOnce(seen, full, "unknown key %q%s", prop, where(path))
+				p.addOnce(seen, full, "unknown key %q%s%s", prop, where(path), unknownKeyHint(prop, path, valueAt(v, path)))
 			}
 			continue
+		}
+		if strings.HasPrefix(msg, "got null, want object") {
+			msg += "; it is empty: is the block meant for it indented under it?"
 		}
 		p.addOnce(seen, path, "%s%s", msg, where(path))
 	}
@@ -354,7 +401,7 @@ func dotted(path []string) string {
 }
 
 func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(e.Causes) == 0 {
+	if len(e.Causes) == 0 || isAnyOf(e) {
 		return []*jsonschema.ValidationError{e}
 	}
 	var out []*jsonschema.ValidationError
@@ -390,7 +437,11 @@ func (p *parse) check(s *Scenario, opts Options) {
 		p.add([]string{"version"}, "version %d is not supported; this runner reads version %d", s.Version, Version)
 	}
 	if len(opts.Providers) > 0 && !contains(opts.Providers, s.Provider) {
-		p.add([]string{"provider"}, "unknown provider %q; the simulator serves %s", s.Provider, strings.Join(opts.Providers, ", "))
+		hint := ""
+		if c := closest(s.Provider, opts.Providers); c != "" {
+			hint = fmt.Sprintf("did you mean %q? ", c)
+		}
+		p.add([]string{"provider"}, "unknown provider %q; %sthe simulator serves %s", s.Provider, hint, strings.Join(opts.Providers, ", "))
 	}
 	p.helpers = opts.Helpers
 	shape := expr.Helpers(expr.Options{Extra: opts.Helpers})
@@ -405,6 +456,7 @@ func (p *parse) check(s *Scenario, opts Options) {
 	// The merchant is minted before variables exist: its settings see only
 	// the runtime names (receiver.url, scenario.name...).
 	if s.Merchant != nil {
+		p.checkSettings(s.Provider, s.Merchant, opts.Settings)
 		v, err := expr.CompileValue(s.Merchant, shape)
 		if err != nil {
 			p.add([]string{"merchant"}, "%v", err)
@@ -426,17 +478,15 @@ func (p *parse) check(s *Scenario, opts Options) {
 		c.Variables = append(c.Variables, Var{Name: name, Value: v})
 		shape[name] = expr.Unknown
 	}
-	for i := range s.Steps {
-		cs := p.step(s, i, shape)
+	c.Timeout = p.duration(s.Timeout, 0, []string{"timeout"})
+	p.cases(s, shape, reserved)
+	for _, cs := range p.steps(s.Steps, shape) {
 		// advance steps and awaits move the scenario's own merchant
 		// clock; only a raw clock action can move the shared one.
 		if cs.Kind == KindSim && cs.Advance == 0 && strings.HasPrefix(cs.SimPath.Source, "clock/") {
 			c.MovesClock = true
 		}
 		c.Steps = append(c.Steps, cs)
-		for _, cp := range cs.Captures {
-			shape[cp.Name] = expr.Unknown
-		}
 	}
 	for i, name := range s.Secrets {
 		if _, ok := shape[name]; !ok || contains(runtimeNames, name) {
@@ -454,16 +504,50 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (p *parse) step(s *Scenario, i int, shape expr.Env) CompiledStep {
-	st := &s.Steps[i]
+// steps compiles steps, expanding includes; shape gains their captures.
+func (p *parse) steps(steps []Step, shape expr.Env) []CompiledStep {
+	var out []CompiledStep
+	for i := range steps {
+		if steps[i].Include != "" {
+			out = append(out, p.include(&steps[i], i, shape)...)
+			continue
+		}
+		cs := p.step(&steps[i], i, shape)
+		out = append(out, cs)
+		for _, cp := range cs.Captures {
+			shape[cp.Name] = expr.Unknown
+		}
+	}
+	return out
+}
+
+func (p *parse) step(st *Step, i int, shape expr.Env) CompiledStep {
 	base := []string{"steps", strconv.Itoa(i)}
 	at := func(more ...string) []string { return append(append([]string(nil), base...), more...) }
-	cs := CompiledStep{Kind: st.Kind(), Title: st.Title(), Volatile: st.Volatile}
+	cs := CompiledStep{Kind: st.Kind(), Title: st.Title(), Volatile: st.Volatile, File: p.file, Lines: map[string]int{}}
+	cs.Line, _ = p.locate(base)
 	if cs.Kind == "" {
-		p.add(base, "a step needs exactly one of request, await, sim, callback")
+		p.add(base, "a step needs exactly one of request, await, sim, callback, assert, include")
 		return cs
 	}
+	if st.Retry != nil {
+		if cs.Kind != KindRequest {
+			p.add(at("retry"), "retry is for request steps (an await polls by itself)")
+		}
+		cs.Attempts = st.Retry.Attempts
+		if cs.Attempts < 2 {
+			p.add(at("retry", "attempts"), "retry.attempts: want at least 2, got %d", cs.Attempts)
+		}
+		cs.RetryDelay = p.duration(st.Retry.Delay, time.Second, at("retry", "delay"))
+	}
 	switch cs.Kind {
+	case KindAssert:
+		prog, err := expr.CompileExpr(*st.Assert, shape)
+		if err != nil {
+			p.add(at("assert"), "%v", err)
+		}
+		cs.Assert = prog
+		cs.Asserts = true
 	case KindRequest:
 		cs.Request = p.request(st.Request, at("request"), shape)
 	case KindAwait:
@@ -523,17 +607,22 @@ func (p *parse) step(s *Scenario, i int, shape expr.Env) CompiledStep {
 	// Expectations and captures see the response (or the callback).
 	resp := shape.Clone()
 	names := responseNames
-	if cs.Kind == KindCallback {
+	switch cs.Kind {
+	case KindCallback:
 		names = callbackNames
+	case KindAssert:
+		names = []string{"body", "text"}
 	}
 	for _, n := range names {
 		resp[n] = expr.Unknown
 	}
 	if e := st.Expect; e != nil {
+		cs.Asserts = true
 		m := func(v any, key string) match.Matcher {
 			if v == nil {
 				return nil
 			}
+			cs.Lines[key], _ = p.locate(at(append([]string{"expect"}, strings.SplitN(key, ".", 2)...)...))
 			mm, err := match.Compile(v, resp)
 			if err != nil {
 				p.matchErr(at("expect", key), err)
@@ -542,6 +631,7 @@ func (p *parse) step(s *Scenario, i int, shape expr.Env) CompiledStep {
 		}
 		cs.Status = m(e.Status, "status")
 		cs.Body = m(e.Body, "body")
+		p.nestedLines(cs.Lines, "body", e.Body, at("expect", "body"))
 		cs.Text = m(e.Text, "text")
 		cs.Method = m(e.Method, "method")
 		cs.Path = m(e.Path, "path")
@@ -551,7 +641,13 @@ func (p *parse) step(s *Scenario, i int, shape expr.Env) CompiledStep {
 		for _, k := range sortedKeys(e.Query) {
 			cs.Query = append(cs.Query, Field{Name: k, Matcher: m(e.Query[k], "query."+k)})
 		}
-		if cs.Kind != KindCallback {
+		if cs.Kind == KindAssert && (e.Status != nil || e.Headers != nil || e.Method != nil || e.Path != nil || e.Query != nil) {
+			p.add(at("expect"), "an assert step checks its expression's value with expect.body (or expect.text) only")
+		}
+		if e.Status != nil {
+			p.checkStatus(e.Status, at("expect", "status"))
+		}
+		if cs.Kind != KindCallback && cs.Kind != KindAssert {
 			for _, k := range []struct {
 				name string
 				set  bool
@@ -590,6 +686,30 @@ func (p *parse) step(s *Scenario, i int, shape expr.Env) CompiledStep {
 		resp[name] = expr.Unknown // later captures of the step may use it
 	}
 	return cs
+}
+
+// nestedLines records the line of every key and element below an
+// expectation (lines["body.result.status"]), so a failure names the line
+// of the value that did not match.
+func (p *parse) nestedLines(lines map[string]int, key string, v any, path []string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if strings.HasPrefix(k, "$") {
+				continue // an operator: the line of its key is the one
+			}
+			sub := append(append([]string(nil), path...), k)
+			lines[key+"."+k], _ = p.locate(sub)
+			p.nestedLines(lines, key+"."+k, e, sub)
+		}
+	case []any:
+		for i, e := range x {
+			sub := append(append([]string(nil), path...), strconv.Itoa(i))
+			k := key + "[" + strconv.Itoa(i) + "]"
+			lines[k], _ = p.locate(sub)
+			p.nestedLines(lines, k, e, sub)
+		}
+	}
 }
 
 func (p *parse) isHelper(name string) bool { return contains(expr.HelperNames(p.helpers), name) }

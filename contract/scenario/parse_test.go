@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/paysandbox/paysandbox/sim"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/scenario.schema.json from the embedded schema")
@@ -244,5 +246,17 @@ func TestSchemaPublished(t *testing.T) {
 	require.NoError(t, err)
 	if string(got) != string(Schema) {
 		t.Errorf("%s differs from contract/scenario/scenario.schema.json; run go test ./contract/scenario -update", path)
+	}
+}
+
+func TestMerchantSettingsSelfDecodingTypes(t *testing.T) {
+	type settings struct {
+		TTL   *sim.Duration `json:"tokenTtl"`
+		Count *int          `json:"terminals"`
+	}
+	src := "version: 1\nname: x\nprovider: p\nmerchant: {tokenTtl: 2h, terminals: two}\nsteps:\n  - request: {method: GET, path: /x}\n"
+	_, probs := Parse("x.yaml", []byte(src), Options{Providers: []string{"p"}, Settings: map[string]any{"p": settings{}}})
+	if len(probs) != 1 || !strings.Contains(probs[0].Message, "p merchant setting terminals: want a number, got the string \"two\"") {
+		t.Fatalf("problems = %v, want one about terminals only", probs)
 	}
 }

@@ -22,22 +22,37 @@ const Version = 1
 
 // Scenario is one scenario file as written.
 type Scenario struct {
-	Version     int            `yaml:"version"`
-	Name        string         `yaml:"name"`
-	Description string         `yaml:"description"`
-	Provider    string         `yaml:"provider"`
-	Tags        []string       `yaml:"tags"`
-	Variables   yaml.MapSlice  `yaml:"variables"`
-	Secrets     []string       `yaml:"secrets"`
-	Merchant    map[string]any `yaml:"merchant"`
-	FakeOnly    bool           `yaml:"fakeOnly"`
-	Volatile    []string       `yaml:"volatile"`
-	Steps       []Step         `yaml:"steps"`
+	Version     int             `yaml:"version"`
+	Name        string          `yaml:"name"`
+	Description string          `yaml:"description"`
+	Provider    string          `yaml:"provider"`
+	Tags        []string        `yaml:"tags"`
+	Variables   yaml.MapSlice   `yaml:"variables"`
+	Secrets     []string        `yaml:"secrets"`
+	Merchant    map[string]any  `yaml:"merchant"`
+	FakeOnly    bool            `yaml:"fakeOnly"`
+	Volatile    []string        `yaml:"volatile"`
+	Timeout     string          `yaml:"timeout"`
+	Cases       []yaml.MapSlice `yaml:"cases"`
+	Steps       []Step          `yaml:"steps"`
 
 	// File is where the scenario was read from.
 	File string `yaml:"-"`
 	// Compiled holds the checked, compiled form the runner executes.
 	Compiled Compiled `yaml:"-"`
+	// Case is the case of a data-driven scenario (cases:) this copy runs;
+	// nil for an ordinary scenario.
+	Case *Case `yaml:"-"`
+}
+
+// Case is one row of a data-driven scenario's cases: table. Its values
+// become variables, set before the scenario's own variables.
+type Case struct {
+	// Index is the row's position, from 1.
+	Index int
+	// Name is the case's name: its name: entry, else "#<Index>".
+	Name string
+	Vars []Var
 }
 
 // Step is one step as written: exactly one of Request, Await, Sim and
@@ -48,6 +63,9 @@ type Step struct {
 	Await    *Await        `yaml:"await"`
 	Sim      *Sim          `yaml:"sim"`
 	Callback *Callback     `yaml:"callback"`
+	Assert   *string       `yaml:"assert"`
+	Include  string        `yaml:"include"`
+	Retry    *Retry        `yaml:"retry"`
 	Expect   *Expect       `yaml:"expect"`
 	Capture  yaml.MapSlice `yaml:"capture"`
 	Volatile []string      `yaml:"volatile"`
@@ -62,6 +80,14 @@ type Request struct {
 	JSON    any            `yaml:"json"`
 	Form    map[string]any `yaml:"form"`
 	Raw     *string        `yaml:"raw"`
+}
+
+// Retry repeats a request step until its expectations hold.
+type Retry struct {
+	// Attempts is how many times the request is sent at most (>= 2).
+	Attempts int `yaml:"attempts"`
+	// Delay is the real time between attempts (default 1s).
+	Delay string `yaml:"delay"`
 }
 
 // Await repeats Request until the step's expectations hold.
@@ -106,6 +132,7 @@ const (
 	KindAwait    Kind = "await"
 	KindSim      Kind = "sim"
 	KindCallback Kind = "callback"
+	KindAssert   Kind = "assert"
 )
 
 // Kind returns the step's kind ("" when none or several are set).
@@ -122,6 +149,9 @@ func (s *Step) Kind() Kind {
 	}
 	if s.Callback != nil {
 		kinds = append(kinds, KindCallback)
+	}
+	if s.Assert != nil {
+		kinds = append(kinds, KindAssert)
 	}
 	if len(kinds) != 1 {
 		return ""
@@ -146,6 +176,8 @@ func (s *Step) Title() string {
 		return "sim " + s.Sim.Action
 	case KindCallback:
 		return "callback " + s.Callback.Path
+	case KindAssert:
+		return "assert " + *s.Assert
 	}
 	return "step"
 }
@@ -160,7 +192,38 @@ type Compiled struct {
 	// clock; on a shared fake target such a scenario runs alone. advance
 	// steps and awaits move only the scenario's merchant's clock.
 	MovesClock bool
+	// Timeout bounds the scenario's run (0: only the run's --timeout).
+	Timeout time.Duration
+	// MerchantRefs are the merchant fields the scenario reads, as written
+	// (merchant.stores[0].terminals[1].terminalId), sorted; a sandbox
+	// target must define each in its credentials or fixtures.
+	MerchantRefs []string
+	// EnvRefs are the environment variables the scenario reads (env.NAME).
+	EnvRefs []string
+	// Cases are the rows of a data-driven scenario (cases:).
+	Cases []Case
+	// SendsReceiverURL is true when ${receiver.url} appears outside the
+	// merchant: settings (in a request, say), where it is "" on a target
+	// that cannot call the runner back.
+	SendsReceiverURL bool
 }
+
+// RealTimeWait is the longest the scenario can wait in real time on a
+// target without a control plane (where awaits sleep between polls): the
+// sum of its awaits' within.
+func (c *Compiled) RealTimeWait() time.Duration {
+	var d time.Duration
+	for _, st := range c.Steps {
+		if st.Kind == KindAwait {
+			d += st.Within
+		}
+	}
+	return d
+}
+
+// SlowWait is the real-time wait from which a scenario counts as slow:
+// it carries the implicit tag "slow", so --tags '!slow' leaves it out.
+const SlowWait = time.Minute
 
 // Var is a compiled scenario variable.
 type Var struct {
@@ -191,6 +254,22 @@ type CompiledStep struct {
 
 	Captures []Capture
 	Volatile []string
+
+	// Assert is the expression of an assert step.
+	Assert *expr.Program
+	// Attempts and RetryDelay: a request step with retry: is sent up to
+	// Attempts times, RetryDelay apart, until its expectations hold.
+	Attempts   int
+	RetryDelay time.Duration
+	// Asserts is true when the step checks something the scenario wrote
+	// (an expect: block or an assert step), not only the default 2xx.
+	Asserts bool
+	// File and Line locate the step (an included step is in its own
+	// file); Lines locate its expectations by check ("status", "body",
+	// "headers.x-y", ...).
+	File  string
+	Line  int
+	Lines map[string]int
 }
 
 // CompiledRequest is a request ready to render.
@@ -223,7 +302,7 @@ type Capture struct {
 }
 
 // Runtime names every scenario sees besides its variables.
-var runtimeNames = []string{"merchant", "receiver", "target", "scenario", "provider"}
+var runtimeNames = []string{"merchant", "receiver", "target", "scenario", "provider", "env"}
 
 // RuntimeNames lists the variables the runner defines for every scenario.
 func RuntimeNames() []string { return append([]string(nil), runtimeNames...) }
@@ -244,8 +323,12 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// HasTag reports whether s is tagged t.
+// HasTag reports whether s is tagged t. A scenario whose real-time
+// waits reach SlowWait is tagged "slow" implicitly.
 func (s *Scenario) HasTag(t string) bool {
+	if strings.EqualFold(t, "slow") && s.Compiled.RealTimeWait() >= SlowWait {
+		return true
+	}
 	for _, x := range s.Tags {
 		if strings.EqualFold(x, t) {
 			return true
@@ -256,3 +339,48 @@ func (s *Scenario) HasTag(t string) bool {
 
 // String is "file: name".
 func (s *Scenario) String() string { return fmt.Sprintf("%s: %s", s.File, s.Name) }
+
+// At is where the expectation named check ("status", "body",
+// "headers.content-type"...) of the step is written, file:line; the
+// step's own line for other checks.
+func (cs *CompiledStep) At(check string) string {
+	line := cs.Line
+	if l, ok := cs.Lines[check]; ok {
+		line = l
+	} else {
+		for k, l := range cs.Lines {
+			if strings.EqualFold(k, check) {
+				line = l
+			}
+		}
+	}
+	if cs.File == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", cs.File, line)
+}
+
+// LineNote is " (line N)" when the expectation at path below check (a
+// mismatch's path, "result.status") is written on another line than the
+// check itself, else "".
+func (cs *CompiledStep) LineNote(check, path string) string {
+	base, ok := cs.Lines[check]
+	if !ok {
+		return ""
+	}
+	key := check + "." + path
+	for key != check {
+		if l, ok := cs.Lines[key]; ok {
+			if l == base {
+				return ""
+			}
+			return fmt.Sprintf(" (line %d)", l)
+		}
+		i := strings.LastIndexAny(key, ".[")
+		if i < len(check) {
+			break
+		}
+		key = key[:i]
+	}
+	return ""
+}

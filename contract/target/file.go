@@ -2,8 +2,10 @@ package target
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"regexp"
 	"sort"
@@ -25,6 +27,8 @@ import (
 //	        credentials:
 //	          appId: ${MISPAY_APP_ID}
 //	          appSecret: ${MISPAY_APP_SECRET}
+//	        fixtures:             # non-secret merchant data, as written
+//	          stores: [{storeId: S1, terminals: [{terminalId: T1001}]}]
 //	  shared-sim:
 //	    kind: simulator
 //	    url: http://sim.ci.internal:8080
@@ -44,6 +48,9 @@ type Def struct {
 type ProviderDef struct {
 	BaseURL     string            `yaml:"baseUrl"`
 	Credentials map[string]string `yaml:"credentials"`
+	// Fixtures are non-secret merchant data (stores, terminals, ids) that
+	// scenarios read as merchant.<key>, alongside the credentials.
+	Fixtures map[string]any `yaml:"fixtures"`
 }
 
 // SandboxProvider is a provider of a sandbox target with its credentials
@@ -51,6 +58,7 @@ type ProviderDef struct {
 type SandboxProvider struct {
 	BaseURL     string
 	Credentials map[string]string
+	Fixtures    map[string]any
 }
 
 var envRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
@@ -59,6 +67,9 @@ var envRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
 // secrets are never stored in the file.
 func LoadFile(path string) (*File, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: the targets file %s does not exist (give one with --targets FILE or CONTRACT_TARGETS)", ErrNoTargetsFile, path)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -81,9 +92,14 @@ func LoadFile(path string) (*File, error) {
 				if !strings.HasPrefix(p.BaseURL, "https://") && !strings.HasPrefix(p.BaseURL, "http://") {
 					problems = append(problems, fmt.Sprintf("target %s: provider %s: baseUrl must be an http(s) URL", name, pn))
 				}
-				for k, v := range p.Credentials {
-					if !envRef.MatchString(v) {
-						problems = append(problems, fmt.Sprintf("target %s: provider %s: credentials.%s must be an ${ENV_VAR} reference; secrets are never stored in the targets file", name, pn, k))
+				for _, k := range sortedNames(p.Credentials) {
+					if !envRef.MatchString(p.Credentials[k]) {
+						problems = append(problems, fmt.Sprintf("target %s: provider %s: credentials.%s must be an ${ENV_VAR} reference; secrets are never stored in the targets file (non-secret merchant data such as stores and terminal ids goes under fixtures:)", name, pn, k))
+					}
+				}
+				for _, k := range sortedNames(p.Fixtures) {
+					if _, dup := p.Credentials[k]; dup {
+						problems = append(problems, fmt.Sprintf("target %s: provider %s: %s is both a credential and a fixture", name, pn, k))
 					}
 				}
 			}
@@ -109,6 +125,9 @@ func sortedNames[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// ErrNoTargetsFile is returned when the targets file does not exist.
+var ErrNoTargetsFile = errors.New("no targets file")
 
 // ErrLiveNotAllowed is returned when a real sandbox is named without the
 // explicit opt-in.
@@ -147,7 +166,7 @@ func (f *File) Open(ctx context.Context, name string, o OpenOptions) (*Target, e
 	t := &Target{name: name, kind: KindSandbox, client: noRedirects(nil), sandbox: map[string]SandboxProvider{}}
 	var missing []string
 	for pn, p := range d.Providers {
-		sp := SandboxProvider{BaseURL: p.BaseURL, Credentials: map[string]string{}}
+		sp := SandboxProvider{BaseURL: p.BaseURL, Credentials: map[string]string{}, Fixtures: jsonValue(p.Fixtures)}
 		for k, v := range p.Credentials {
 			env := envRef.FindStringSubmatch(v)[1]
 			val := getenv(env)
@@ -163,4 +182,21 @@ func (f *File) Open(ctx context.Context, name string, o OpenOptions) (*Target, e
 		return nil, fmt.Errorf("target %s: set the environment variables %s", name, strings.Join(missing, ", "))
 	}
 	return t, nil
+}
+
+// jsonValue is m as encoding/json would decode it (map[string]any, []any,
+// float64), the shapes scenario expressions and plans walk.
+func jsonValue(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return m
+	}
+	var out map[string]any
+	if json.Unmarshal(b, &out) != nil {
+		return m
+	}
+	return out
 }

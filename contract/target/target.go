@@ -108,11 +108,7 @@ func (t *Target) BaseURL(provider string) string {
 // the provider's dashboard).
 func (t *Target) Merchant(ctx context.Context, provider string, settings any) (map[string]any, error) {
 	if t.kind == KindSandbox {
-		out := map[string]any{}
-		for k, v := range t.sandbox[provider].Credentials {
-			out[k] = v
-		}
-		return out, nil
+		return t.SandboxMerchant(provider), nil
 	}
 	if !t.control {
 		return nil, fmt.Errorf("target %s has no control plane to mint a %s merchant", t.name, provider)
@@ -132,6 +128,24 @@ func (t *Target) Merchant(ctx context.Context, provider string, settings any) (m
 		return nil, fmt.Errorf("minting a %s merchant: %w", provider, err)
 	}
 	return out, nil
+}
+
+// SandboxMerchant is what a scenario sees as merchant on a sandbox: the
+// provider's fixtures, its credentials, and baseUrl (the provider's base
+// URL, as a minted merchant has it). nil on other targets.
+func (t *Target) SandboxMerchant(provider string) map[string]any {
+	sp, ok := t.sandbox[provider]
+	if !ok {
+		return nil
+	}
+	out := map[string]any{"baseUrl": t.BaseURL(provider)}
+	for k, v := range sp.Fixtures {
+		out[k] = v
+	}
+	for k, v := range sp.Credentials {
+		out[k] = v
+	}
+	return out
 }
 
 // ControlResponse is the reply to a control-plane call.

@@ -67,7 +67,7 @@ func TestOpenSandbox(t *testing.T) {
 	require.Contains(t, why, "defines no mobilepay sandbox")
 	creds, err := tg.Merchant(ctx, "misspay", map[string]any{"callbackUrl": "ignored"})
 	require.NoError(t, err)
-	require.Equal(t, map[string]any{"appId": "v-A", "appSecret": "v-B"}, creds)
+	require.Equal(t, map[string]any{"appId": "v-A", "appSecret": "v-B", "baseUrl": "https://x/v1/api"}, creds)
 }
 
 func TestInProcessMintsMerchantsAndReceivesCallbacks(t *testing.T) {

@@ -144,3 +144,25 @@ func TestChildPartlyAdvancedThenParent(t *testing.T) {
 	_, _ = p.Advance(time.Minute)
 	require.True(t, fired)
 }
+
+// An alarm rings once however far the clock jumps, at the earliest time it
+// was set for, and its callback can set it again.
+func TestAlarm(t *testing.T) {
+	p := clock.New(clock.Options{Start: t0, Frozen: true})
+	c := p.NewChild()
+	var rings []time.Time
+	var a *clock.Alarm
+	a = clock.NewAlarm(c, func() {
+		rings = append(rings, c.Now())
+		if len(rings) < 2 {
+			a.Set(c.Now().Add(time.Hour))
+		}
+	})
+	a.Set(t0.Add(3 * time.Hour))
+	a.Set(t0.Add(2 * time.Hour)) // earlier wins
+	a.Set(t0.Add(5 * time.Hour)) // later is ignored
+	require.Equal(t, t0.Add(2*time.Hour), a.Armed())
+	_, _ = c.Advance(100 * 365 * 24 * time.Hour)
+	require.Equal(t, []time.Time{t0.Add(2 * time.Hour), t0.Add(3 * time.Hour)}, rings)
+	require.True(t, a.Armed().IsZero())
+}

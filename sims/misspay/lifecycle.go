@@ -100,6 +100,9 @@ func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult,
 	}
 	now := m.clk.Now()
 	c.Status, c.UpdatedAt = to, now
+	if finished(to) {
+		m.expiresAt(now.Add(p.deps.Limits.Retention))
+	}
 	if ev == EventApprove {
 		id := p.st.ids.ObjectID()
 		c.CheckoutID, c.PurchaseDate = id, now

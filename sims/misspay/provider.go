@@ -58,9 +58,10 @@ type merchant struct {
 	TokenTTL        time.Duration
 	CheckoutTimeout time.Duration
 
-	minted    bool        // fixture merchants are never evicted
-	lastSeen  time.Time   // last API call, on clk
-	checkouts []*checkout // in creation order
+	minted    bool         // fixture merchants are never evicted
+	lastSeen  time.Time    // last API call, on clk
+	checkouts []*checkout  // in creation order
+	sweep     *clock.Alarm // rings when something of m may expire
 
 	clk    clock.Clock  // the merchant's own virtual clock
 	timers *clock.Group // every timer of the merchant, stopped on reset
@@ -139,9 +140,9 @@ func (p *Provider) addMerchantLocked(st *state, appID, secret, merchantID string
 		rand:            ids.New(p.deps.Seed, Name+"/nonce/"+appID+"/"+st.ids.Hex(8)),
 	}
 	m.lastSeen = clk.Now()
+	m.sweep = clock.NewAlarm(m.timers, func() { p.sweep(m) })
 	st.merchants[appID] = m
 	st.byMerchantID[merchantID] = m
-	p.armSweepLocked(m)
 	return m
 }
 
@@ -258,6 +259,7 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	secret := "sk_" + auth.TokenFrom(p.deps.Secrets, 16)
 	m := p.addMerchantLocked(p.st, appID, secret, p.st.ids.ObjectID())
 	m.minted = true
+	m.expiresAt(m.lastSeen.Add(p.deps.Limits.MerchantIdle))
 	if err := s.apply(m); err != nil {
 		p.deleteMerchantLocked(m)
 		return nil, err

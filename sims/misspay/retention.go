@@ -12,37 +12,68 @@ import (
 // retention, and a minted merchant idle for longer than MerchantIdle.
 // Past MaxObjects the merchant's oldest checkout is forgotten at once, so
 // even a merchant hammered faster than the retention plateaus.
+//
+// The sweep is an alarm, not a ticker: it is set for the next moment
+// something can expire (a checkout's last change plus the retention, a
+// minted merchant's last call plus MerchantIdle), at least a tenth of the
+// retention after the previous sweep so a busy merchant is not swept per
+// checkout, and not at all when nothing can expire. A clock that jumps
+// years ahead rings it once.
 
-// sweepEvery is how often a merchant's state is swept.
-func sweepEvery(l sim.Limits) time.Duration {
-	return min(l.Retention, l.MerchantIdle) / 2
-}
+// minSweepGap spaces sweeps out: each walks the merchant's checkouts.
+func minSweepGap(l sim.Limits) time.Duration { return max(l.Retention/10, time.Second) }
 
-// armSweepLocked schedules m's next sweep.
-func (p *Provider) armSweepLocked(m *merchant) {
-	m.timers.AfterFunc(sweepEvery(p.deps.Limits), func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.st.merchants[m.AppID] != m {
-			return // deleted meanwhile
-		}
-		now := m.clk.Now()
-		if m.minted && now.Sub(m.lastSeen) >= p.deps.Limits.MerchantIdle {
-			p.deleteMerchantLocked(m)
-			return
-		}
-		kept := m.checkouts[:0]
-		for _, c := range m.checkouts {
-			if finished(c.Status) && now.Sub(c.UpdatedAt) >= p.deps.Limits.Retention {
+// sweep runs when m's alarm rings.
+func (p *Provider) sweep(m *merchant) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.st.merchants[m.AppID] != m {
+		return // deleted meanwhile
+	}
+	l := p.deps.Limits
+	now := m.clk.Now()
+	if m.minted && now.Sub(m.lastSeen) >= l.MerchantIdle {
+		p.deleteMerchantLocked(m)
+		return
+	}
+	var next time.Time
+	kept := m.checkouts[:0]
+	for _, c := range m.checkouts {
+		if finished(c.Status) {
+			due := c.UpdatedAt.Add(l.Retention)
+			if !now.Before(due) {
 				p.forgetLocked(m, c)
 				continue
 			}
-			kept = append(kept, c)
+			next = earliest(next, due)
 		}
-		clear(m.checkouts[len(kept):])
-		m.checkouts = kept
-		p.armSweepLocked(m)
-	})
+		kept = append(kept, c)
+	}
+	clear(m.checkouts[len(kept):])
+	m.checkouts = kept
+	if m.minted {
+		next = earliest(next, m.lastSeen.Add(l.MerchantIdle))
+	}
+	if !next.IsZero() {
+		m.sweep.Set(later(next, now.Add(minSweepGap(l))))
+	}
+}
+
+// expiresAt tells m's sweep that something may expire at t.
+func (m *merchant) expiresAt(t time.Time) { m.sweep.Set(t) }
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // finished reports a checkout the customer is done with.

@@ -166,6 +166,9 @@ func (p *Provider) firePaymentLocked(pay *payment, ev Event) error {
 	}
 	pay.Status, pay.UpdatedAt = to, pay.merchant.clk.Now()
 	pay.gen++
+	if !active(to) {
+		pay.merchant.sweep.Set(pay.UpdatedAt.Add(p.deps.Limits.Retention))
+	}
 	if ev == EvCheckIn && pay.terminal.checkin != nil {
 		pay.CustomerName = pay.terminal.checkin.Name
 	}
@@ -212,6 +215,7 @@ func (p *Provider) fireRefundLocked(rf *refund, ev Event) error {
 	}
 	rf.Status, rf.UpdatedAt = to, rf.payment.merchant.clk.Now()
 	rf.gen++
+	rf.payment.merchant.sweep.Set(rf.UpdatedAt.Add(p.deps.Limits.Retention))
 	p.armRefundLocked(rf)
 	return nil
 }

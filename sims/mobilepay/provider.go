@@ -72,9 +72,10 @@ type merchant struct {
 	Stores      []*store
 	Timings     timings
 
-	payments []*payment // the merchant's payments in creation order
-	minted   bool       // fixture merchants are never evicted
-	lastSeen time.Time  // last API call, on clk
+	payments []*payment   // the merchant's payments in creation order
+	minted   bool         // fixture merchants are never evicted
+	lastSeen time.Time    // last API call, on clk
+	sweep    *clock.Alarm // rings when something of m may expire
 
 	clk    clock.Clock  // the merchant's own virtual clock
 	timers *clock.Group // every timer of the merchant, stopped on reset
@@ -187,7 +188,7 @@ func (p *Provider) newState(gen int) *state {
 func (p *Provider) newMerchant(bioCode, name string, t timings) *merchant {
 	clk := p.deps.MerchantClock(bioCode)
 	m := &merchant{BioCode: bioCode, Name: name, Timings: t, clk: clk, timers: clock.NewGroup(clk), lastSeen: clk.Now()}
-	p.armSweepLocked(m)
+	m.sweep = clock.NewAlarm(m.timers, func() { p.sweep(m) })
 	return m
 }
 
@@ -346,6 +347,7 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	}
 	m := p.newMerchant(bio, "Sandbox Bio "+bio[3:], t)
 	m.minted = true
+	m.sweep.Set(m.lastSeen.Add(p.deps.Limits.MerchantIdle))
 	if !s.WithoutAccessToken {
 		m.AccessToken = p.newTokenLocked()
 	}

@@ -12,51 +12,76 @@ import (
 // merchant idle for longer than MerchantIdle. Past MaxObjects the
 // merchant's oldest payment (with its refunds) is forgotten at once.
 
-func sweepEvery(l sim.Limits) time.Duration {
-	return min(l.Retention, l.MerchantIdle) / 2
+// minSweepGap spaces sweeps out: each walks the merchant's payments.
+func minSweepGap(l sim.Limits) time.Duration { return max(l.Retention/10, time.Second) }
+
+// The sweep is an alarm set for the next moment something can expire,
+// never a ticker, so a clock that jumps years ahead rings it once (see
+// sims/misspay/retention.go).
+
+// sweep runs when m's alarm rings.
+func (p *Provider) sweep(m *merchant) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.st.merchants[m.BioCode] != m {
+		return // deleted meanwhile
+	}
+	l := p.deps.Limits
+	now := m.clk.Now()
+	if m.minted && now.Sub(m.lastSeen) >= l.MerchantIdle {
+		p.deleteMerchantLocked(m)
+		return
+	}
+	var next time.Time
+	kept := m.payments[:0]
+	for _, pay := range m.payments {
+		if p.expiredLocked(pay, now) {
+			p.forgetLocked(pay)
+			continue
+		}
+		if due, ok := p.dueLocked(pay); ok {
+			next = earliest(next, due)
+		}
+		kept = append(kept, pay)
+	}
+	clear(m.payments[len(kept):])
+	m.payments = kept
+	if m.minted {
+		next = earliest(next, m.lastSeen.Add(l.MerchantIdle))
+	}
+	if !next.IsZero() {
+		m.sweep.Set(later(next, now.Add(minSweepGap(l))))
+	}
 }
 
-// armSweepLocked schedules m's next sweep.
-func (p *Provider) armSweepLocked(m *merchant) {
-	m.timers.AfterFunc(sweepEvery(p.deps.Limits), func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.st.merchants[m.BioCode] != m {
-			return // deleted meanwhile
+// dueLocked is when a finished payment can be forgotten (false while it
+// or one of its refunds is still moving).
+func (p *Provider) dueLocked(pay *payment) (time.Time, bool) {
+	if active(pay.Status) {
+		return time.Time{}, false
+	}
+	last := pay.UpdatedAt
+	for _, rf := range pay.refunds {
+		if rf.Status == Initiated || rf.Status == Reserved {
+			return time.Time{}, false
 		}
-		now := m.clk.Now()
-		if m.minted && now.Sub(m.lastSeen) >= p.deps.Limits.MerchantIdle {
-			p.deleteMerchantLocked(m)
-			return
-		}
-		kept := m.payments[:0]
-		for _, pay := range m.payments {
-			if p.expiredLocked(pay, now) {
-				p.forgetLocked(pay)
-				continue
-			}
-			kept = append(kept, pay)
-		}
-		clear(m.payments[len(kept):])
-		m.payments = kept
-		p.armSweepLocked(m)
-	})
+		last = later(last, rf.UpdatedAt)
+	}
+	return last.Add(p.deps.Limits.Retention), true
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // expiredLocked reports a finished payment whose last change, and every
 // refund's, is older than the retention.
 func (p *Provider) expiredLocked(pay *payment, now time.Time) bool {
-	if active(pay.Status) {
-		return false
-	}
-	last := pay.UpdatedAt
-	for _, rf := range pay.refunds {
-		if rf.Status == Initiated || rf.Status == Reserved {
-			return false
-		}
-		last = later(last, rf.UpdatedAt)
-	}
-	return now.Sub(last) >= p.deps.Limits.Retention
+	due, ok := p.dueLocked(pay)
+	return ok && !now.Before(due)
 }
 
 func later(a, b time.Time) time.Time {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/clock"
 	"github.com/paysandbox/paysandbox/sim/fsm"
@@ -139,7 +140,7 @@ type CallbackBody struct {
 // next.
 func (p *Provider) fireLocked(t *txn, ev Event, msg, cbURL string) error {
 	from := t.Status
-	to, err := txFSM.Fire(from, ev)
+	to, err := sim.Fire(p.cover, txFSM, from, ev)
 	if err != nil {
 		return err
 	}
@@ -148,7 +149,9 @@ func (p *Provider) fireLocked(t *txn, ev Event, msg, cbURL string) error {
 	}
 	t.Status, t.Message, t.UpdatedAt = to, msg, t.merchant.clock.Now()
 	t.gen++
-	p.deps.Cover.Transition(Name, txFSM.Name(), fsm.Edge{From: string(from), Event: string(ev), To: string(to)})
+	if settled[to] {
+		t.merchant.sweep.Set(t.UpdatedAt.Add(p.deps.Limits.Retention))
+	}
 	if !txFSM.Can(to, EvTimeout) && t.timeout != nil {
 		t.timeout.Stop()
 		t.timeout = nil

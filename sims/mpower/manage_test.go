@@ -49,7 +49,7 @@ func TestIdempotency(t *testing.T) {
 			}
 			// Without one, each create is new.
 			delete(b, "idempotencyId")
-			if c.create(b) == c.create(b) {
+			if first, second := c.create(b), c.create(b); first == second {
 				t.Error("two creates without idempotencyId gave one transaction")
 			}
 		})

@@ -13,7 +13,6 @@ import (
 	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/clock"
-	"github.com/paysandbox/paysandbox/sim/fsm"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/ids"
 )
@@ -69,10 +68,11 @@ const (
 
 // Provider is the mPower (KOBIL mPay) fake. Create it with New.
 type Provider struct {
-	deps sim.Deps
-	api  httpx.Adapter
-	key  *rsa.PrivateKey // signs access tokens; fresh on every start
-	kid  string
+	deps  sim.Deps
+	cover *sim.Tracker
+	api   httpx.Adapter
+	key   *rsa.PrivateKey // signs access tokens; fresh on every start
+	kid   string
 
 	mu     sync.Mutex
 	resets int
@@ -112,7 +112,8 @@ type merchant struct {
 	idem                        map[string]*txn // by idempotencyId
 	txns                        []*txn          // in creation order
 	minted                      bool
-	lastSeen                    time.Time // last API call, on clock
+	lastSeen                    time.Time    // last API call, on clock
+	sweep                       *clock.Alarm // rings when something of the merchant may expire
 }
 
 // behaviour is how a user's app and bank answer a payment request.
@@ -179,10 +180,10 @@ func New(deps sim.Deps) *Provider {
 		panic(fmt.Sprintf("mpower: signing key: %v", err)) // crypto/rand does not fail
 	}
 	p := &Provider{deps: deps, key: key}
+	p.cover = deps.Cover.Track(Name, errorCodes(p.tlsRequired()), txFSM)
 	p.kid = p.secret(8)
 	p.api = httpx.Adapter{Errors: p.errorResponse}
 	p.st = p.newState(0)
-	deps.Cover.Declare(Name, errorCodes(p.tlsRequired()), map[string][]fsm.Edge{txFSM.Name(): txFSM.Edges()})
 	return p
 }
 
@@ -219,6 +220,7 @@ func (st *state) addMerchant(p *Provider, m *merchant, userID func(behaviour) st
 	m.clock = p.merchantClock(m.ID)
 	m.timers = clock.NewGroup(m.clock)
 	m.lastSeen = m.clock.Now()
+	m.sweep = clock.NewAlarm(m.timers, func() { p.sweep(st, m) })
 	m.idem = map[string]*txn{}
 	t := st.tenants[m.TenantID]
 	if t == nil {
@@ -232,7 +234,9 @@ func (st *state) addMerchant(p *Provider, m *merchant, userID func(behaviour) st
 		m.users = append(m.users, u)
 		st.users[u.ID] = u
 	}
-	p.armSweepLocked(st, m)
+	if m.minted {
+		m.sweep.Set(m.lastSeen.Add(p.deps.Limits.MerchantIdle))
+	}
 }
 
 // merchantClock is the clock a merchant's tokens and timers run on: its

@@ -22,36 +22,55 @@ var settled = map[Status]bool{
 	StatusTimeout: true, StatusError: true, StatusVoid: true,
 }
 
-// sweepEvery is how often a merchant's state is swept.
-func sweepEvery(l sim.Limits) time.Duration {
-	return max(min(l.Retention, l.MerchantIdle)/2, time.Second)
-}
+// The sweep is an alarm set for the next moment something can expire
+// (a settled transaction's last change plus the retention, a minted
+// merchant's last call plus MerchantIdle), at least a tenth of the
+// retention after the previous sweep, never a ticker: a clock that jumps
+// years ahead rings it once.
 
-// armSweepLocked schedules m's next sweep.
-func (p *Provider) armSweepLocked(st *state, m *merchant) {
-	m.timers.AfterFunc(sweepEvery(p.deps.Limits), func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.st != st || st.merchants[m.ID] != m {
-			return // reset or deleted meanwhile
-		}
-		now := m.clock.Now()
-		if m.minted && now.Sub(m.lastSeen) >= p.deps.Limits.MerchantIdle {
-			p.deleteMerchantLocked(m)
-			return
-		}
-		kept := m.txns[:0]
-		for _, t := range m.txns {
-			if settled[t.Status] && now.Sub(t.UpdatedAt) >= p.deps.Limits.Retention {
+func minSweepGap(l sim.Limits) time.Duration { return max(l.Retention/10, time.Second) }
+
+// sweep runs when m's alarm rings.
+func (p *Provider) sweep(st *state, m *merchant) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.st != st || st.merchants[m.ID] != m {
+		return // reset or deleted meanwhile
+	}
+	l := p.deps.Limits
+	now := m.clock.Now()
+	if m.minted && now.Sub(m.lastSeen) >= l.MerchantIdle {
+		p.deleteMerchantLocked(m)
+		return
+	}
+	var next time.Time
+	kept := m.txns[:0]
+	for _, t := range m.txns {
+		if settled[t.Status] {
+			due := t.UpdatedAt.Add(l.Retention)
+			if !now.Before(due) {
 				p.forgetLocked(t)
 				continue
 			}
-			kept = append(kept, t)
+			if next.IsZero() || due.Before(next) {
+				next = due
+			}
 		}
-		clear(m.txns[len(kept):])
-		m.txns = kept
-		p.armSweepLocked(st, m)
-	})
+		kept = append(kept, t)
+	}
+	clear(m.txns[len(kept):])
+	m.txns = kept
+	if m.minted {
+		if due := m.lastSeen.Add(l.MerchantIdle); next.IsZero() || due.Before(next) {
+			next = due
+		}
+	}
+	if !next.IsZero() {
+		if gap := now.Add(minSweepGap(l)); next.Before(gap) {
+			next = gap
+		}
+		m.sweep.Set(next)
+	}
 }
 
 // addTxnLocked records a new transaction of m, forgetting m's oldest past

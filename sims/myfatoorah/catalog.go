@@ -7,22 +7,29 @@ import (
 )
 
 // country is a MyFatoorah vendor country: its base currency and the time
-// zone its dates are shown in (fixed offsets: none of them observes DST,
-// Egypt's recent DST is not modelled).
+// zone its dates are shown in. The fake is the test environment
+// (apitest.myfatoorah.com, one for every country), which works in
+// Asia/Kuwait whatever the account's country: the official library reads
+// and writes test-mode dates in Asia/Kuwait (getVendorTimeZone: "In test
+// mode, the Kuwait time zone is always used"; live accounts use their own
+// country's zone, which the fake does not model).
 type country struct {
 	Code, Currency string
 	Zone           *time.Location
 }
 
+// kuwait is Asia/Kuwait, a fixed offset (no DST).
+var kuwait = time.FixedZone("Asia/Kuwait", 3*3600)
+
 var countries = map[string]country{
-	"KWT": {"KWT", "KWD", time.FixedZone("Asia/Kuwait", 3*3600)},
-	"SAU": {"SAU", "SAR", time.FixedZone("Asia/Riyadh", 3*3600)},
-	"ARE": {"ARE", "AED", time.FixedZone("Asia/Dubai", 4*3600)},
-	"BHR": {"BHR", "BHD", time.FixedZone("Asia/Bahrain", 3*3600)},
-	"QAT": {"QAT", "QAR", time.FixedZone("Asia/Qatar", 3*3600)},
-	"OMN": {"OMN", "OMR", time.FixedZone("Asia/Muscat", 4*3600)},
-	"EGY": {"EGY", "EGP", time.FixedZone("Africa/Cairo", 2*3600)},
-	"JOR": {"JOR", "JOD", time.FixedZone("Asia/Amman", 3*3600)},
+	"KWT": {"KWT", "KWD", kuwait},
+	"SAU": {"SAU", "SAR", kuwait},
+	"ARE": {"ARE", "AED", kuwait},
+	"BHR": {"BHR", "BHD", kuwait},
+	"QAT": {"QAT", "QAR", kuwait},
+	"OMN": {"OMN", "OMR", kuwait},
+	"EGY": {"EGY", "EGP", kuwait},
+	"JOR": {"JOR", "JOD", kuwait},
 }
 
 // kwdRates are the fixed display-currency rates: units of a currency per

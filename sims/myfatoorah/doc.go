@@ -23,7 +23,10 @@
 //     (a date, in the future); Language EN/AR; DisplayCurrencyIso. Every
 //     violation is listed in one answer: 400
 //     {"IsSuccess":false,"Message":"Invalid data","ValidationErrors":[{"Name","Error"}],"Data":null}.
-//   - InitiatePayment (gateways with ServiceCharge and TotalAmount),
+//   - InitiatePayment (gateways with ServiceCharge and TotalAmount;
+//     InvoiceAmount 0 and CurrencyIso "" list the account's gateways in its
+//     currency, as the library's getCachedVendorGateways and its own test
+//     expect),
 //     InitiateSession (single use, 30 minutes), SendPayment (NotificationOption
 //     Lnk/SMS/EML/ALL, the page lets the customer choose the gateway),
 //     GetPaymentStatus (by InvoiceId, PaymentId or CustomerReference; the
@@ -98,7 +101,9 @@
 // POST invoices/{id}/pay ({"card":{number,expiry,cvv}} or
 // {"paymentMethod":"KNET|VISA/MASTER|AMEX|Benefit|MADA|ApplePay|STC|GooglePay",
 // "pin","mobile","otp"}; without a card, the method's approving test card;
-// 3-D Secure counts as passed); POST invoices/{id}/expire;
+// 3-D Secure counts as passed); POST invoices/{id}/expire (ExpiryDate and
+// ExpiryTime become the moment it expired: the library decides "Expired"
+// from them, not from InvoiceStatus);
 // POST invoices/{id}/cancel (the merchant cancels it in the portal);
 // POST refunds/{id}/complete|reject; POST recurring/{id}/decline {"count"}.
 //
@@ -130,11 +135,14 @@
 //     every account.
 //   - Dates: GetPaymentStatus CreatedDate/TransactionDate
 //     "2006-01-02T15:04:05.000", ExpiryDate "January 2, 2006", ExpiryTime
-//     "15:04:05.000", all in the account country's time zone (fixed offsets,
-//     e.g. Asia/Kuwait +03:00). V1 DateTime/CreatedDate ddMMyyyyHHmmss in the
-//     same zone; V2 dates RFC 3339 UTC with milliseconds. ExpiryDate input:
-//     "2006-01-02T15:04:05" (what the library sends) in the country's zone,
-//     or RFC 3339. "0001-01-01..." counts as not given: the community Go
+//     "15:04:05.000", all in Asia/Kuwait (+03:00) whatever the account's
+//     country: the fake is the test environment, and the official library
+//     reads and writes test-mode dates in Asia/Kuwait (getVendorTimeZone;
+//     a Dubai or Cairo zone made its ExpiryMinutes invoices expire an hour
+//     early or late). V1 DateTime/CreatedDate ddMMyyyyHHmmss in the same
+//     zone; V2 dates RFC 3339 UTC with milliseconds. ExpiryDate input:
+//     "2006-01-02T15:04:05" (what the library sends) in Asia/Kuwait, or
+//     RFC 3339. "0001-01-01..." counts as not given: the community Go
 //     client (asaka1234/go-myfatoorah) always sends its zero time.Time.
 //   - Amount formats: GetPaymentStatus and MakeRefund amounts are JSON
 //     numbers with the currency's decimals; InvoiceTransactions amounts are
@@ -170,4 +178,15 @@
 //     AutoCapture false applies only if the customer picks a card gateway
 //     that supports authorization.
 //   - Authorized payments are never auto-released.
+//   - The library's getPaymentStatus compares ExpiryDate/ExpiryTime with the
+//     machine's wall clock: an invoice that expired only on a virtual clock
+//     advanced past the wall clock shows InvoiceStatus "Expired" but the
+//     library still reports it Pending until real time catches up; and its
+//     getExpiryDate turns ExpiryMinutes into a wall-clock date, which a
+//     merchant clock advanced past it refuses as "ExpiryDate must be in
+//     the future" (mint a fresh merchant, or leave ExpiryMinutes out). Its
+//     currency check compares the caller's currency with the text of
+//     InvoiceDisplayValue, which says "KD" for the dinar (as the real reply
+//     does), so a caller passing "KWD" gets "Trying to call data of another
+//     order" from the real API too.
 package myfatoorah

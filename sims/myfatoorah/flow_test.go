@@ -42,7 +42,7 @@ func TestInitiatePayment(t *testing.T) {
 			t.Errorf("vm in USD = %+v", pm)
 		}
 	}
-	r, e := c.call("InitiatePayment", map[string]any{"InvoiceAmount": 0, "CurrencyIso": "ZZZ"})
+	r, e := c.call("InitiatePayment", map[string]any{"InvoiceAmount": -1, "CurrencyIso": "ZZZ"})
 	if r.Status != 400 || len(e.ValidationErrors) != 2 {
 		t.Errorf("bad input = %d %s", r.Status, r.Body)
 	}

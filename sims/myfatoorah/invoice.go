@@ -638,7 +638,18 @@ func (p *Provider) forgetLocked(inv *invoice) {
 }
 
 // expireLocked expires a still-pending invoice.
-func (p *Provider) expireLocked(inv *invoice) bool { return p.closeLocked(inv, EvExpire) }
+func (p *Provider) expireLocked(inv *invoice) bool {
+	if !p.closeLocked(inv, EvExpire) {
+		return false
+	}
+	// An invoice expired early (control action) now shows the moment it
+	// expired as ExpiryDate/ExpiryTime: the official library decides
+	// "Expired" by comparing them with its clock, not by InvoiceStatus.
+	if now := inv.m.clock.Now(); now.Before(inv.Expiry) {
+		inv.Expiry = now
+	}
+	return true
+}
 
 // closeLocked ends a pending invoice (expire, or cancel by the merchant):
 // attempts in progress fail, a schedule waiting for it is canceled.

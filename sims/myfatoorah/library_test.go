@@ -60,10 +60,13 @@ func TestOfficialLibraryUsage(t *testing.T) {
 	s := newServer(t)
 	key := myfatoorah.FixtureAPIKey
 
-	// MyFatoorahPaymentTest::testInitiatePayment: PaymentMethodId in [0].
+	// MyFatoorahPaymentTest::testInitiatePayment calls initiatePayment()
+	// with its defaults (0, '') and expects PaymentMethodId in [0] for the
+	// valid key (its catch compares the message with ""); the library's
+	// getCachedVendorGateways sends the same body.
 	r := phpCall(t, s, key, "InitiatePayment", `{"InvoiceAmount":0,"CurrencyIso":""}`)
-	if msg := libraryError(r.Body); msg != "InvoiceAmount: InvoiceAmount must be greater than zero with at most 3 decimal places." {
-		t.Errorf("initiatePayment() with no amount: %q", msg)
+	if msg := libraryError(r.Body); msg != "" || !strings.Contains(string(r.Body), `"PaymentMethodId":1`) {
+		t.Errorf("initiatePayment() with no amount: %q %s", msg, r.Body)
 	}
 	r = phpCall(t, s, key, "InitiatePayment", `{"InvoiceAmount":10,"CurrencyIso":"KWD"}`)
 	if libraryError(r.Body) != "" || !strings.Contains(string(r.Body), `"PaymentMethodId":1`) {

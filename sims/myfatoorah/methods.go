@@ -56,8 +56,11 @@ func (p *Provider) initiatePayment(r *http.Request, m *merchant) (any, error) {
 	var amount Amount
 	if !req.InvoiceAmount.set() {
 		errs = append(errs, FieldError{Name: "InvoiceAmount", Error: "The InvoiceAmount field is required."})
-	} else if a, err := parseDecimal(string(req.InvoiceAmount), cur); err != nil || a.Sign() <= 0 {
-		errs = append(errs, FieldError{Name: "InvoiceAmount", Error: fmt.Sprintf("InvoiceAmount must be greater than zero with at most %d decimal places.", cur.Exponent)})
+	} else if a, err := parseDecimal(string(req.InvoiceAmount), cur); err != nil || a.Sign() < 0 {
+		// 0 lists the account's gateways: the official library's
+		// getCachedVendorGateways sends initiatePayment(0, '') and its own
+		// test expects PaymentMethods back.
+		errs = append(errs, FieldError{Name: "InvoiceAmount", Error: fmt.Sprintf("InvoiceAmount must be zero or more with at most %d decimal places.", cur.Exponent)})
 	} else {
 		amount = a
 	}
