@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -22,8 +23,14 @@ import (
 
 // Doc is a loaded, validated document with a router over its paths.
 type Doc struct {
-	T      *openapi3.T
-	router routers.Router
+	T *openapi3.T
+	// The router (kin-openapi's, on gorilla/mux) is built on first use:
+	// Validate needs it, FindOperation only for paths its templates do
+	// not settle, so a simulator that serves documented paths never
+	// spends the start-up time and memory on it.
+	routerOnce sync.Once
+	router     routers.Router
+	routerErr  error
 	// paths are the document's path templates split into segments, for
 	// FindOperation's fast path.
 	paths []pathTemplate
@@ -48,14 +55,20 @@ func Load(data []byte) (*Doc, error) {
 	if err := t.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("oas: invalid document: %w", err)
 	}
-	// Route on a copy whose only server is "/", so any base matches.
-	rt := *t
-	rt.Servers = openapi3.Servers{{URL: "/"}}
-	router, err := gorillamux.NewRouter(&rt)
-	if err != nil {
-		return nil, fmt.Errorf("oas: router: %w", err)
-	}
-	return &Doc{T: t, router: router, paths: templates(t)}, nil
+	return &Doc{T: t, paths: templates(t)}, nil
+}
+
+// routes returns the document's router, building it the first time.
+func (d *Doc) routes() (routers.Router, error) {
+	d.routerOnce.Do(func() {
+		// Route on a copy whose only server is "/", so any base matches.
+		rt := *d.T
+		rt.Servers = openapi3.Servers{{URL: "/"}}
+		if d.router, d.routerErr = gorillamux.NewRouter(&rt); d.routerErr != nil {
+			d.routerErr = fmt.Errorf("oas: router: %w", d.routerErr)
+		}
+	})
+	return d.router, d.routerErr
 }
 
 // MustLoad is Load for embedded documents, which tests guarantee valid.
@@ -109,7 +122,11 @@ func (d *Doc) FindOperation(method, relPath string) (Operation, error) {
 func (d *Doc) find(method, relPath string) (*routers.Route, map[string]string, error) {
 	u := &url.URL{Scheme: "http", Host: "provider", Path: relPath}
 	req := &http.Request{Method: method, URL: u, Host: u.Host, Header: http.Header{}}
-	return d.router.FindRoute(req)
+	router, err := d.routes()
+	if err != nil {
+		return nil, nil, err
+	}
+	return router.FindRoute(req)
 }
 
 // Exchange is one request and its response, relative to the provider base.
