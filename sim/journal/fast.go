@@ -22,27 +22,33 @@ func Record(b []byte, contentType string, limit int) any {
 	return Body(b, contentType, limit)
 }
 
-// redactJSON returns b, which must be one JSON value, compacted and
-// redacted as redactValue redacts it; false when b is not valid JSON (or
-// nests deeper than encoding/json accepts).
+// redactJSON returns b, one JSON value, compacted and redacted as
+// redactValue redacts it; false when b is not valid JSON. The walk checks
+// the grammar as it goes (no separate json.Valid pass); it may refuse
+// valid JSON it does not expect (nesting deeper than maxDepth), never
+// accept invalid JSON, and a refusal only sends the body down Body's
+// slower path.
 func redactJSON(b []byte) (json.RawMessage, bool) {
-	if !json.Valid(b) {
-		return nil, false
-	}
 	r := jsonRedactor{in: b, out: make([]byte, 0, len(b))}
 	r.value()
-	if r.bad {
+	r.ws()
+	if r.bad || r.i != len(r.in) {
 		return nil, false
 	}
 	return r.out, true
 }
 
-// jsonRedactor walks valid JSON, writing its redacted, compact form.
+// maxDepth is the deepest nesting redactJSON walks (encoding/json's limit
+// is 10000).
+const maxDepth = 1000
+
+// jsonRedactor walks JSON, writing its redacted, compact form.
 type jsonRedactor struct {
-	in  []byte
-	i   int
-	out []byte
-	bad bool // input the walk did not expect; the caller falls back
+	in    []byte
+	i     int
+	depth int
+	out   []byte
+	bad   bool // input the walk did not expect; the caller falls back
 }
 
 func (r *jsonRedactor) ws() {
@@ -83,6 +89,11 @@ func (r *jsonRedactor) value() {
 }
 
 func (r *jsonRedactor) object() {
+	if r.depth++; r.depth > maxDepth {
+		r.bad = true
+		return
+	}
+	defer func() { r.depth-- }()
 	r.out = append(r.out, '{')
 	r.i++
 	if r.peek() == '}' {
@@ -144,6 +155,11 @@ func (r *jsonRedactor) object() {
 }
 
 func (r *jsonRedactor) array() {
+	if r.depth++; r.depth > maxDepth {
+		r.bad = true
+		return
+	}
+	defer func() { r.depth-- }()
 	r.out = append(r.out, '[')
 	r.i++
 	if r.peek() == ']' {
@@ -168,23 +184,89 @@ func (r *jsonRedactor) array() {
 }
 
 // scanString reads the string at r.i, quotes included, and reports
-// whether it holds escapes or bytes outside ASCII.
+// whether it holds escapes or bytes outside ASCII. Control characters and
+// unknown escapes make it bad.
 func (r *jsonRedactor) scanString() (raw []byte, escaped, high bool) {
 	start := r.i
 	for j := r.i + 1; j < len(r.in); j++ {
 		switch c := r.in[j]; {
 		case c == '\\':
 			escaped = true
-			j++
+			if j+1 >= len(r.in) {
+				r.bad = true
+				return nil, false, false
+			}
+			switch r.in[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j++
+			case 'u':
+				if j+5 >= len(r.in) || !isHex(r.in[j+2]) || !isHex(r.in[j+3]) || !isHex(r.in[j+4]) || !isHex(r.in[j+5]) {
+					r.bad = true
+					return nil, false, false
+				}
+				j += 5
+			default:
+				r.bad = true
+				return nil, false, false
+			}
 		case c == '"':
 			r.i = j + 1
 			return r.in[start:r.i], escaped, high
+		case c < 0x20:
+			r.bad = true
+			return nil, false, false
 		case c >= 0x80:
 			high = true
 		}
 	}
 	r.bad = true
 	return nil, false, false
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+// validLiteral reports true, false, null or a JSON number.
+func validLiteral(lit []byte) bool {
+	switch string(lit) {
+	case "true", "false", "null":
+		return true
+	}
+	i := 0
+	if i < len(lit) && lit[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(lit) && lit[i] == '0':
+		i++
+	case i < len(lit) && '1' <= lit[i] && lit[i] <= '9':
+		for i < len(lit) && isDigit(lit[i]) {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(lit) && lit[i] == '.' {
+		i++
+		if i >= len(lit) || !isDigit(lit[i]) {
+			return false
+		}
+		for i < len(lit) && isDigit(lit[i]) {
+			i++
+		}
+	}
+	if i < len(lit) && (lit[i] == 'e' || lit[i] == 'E') {
+		i++
+		if i < len(lit) && (lit[i] == '+' || lit[i] == '-') {
+			i++
+		}
+		if i >= len(lit) || !isDigit(lit[i]) {
+			return false
+		}
+		for i < len(lit) && isDigit(lit[i]) {
+			i++
+		}
+	}
+	return i == len(lit)
 }
 
 // str writes a string value with card numbers masked and JWTs redacted.
@@ -230,7 +312,7 @@ func (r *jsonRedactor) literal() {
 		r.i++
 	}
 	lit := r.in[start:r.i]
-	if len(lit) == 0 {
+	if !validLiteral(lit) {
 		r.bad = true
 		return
 	}

@@ -39,6 +39,9 @@ var recordSeeds = []string{
 	` { "spaced" : [ 1 , { "pin" : "1234" } ] } `,
 	`{"html":"<b>&amp;</b>","u":"\u00e9\ud83d\ude00","esc":"a\"b\\c\n"}`,
 	`[]`, `{}`, `[[[]]]`,
+	// Not JSON: Record must refuse them as Body does.
+	`{"a":1,}`, `[1,]`, `{"a":tru}`, `{"a":01}`, `{"a":1.}`, "{\"a\":\"\x01\"}", `{"a":"\q"}`, `{"a":"\u12"}`,
+	`{} {}`, `{"a":-}`, `{"a":1e}`, `[1 2]`, `{"a" 1}`, `{"token":nul}`, `{"a":1}}`, `[`, `{"a":"x`, `{,}`, `[-0.5e+7]`,
 }
 
 // Record writes JSON bodies as text, but a reader decodes the same value
@@ -99,4 +102,17 @@ func FuzzMaskPANsShortcut(f *testing.F) {
 			t.Fatalf("MaskPANs(%q) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+// Nesting deeper than Record walks goes down Body's path, with the same
+// result.
+func TestRecordDeepNesting(t *testing.T) {
+	for _, n := range []int{999, 1000, 1001, 5000} {
+		body := []byte(strings.Repeat("[", n) + strings.Repeat("]", n))
+		want := decoded(t, journal.Body(body, "application/json", 16<<10))
+		got := decoded(t, journal.Record(body, "application/json", 16<<10))
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("depth %d: Record and Body differ", n)
+		}
+	}
 }
