@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -102,11 +105,9 @@ func DecodeControl(r *http.Request, v any) error {
 
 func (s *Server) controlHandler() http.Handler {
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		drain(r)
 		writeControlError(w, ErrNotFound("no control action %s %s", r.Method, r.URL.Path))
 	})
 	notAllowed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		drain(r)
 		writeControlError(w, controlErr(http.StatusMethodNotAllowed, "method_not_allowed",
 			fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)))
 	})
@@ -156,7 +157,7 @@ func (s *Server) controlHandler() http.Handler {
 		})).Methods(http.MethodGet)
 		p.Control(pr)
 	}
-	return s.recoverControl(s.limitControl(s.requireToken(c)))
+	return s.recoverControl(s.limitControl(s.guardControl(s.requireToken(c))))
 }
 
 // recoverControl turns a panic in a control action into a 500 in the
@@ -189,8 +190,19 @@ func (s *Server) recoverControl(next http.Handler) http.Handler {
 	})
 }
 
+// limitControl bounds control requests (header block, body) and reads
+// what is left of the body (up to the limit) before the answer goes out:
+// a client that sent a body with a GET and "Connection: close" would
+// otherwise see the answer cut by a reset when the connection closes with
+// unread bytes.
 func (s *Server) limitControl(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if headerSize(r) > s.opts.HeaderLimit {
+			drain(r, s.opts.BodyLimit)
+			writeControlError(w, controlErr(http.StatusRequestHeaderFieldsTooLarge, "headers_too_large",
+				fmt.Sprintf("the request line and headers are over the simulator's limit of %d bytes", s.opts.HeaderLimit)))
+			return
+		}
 		if r.Body == nil {
 			// A request built in-process (not read off a connection) may
 			// carry a nil Body; the limit reader would panic on it.
@@ -198,7 +210,94 @@ func (s *Server) limitControl(next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.opts.BodyLimit)
 		next.ServeHTTP(w, r)
+		drain(r, s.opts.BodyLimit)
 	})
+}
+
+// guardControl refuses control calls a web page made: a browser visiting
+// any site could otherwise post a form to http://127.0.0.1:8080/_sim/reset
+// (cross-site request forgery), or read the journal through a host name
+// it rebinds to 127.0.0.1 (DNS rebinding). It refuses a request whose
+// Origin is not the simulator's own or whose Sec-Fetch-Site is
+// cross-site, and, without a control token (which a page cannot know),
+// one whose Host is not a name the simulator is served under. The
+// hosted pages (checkout page, phone, terminal) call provider paths, not
+// /_sim, so they are not affected; clients that are not browsers send no
+// Origin or Sec-Fetch-Site.
+func (s *Server) guardControl(next http.Handler) http.Handler {
+	checkHost := s.opts.ControlToken == "" && !slices.Contains(s.opts.AllowedHosts, "*")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if checkHost && !s.allowedHost(r.Host) {
+			writeControlError(w, controlErr(http.StatusForbidden, "forbidden",
+				fmt.Sprintf("the control plane does not answer to Host %q (a DNS rebinding guard); reach it by IP, localhost or the public URL's host, or allow the name with --allow-host", r.Host)))
+			return
+		}
+		if site := r.Header.Get("Sec-Fetch-Site"); strings.EqualFold(site, "cross-site") {
+			writeControlError(w, controlErr(http.StatusForbidden, "forbidden",
+				"the control plane refuses cross-site requests from web pages (Sec-Fetch-Site: cross-site)"))
+			return
+		}
+		if origin := r.Header.Get("Origin"); origin != "" && !s.ownOrigin(origin, r.Host) {
+			writeControlError(w, controlErr(http.StatusForbidden, "forbidden",
+				fmt.Sprintf("the control plane refuses requests from other origins (Origin %q)", origin)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// allowedHost reports whether a Host header names the simulator: empty
+// (HTTP/1.0), an IP literal, a reserved name nobody can point at the
+// simulator from the Internet (localhost, .test, .example, .invalid,
+// example.com/net/org and their subdomains, as in-process tests use:
+// httptest.NewRequest sends example.com), the public URL's host, or one of
+// Options.AllowedHosts. The port is not compared.
+func (s *Server) allowedHost(hostport string) bool {
+	host := hostOnly(hostport)
+	if host == "" || net.ParseIP(host) != nil {
+		return true
+	}
+	for _, reserved := range []string{"localhost", "test", "example", "invalid", "example.com", "example.net", "example.org"} {
+		if host == reserved || strings.HasSuffix(host, "."+reserved) {
+			return true
+		}
+	}
+	if u, err := url.Parse(s.PublicURL()); err == nil && strings.EqualFold(u.Hostname(), host) {
+		return true
+	}
+	for _, h := range s.opts.AllowedHosts {
+		if strings.EqualFold(hostOnly(h), host) {
+			return true
+		}
+	}
+	return false
+}
+
+// ownOrigin reports whether an Origin header is the simulator's own: the
+// host (and port) the request was sent to, or the public URL's.
+func (s *Server) ownOrigin(origin, requestHost string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false // including "null" (sandboxed frames, file: pages)
+	}
+	if strings.EqualFold(u.Host, requestHost) {
+		return true
+	}
+	if pu, err := url.Parse(s.PublicURL()); err == nil && strings.EqualFold(pu.Host, u.Host) {
+		return true
+	}
+	return false
+}
+
+// hostOnly is the host of a "host[:port]" (brackets of an IPv6 literal
+// removed), lower-cased, without a trailing dot.
+func hostOnly(hostport string) string {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	return strings.TrimSuffix(strings.ToLower(host), ".")
 }
 
 // ControlTokenHeader carries the control token; "Authorization: Bearer
@@ -433,11 +532,11 @@ func (s *Server) handleCoverage(r *http.Request) (httpx.Response, error) {
 	return httpx.JSON(http.StatusOK, map[string]any{"providers": rep}), nil
 }
 
-// drain reads (up to the body limit) what a client sent before the error
-// reply, so a client that writes its whole body first still reads the
-// answer instead of a connection reset.
-func drain(r *http.Request) {
-	if r.Body != nil {
-		_, _ = io.Copy(io.Discard, r.Body)
+// drain reads (up to limit bytes) what a client sent before the reply, so
+// a client that writes its whole body first still reads the answer
+// instead of a connection reset.
+func drain(r *http.Request, limit int64) {
+	if r.Body != nil && r.Body != http.NoBody {
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, limit+1))
 	}
 }

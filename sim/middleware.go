@@ -92,7 +92,13 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		info := &requestInfo{}
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 		reqBody, tooLarge := s.readBody(r)
+		reqHeader := r.Header
 		switch {
+		case headerSize(r) > s.opts.HeaderLimit:
+			// The journal keeps a cut copy: a thousand such entries must
+			// not hold a thousand oversized header blocks.
+			reqHeader = cutHeader(r.Header, 256)
+			httpx.Adapter{}.Write(bw, r, faultOf(p, r, FaultHeadersTooLarge))
 		case tooLarge:
 			httpx.Adapter{}.Write(bw, r, p.Fault(r, FaultBodyTooLarge))
 		default:
@@ -115,7 +121,7 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 			Path:     fullPath,
 			Status:   bw.status,
 			Request: journal.Message{
-				Headers: journal.Headers(r.Header),
+				Headers: journal.Headers(reqHeader),
 				Body:    journal.Record(reqBody, r.Header.Get("Content-Type"), journalBodyLimit),
 			},
 			Response: journal.Message{
@@ -132,6 +138,9 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 
 		for k, v := range bw.header {
 			w.Header()[k] = v
+		}
+		if s.Stopping() {
+			w.Header().Set("Connection", "close")
 		}
 		w.WriteHeader(bw.status)
 		_, _ = w.Write(bw.body.Bytes())
@@ -191,6 +200,56 @@ func (s *Server) serveRecovering(p Provider, bw *bufferedWriter, r *http.Request
 	next.ServeHTTP(bw, r)
 }
 
+// headerSize is about what the request line and header block of r took on
+// the wire (HTTP/1.1 framing), for Options.HeaderLimit.
+func headerSize(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len(r.Host) + 8
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// cutHeader is h with every value longer than n bytes cut to n, noting
+// how long it was.
+func cutHeader(h http.Header, n int) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		for _, v := range vs {
+			if len(v) > n {
+				v = fmt.Sprintf("%s... (%d bytes)", v[:n], len(v))
+			}
+			out[k] = append(out[k], v)
+		}
+	}
+	return out
+}
+
+// faultOf is the provider's rendering of a fault the platform detected,
+// never a 5xx for a client's mistake: a provider whose Fault does not know
+// a newer fault (and answers it as an internal error) gets the fault's
+// own 4xx status on its body.
+func faultOf(p Provider, r *http.Request, f Fault) httpx.Response {
+	resp := p.Fault(r, f)
+	if f != FaultInternal && resp.Status >= 500 {
+		resp.Status = f.Status()
+	}
+	return resp
+}
+
+// collapsed is path with every run of slashes made one.
+func collapsed(path string) string {
+	if !strings.Contains(path, "//") {
+		return path
+	}
+	for strings.Contains(path, "//") {
+		path = strings.ReplaceAll(path, "//", "/")
+	}
+	return path
+}
+
 // collapseSlashes turns "//" into "/" in the request path. Clients that
 // join a base URL ending in "/" with a path starting with "/" send
 // "/misspay//token"; the real providers' servers accept that, and gorilla/mux
@@ -199,11 +258,7 @@ func collapseSlashes(r *http.Request) {
 	if !strings.Contains(r.URL.Path, "//") {
 		return
 	}
-	p := r.URL.Path
-	for strings.Contains(p, "//") {
-		p = strings.ReplaceAll(p, "//", "/")
-	}
-	r.URL.Path = p
+	r.URL.Path = collapsed(r.URL.Path)
 	r.URL.RawPath = ""
 }
 

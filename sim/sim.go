@@ -1,6 +1,6 @@
 // Package sim is the simulator platform every provider fake builds on: a
 // Server mounts providers under their prefixes, serves the control plane
-// under /_sim/ (see CONTROL-API.md), and hands each provider its Deps: the
+// under /_sim/ (see docs/control-api.md), and hands each provider its Deps: the
 // virtual clock, a seed for reproducible IDs, the callback dispatcher and a
 // logger. Providers import sim, never each other, and register explicitly
 // through Factories.
@@ -60,6 +60,9 @@ const (
 	FaultMethodNotAllowed
 	FaultBodyTooLarge
 	FaultInternal
+	// FaultHeadersTooLarge is a request whose header block is over
+	// Options.HeaderLimit.
+	FaultHeadersTooLarge
 )
 
 func (f Fault) String() string {
@@ -70,6 +73,8 @@ func (f Fault) String() string {
 		return "method not allowed"
 	case FaultBodyTooLarge:
 		return "body too large"
+	case FaultHeadersTooLarge:
+		return "headers too large"
 	default:
 		return "internal error"
 	}
@@ -84,6 +89,8 @@ func (f Fault) Status() int {
 		return http.StatusMethodNotAllowed
 	case FaultBodyTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case FaultHeadersTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge
 	default:
 		return http.StatusInternalServerError
 	}
@@ -193,6 +200,11 @@ type Deps struct {
 	// Limits bound what a provider keeps (retention of finished objects,
 	// idle minted merchants, objects per merchant).
 	Limits Limits
+	// Stopping is closed when the simulator starts shutting down
+	// ((*Server).Stop). A handler that holds a request waiting (for a
+	// virtual customer or a card tap) selects on it and answers at once.
+	// Nil (never closed) in a Deps built by hand.
+	Stopping <-chan struct{}
 	// Secrets is where minted secrets, signing keys and the ids in
 	// unauthenticated page URLs come from: crypto/rand, unless the
 	// simulator runs with Options.InsecureDeterministicSecrets. Read it
@@ -217,6 +229,17 @@ type Options struct {
 	NoControl bool
 	// BodyLimit caps request bodies (default 1 MiB).
 	BodyLimit int64
+	// HeaderLimit caps the request line plus headers (default 64 KiB);
+	// a longer header block gets the provider's envelope. The
+	// http.Server's MaxHeaderBytes must be larger (see
+	// MaxHeaderBytesFor), or Go answers in plain text first.
+	HeaderLimit int
+	// AllowedHosts are host names (besides IP literals, localhost,
+	// *.localhost and the public URL's host) the control plane accepts
+	// in the Host header when it runs without a control token: the
+	// listeners' hosts, names the simulator is reached by (a Docker
+	// service name). "*" accepts any.
+	AllowedHosts []string
 	// JournalLimit is the number of journal entries kept (default 1000).
 	JournalLimit int
 	// Logger receives request logs (default: discard).
@@ -237,6 +260,22 @@ type Options struct {
 // DefaultBodyLimit caps request bodies when Options.BodyLimit is 0.
 const DefaultBodyLimit = 1 << 20
 
+// DefaultHeaderLimit caps the request line and headers when
+// Options.HeaderLimit is 0.
+const DefaultHeaderLimit = 64 << 10
+
+// MaxHeaderBytesFor is the http.Server MaxHeaderBytes to serve a
+// simulator with header limit limit (0: the default): large enough that
+// Go lets a header block somewhat over the limit through to the
+// simulator, which answers it in the provider's envelope; past it Go
+// answers a plain-text 431 itself.
+func MaxHeaderBytesFor(limit int) int {
+	if limit <= 0 {
+		limit = DefaultHeaderLimit
+	}
+	return 4 * limit
+}
+
 // Server is a running set of providers plus the control plane.
 type Server struct {
 	opts      Options
@@ -255,6 +294,9 @@ type Server struct {
 
 	clocksMu sync.Mutex
 	clocks   map[merchantKey]*clock.Child
+
+	stopping chan struct{}
+	stopOnce sync.Once
 }
 
 type merchantKey struct{ provider, id string }
@@ -270,6 +312,9 @@ type mounted struct {
 func New(opts Options, factories ...Factory) (*Server, error) {
 	if opts.BodyLimit <= 0 {
 		opts.BodyLimit = DefaultBodyLimit
+	}
+	if opts.HeaderLimit <= 0 {
+		opts.HeaderLimit = DefaultHeaderLimit
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -291,6 +336,7 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		publicURL: strings.TrimRight(opts.PublicURL, "/"),
 		providers: map[string]*mounted{},
 		clocks:    map[merchantKey]*clock.Child{},
+		stopping:  make(chan struct{}),
 	}
 	for _, f := range factories {
 		if f.Name == "" || strings.ContainsAny(f.Name, "/_") {
@@ -312,6 +358,7 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 			},
 			DropMerchant: func(id string) { s.dropMerchant(name, id) },
 			TLS:          opts.TLS,
+			Stopping:     s.stopping,
 			Secrets:      secretSource(opts, name),
 			Limits:       opts.Limits.withDefaults(),
 		})
@@ -477,8 +524,32 @@ func (s *Server) Reset(name string) error {
 	return nil
 }
 
+// Stop tells the simulator it is shutting down, before
+// http.Server.Shutdown: requests that wait (a purchase held until a card
+// is tapped) answer at once with the provider's error, every response from
+// now on carries "Connection: close" so keep-alive clients reconnect
+// instead of racing the close of their idle connection, and callbacks in
+// flight are aborted (queued ones and retries are dropped), so no
+// receiver delays the exit. Safe to call more than once.
+func (s *Server) Stop() {
+	s.stopOnce.Do(func() {
+		close(s.stopping)
+		s.callbacks.Close()
+	})
+}
+
+// Stopping reports whether Stop was called.
+func (s *Server) Stopping() bool {
+	select {
+	case <-s.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
 // Close stops the clock's wall-time timer. In-flight callbacks finish on
-// their own.
+// their own (Stop aborts them).
 func (s *Server) Close() { s.clock.Close() }
 
 func (s *Server) providerRouter(p Provider) *mux.Router {
@@ -527,12 +598,14 @@ func (s *Server) buildRoot() http.Handler {
 		control = s.controlHandler()
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		path := r.URL.Path
-		if path == "/_sim" || strings.HasPrefix(path, "/_sim/") {
-			if control == nil {
-				writeControlError(w, controlErr(http.StatusNotFound, "not_found", "the control plane is disabled (--no-control)"))
-				return
-			}
+		if s.Stopping() {
+			w.Header().Set("Connection", "close")
+		}
+		// "//misspay/token" (a base URL ending in "/" joined with
+		// "/misspay/token") is routed like "/misspay/token".
+		path := collapsed(r.URL.Path)
+		if control != nil && (path == "/_sim" || strings.HasPrefix(path, "/_sim/")) {
+			collapseSlashes(r)
 			control.ServeHTTP(w, r)
 			return
 		}
@@ -541,12 +614,20 @@ func (s *Server) buildRoot() http.Handler {
 			m.prefixed.ServeHTTP(w, r)
 			return
 		}
+		// Read what the client sent (bounded) so that the answer is not
+		// cut by a reset when the connection closes.
+		drain(r, s.opts.BodyLimit)
 		if path == "/" {
 			s.index(w)
 			return
 		}
-		writeControlError(w, controlErr(http.StatusNotFound, "not_found",
-			fmt.Sprintf("no provider is mounted at /%s; mounted: %s; control plane: /_sim", name, strings.Join(s.names, ", "))))
+		// With --no-control, /_sim is one more unknown path, and nothing
+		// mentions it: the simulator looks like a real sandbox.
+		msg := fmt.Sprintf("no provider is mounted at /%s; mounted: %s", name, strings.Join(s.names, ", "))
+		if control != nil {
+			msg += "; control plane: /_sim"
+		}
+		writeControlError(w, controlErr(http.StatusNotFound, "not_found", msg))
 	})
 }
 

@@ -35,6 +35,13 @@ type Config struct {
 	// local CA kept in TLSDir (default: see defaultTLSDir).
 	TLS    bool
 	TLSDir string
+	// AllowHosts are extra host names the control plane answers to
+	// without a control token (besides IPs, localhost and the listeners).
+	AllowHosts []string
+	// ShutdownDrain is how long, at most, the simulator keeps answering
+	// (with Connection: close) after SIGTERM while clients are still
+	// sending requests, before it closes their connections.
+	ShutdownDrain time.Duration
 }
 
 // Listener serves one provider at the root of its own address.
@@ -45,7 +52,7 @@ type Listener struct {
 
 // DefaultConfig is the configuration with no flags and no environment.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", Seed: 1, LogFormat: "text", LogLevel: "info"}
+	return Config{Addr: "127.0.0.1:8080", Seed: 1, LogFormat: "text", LogLevel: "info", ShutdownDrain: 2 * time.Second}
 }
 
 type listenFlag struct{ ls *[]Listener }
@@ -71,6 +78,25 @@ func (l listenFlag) Set(v string) error {
 			return fmt.Errorf("%s: %v", item, err)
 		}
 		*l.ls = append(*l.ls, Listener{Provider: name, Addr: addr})
+	}
+	return nil
+}
+
+// hostsFlag is a repeatable, comma-separated list of host names.
+type hostsFlag struct{ hs *[]string }
+
+func (h hostsFlag) String() string {
+	if h.hs == nil {
+		return ""
+	}
+	return strings.Join(*h.hs, ",")
+}
+
+func (h hostsFlag) Set(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			*h.hs = append(*h.hs, item)
+		}
 	}
 	return nil
 }
@@ -113,6 +139,8 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	env("SIM_MAX_OBJECTS", func(v string) (err error) { c.Limits.MaxObjects, err = positiveInt(v); return })
 	env("SIM_TLS", func(v string) (err error) { c.TLS, err = strconv.ParseBool(v); return })
 	env("SIM_TLS_DIR", func(v string) error { c.TLSDir = v; return nil })
+	env("SIM_ALLOW_HOSTS", hostsFlag{&c.AllowHosts}.Set)
+	env("SIM_SHUTDOWN_DRAIN", func(v string) (err error) { c.ShutdownDrain, err = time.ParseDuration(v); return })
 	if err := errors.Join(envErrs...); err != nil {
 		return c, err
 	}
@@ -141,6 +169,8 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	fs.BoolVar(&c.InsecureSecrets, "insecure-deterministic-secrets", c.InsecureSecrets, "draw minted secrets, signing keys and page ids from --seed too, so runs repeat byte for byte; anyone who knows the seed can forge them: never on a shared simulator [SIM_INSECURE_DETERMINISTIC_SECRETS]")
 	fs.BoolVar(&c.TLS, "tls", c.TLS, "serve every listener over HTTPS, with a certificate from a local CA created on first start; trust TLS-DIR/ca.pem [SIM_TLS]")
 	fs.StringVar(&c.TLSDir, "tls-dir", c.TLSDir, "keep the --tls CA (ca.pem, ca-key.pem) and server certificate in `DIR` (default "+defaultTLSDirUsage()+") [SIM_TLS_DIR]")
+	fs.Var(hostsFlag{&c.AllowHosts}, "allow-host", "a host name clients use to reach the control plane when no --control-token is set (e.g. a Docker service name); IPs, localhost, --public-url and --addr/--listen hosts are always allowed, other names are refused (DNS rebinding guard); repeatable, \"*\" allows any [SIM_ALLOW_HOSTS, comma-separated]")
+	fs.DurationVar(&c.ShutdownDrain, "shutdown-drain", c.ShutdownDrain, "on SIGINT/SIGTERM, keep answering (with Connection: close) for up to this long while clients are still sending, so keep-alive clients are not cut off; a second signal exits at once [SIM_SHUTDOWN_DRAIN]")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), usageHeader, toolsUsage())
 		fs.PrintDefaults()
@@ -177,6 +207,9 @@ func (c Config) validate() error {
 			return fmt.Errorf("--public-url: want an http(s) URL with a host, got %q", c.PublicURL)
 		}
 	}
+	if c.ShutdownDrain < 0 {
+		return fmt.Errorf("--shutdown-drain: want a duration >= 0, got %s", c.ShutdownDrain)
+	}
 	if c.TLS && strings.HasPrefix(c.PublicURL, "http://") {
 		return fmt.Errorf("--public-url %s is http, but --tls serves https only", c.PublicURL)
 	}
@@ -211,6 +244,17 @@ func clientHost(host string) string {
 		return "127.0.0.1"
 	}
 	return host
+}
+
+// allowedHosts are the host names the control plane answers to besides
+// IPs, localhost and the public URL's host: the listeners' hosts and
+// --allow-host.
+func (c Config) allowedHosts() []string {
+	hosts := []string{c.Addr}
+	for _, l := range c.Listen {
+		hosts = append(hosts, l.Addr)
+	}
+	return append(hosts, c.AllowHosts...)
 }
 
 // exampleProvider is a provider name for examples in messages.

@@ -24,6 +24,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -33,8 +34,11 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go onSignals(sigs, cancel, os.Stderr, os.Exit)
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
@@ -42,6 +46,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "simulator:", err)
 		os.Exit(2)
 	}
+}
+
+// onSignals starts a graceful shutdown (cancel) on the first signal and
+// exits at once on the second, for a user who does not want to wait.
+func onSignals(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer, exit func(int)) {
+	<-sigs
+	cancel()
+	sig := <-sigs
+	fmt.Fprintf(stderr, "simulator: second %v: exiting without waiting for requests to finish\n", sig)
+	exit(1)
 }
 
 // run is the whole program; main only wires the process to it.
@@ -98,15 +112,69 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+func newHTTPServer(h http.Handler, log *slog.Logger, act *activity) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Larger than the simulator's own header limit, so a header
+		// block somewhat over it gets the provider's envelope rather
+		// than Go's plain-text 431.
+		MaxHeaderBytes: sim.MaxHeaderBytesFor(sim.DefaultHeaderLimit),
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnState:      act.track,
+	}
+}
+
+// activity follows the connections of every listener, so a shutdown can
+// tell whether clients are still sending requests.
+type activity struct {
+	mu     sync.Mutex
+	conns  map[net.Conn]http.ConnState
+	active int
+	last   time.Time // when a request last started
+}
+
+func newActivity() *activity { return &activity{conns: map[net.Conn]http.ConnState{}} }
+
+func (a *activity) track(c net.Conn, st http.ConnState) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.conns[c] == http.StateActive {
+		a.active--
+	}
+	switch st {
+	case http.StateClosed, http.StateHijacked:
+		delete(a.conns, c)
+		return
+	case http.StateActive:
+		a.active++
+		a.last = time.Now()
+	}
+	a.conns[c] = st
+}
+
+// quiet reports whether no request is running and none started within d.
+func (a *activity) quiet(d time.Duration) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.active == 0 && time.Since(a.last) >= d
+}
+
+// drainQuiet is how long without a new request counts as clients having
+// stopped sending.
+const drainQuiet = 200 * time.Millisecond
+
+// drain waits, up to max, until clients stop sending. Meanwhile every
+// answer carries Connection: close ((*sim.Server).Stop), so a keep-alive
+// client closes its connection after its answer instead of sending its
+// next request into a connection the shutdown closes (an EOF).
+func (a *activity) drain(max time.Duration) {
+	deadline := time.Now().Add(max)
+	for time.Now().Before(deadline) && !a.quiet(drainQuiet) {
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -128,6 +196,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		Start:                        cfg.StartTime,
 		ControlToken:                 cfg.ControlToken,
 		NoControl:                    cfg.NoControl,
+		AllowedHosts:                 cfg.allowedHosts(),
 		InsecureDeterministicSecrets: cfg.InsecureSecrets,
 		Limits:                       cfg.Limits,
 		Logger:                       log,
@@ -179,8 +248,9 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 
 	errc := make(chan error, len(all))
 	var servers []*http.Server
+	act := newActivity()
 	for _, b := range all {
-		hs := newHTTPServer(b.h, log)
+		hs := newHTTPServer(b.h, log, act)
 		if certs != nil {
 			hs.TLSConfig = certs.TLSConfig()
 		}
@@ -203,7 +273,15 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	case <-ctx.Done():
 	case serveErr = <-errc:
 	}
-	log.Info("shutting down; letting in-flight requests finish", "grace", shutdownGrace)
+	// Held requests answer now, callbacks stop, answers close their
+	// connections; keep serving while clients are still mid-loop, then
+	// close what is idle and wait for what is running.
+	srv.Stop()
+	log.Info("shutting down; letting in-flight requests finish (a second signal exits at once)", "grace", shutdownGrace)
+	act.drain(cfg.ShutdownDrain)
+	for _, hs := range servers {
+		hs.SetKeepAlivesEnabled(false)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	for _, hs := range servers {

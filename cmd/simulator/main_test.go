@@ -58,6 +58,10 @@ func TestLoad(t *testing.T) {
 		{name: "bad tls env", env: map[string]string{"SIM_TLS": "sure"}, wantErr: "SIM_TLS"},
 		{name: "tls with http public url", args: []string{"--tls", "--public-url", "http://sim.test"}, wantErr: "--tls serves https"},
 		{name: "public url without host", args: []string{"--public-url", "https://"}, wantErr: "with a host"},
+		{name: "allow hosts", args: []string{"--allow-host", "simulator", "--allow-host", "a,b"}, env: map[string]string{"SIM_ALLOW_HOSTS": "env"},
+			want: func(c *Config) { c.AllowHosts = []string{"env", "simulator", "a", "b"} }},
+		{name: "shutdown drain", env: map[string]string{"SIM_SHUTDOWN_DRAIN": "5s"}, want: func(c *Config) { c.ShutdownDrain = 5 * time.Second }},
+		{name: "negative drain", args: []string{"--shutdown-drain", "-1s"}, wantErr: "--shutdown-drain"},
 		{name: "limits", args: []string{"--retention", "2h", "--merchant-idle", "30m", "--max-objects", "50"},
 			want: func(c *Config) {
 				c.Limits = sim.Limits{Retention: 2 * time.Hour, MerchantIdle: 30 * time.Minute, MaxObjects: 50}
@@ -94,7 +98,7 @@ func TestHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("err = %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"--addr", "--seed", "--public-url", "--listen", "--frozen-clock", "--start-time", "--log-format", "--control-token", "--no-control", "--tls", "--tls-dir", "SIM_TLS_DIR", "decrypt", "SIM_ADDR"} {
+	for _, want := range []string{"--addr", "--seed", "--public-url", "--listen", "--frozen-clock", "--start-time", "--log-format", "--control-token", "--no-control", "--tls", "--tls-dir", "SIM_TLS_DIR", "decrypt", "SIM_ADDR", "--allow-host", "--shutdown-drain"} {
 		if !strings.Contains(out.String(), strings.TrimLeft(want, "-")) {
 			t.Errorf("--help does not mention %s", want)
 		}
@@ -217,9 +221,13 @@ func TestServeBannerAndProviders(t *testing.T) {
 
 func TestNoControl(t *testing.T) {
 	_, base := start(t, "--no-control")
-	status, body := get(t, base+"/_sim/health")
-	if status != 404 || !strings.Contains(string(body), "disabled") {
-		t.Errorf("/_sim/health with --no-control = %d %s", status, body)
+	// Like a real sandbox: /_sim is one more unknown path, and no answer
+	// points at a control plane.
+	for _, path := range []string{"/_sim/health", "/nope", "/"} {
+		status, body := get(t, base+path)
+		if (path != "/" && status != 404) || strings.Contains(string(body), "control") || (path != "/_sim/health" && strings.Contains(string(body), "_sim")) {
+			t.Errorf("%s with --no-control = %d %s", path, status, body)
+		}
 	}
 	if status, _ := get(t, base+"/misspay/token"); status != 400 {
 		t.Errorf("provider API with --no-control = %d, want it served (400 ME01)", status)

@@ -101,6 +101,9 @@ type Dispatcher struct {
 	clock  clock.Clock
 	client *http.Client
 	log    *slog.Logger
+	// ctx is cancelled by Close: attempts in flight abort.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu      sync.Mutex
 	seq     int
@@ -108,6 +111,7 @@ type Dispatcher struct {
 	limit   int
 	gen     map[string]int // provider -> reset generation
 	flight  int            // attempts queued or running
+	closed  bool           // Close was called: nothing more is sent
 	idle    *sync.Cond     // signalled when flight drops to 0
 
 	// The delivery queue: one FIFO per merchant, served round-robin.
@@ -147,7 +151,9 @@ func New(clk clock.Clock, client *http.Client) *Dispatcher {
 	if c.CheckRedirect == nil {
 		c.CheckRedirect = sameHostOnly
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	d := &Dispatcher{
+		ctx: ctx, cancel: cancel,
 		clock: clk, client: &c, log: slog.New(slog.DiscardHandler), limit: DefaultLimit, gen: map[string]int{},
 		queues: map[string][]job{}, maxWorkers: DefaultWorkers, maxQueue: DefaultQueue,
 	}
@@ -219,8 +225,17 @@ func (d *Dispatcher) Send(req Request, policy Policy) string {
 	return e.rec.ID
 }
 
-// enqueueLocked queues a delivery, or drops it when the queue is full.
+// errStopped is the attempt error of deliveries Close dropped.
+const errStopped = "dropped: the simulator is shutting down"
+
+// enqueueLocked queues a delivery, or drops it when the queue is full or
+// the dispatcher is closed.
 func (d *Dispatcher) enqueueLocked(j job) {
+	if d.closed {
+		j.e.rec.State = StateFailed
+		j.e.rec.Attempts = append(j.e.rec.Attempts, Attempt{At: d.clockOf(j.e).Now(), Error: errStopped})
+		return
+	}
 	if d.queued >= d.maxQueue {
 		j.e.rec.State = StateFailed
 		j.e.rec.Attempts = append(j.e.rec.Attempts, Attempt{At: d.clockOf(j.e).Now(), Error: "dropped: the simulator's delivery queue is full"})
@@ -325,7 +340,7 @@ func (d *Dispatcher) attempt(e *entry, gen int) {
 	switch {
 	case err == nil:
 		e.rec.State = StateDelivered
-	case len(e.rec.Attempts) >= e.policy.MaxAttempts:
+	case len(e.rec.Attempts) >= e.policy.MaxAttempts, d.closed:
 		e.rec.State = StateFailed
 		d.log.Warn("callback failed", "id", e.rec.ID, "provider", e.rec.Provider, "merchant", e.rec.Merchant,
 			"url", e.rec.URL, "attempts", len(e.rec.Attempts), "error", a.Error)
@@ -346,7 +361,7 @@ func (d *Dispatcher) attempt(e *entry, gen int) {
 
 // do makes one attempt; final is where it ended up (redacted).
 func (d *Dispatcher) do(req Request) (status int, final string, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), d.timeout())
+	ctx, cancel := context.WithTimeout(d.ctx, d.timeout())
 	defer cancel()
 	r, err := http.NewRequestWithContext(ctx, req.Method, req.URL, bytes.NewReader(req.Body))
 	if err != nil {
@@ -438,6 +453,35 @@ func (d *Dispatcher) Reset(provider string) {
 		return
 	}
 	d.gen[provider]++
+}
+
+// Close stops the dispatcher for good, when the simulator shuts down:
+// attempts in flight are aborted (their context is cancelled), queued
+// deliveries and retries are dropped, and later ones are recorded as
+// failed without an attempt, so no receiver can delay the exit. Wait
+// returns once the aborted attempts have ended.
+func (d *Dispatcher) Close() {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	d.closed = true
+	for _, k := range d.ring {
+		for _, j := range d.queues[k] {
+			j.e.rec.State = StateFailed
+			j.e.rec.Attempts = append(j.e.rec.Attempts, Attempt{At: d.clockOf(j.e).Now(), Error: errStopped})
+			d.queued--
+			d.flight--
+		}
+		delete(d.queues, k)
+	}
+	d.ring = nil
+	if d.flight == 0 {
+		d.idle.Broadcast()
+	}
+	d.mu.Unlock()
+	d.cancel()
 }
 
 // Stats are the dispatcher's queue figures, for /_sim/health.

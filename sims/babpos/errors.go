@@ -132,6 +132,8 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 		e = apiErr(CodeMethodNotAllowed, "method not allowed on this path")
 	case sim.FaultBodyTooLarge:
 		e = apiErr(CodeBodyTooLarge, "the request body is too large")
+	case sim.FaultHeadersTooLarge:
+		e = apiErr(CodeBadRequest, "the request headers are too large")
 	default:
 		e = apiErr(CodeInternal, "internal error")
 	}

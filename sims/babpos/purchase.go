@@ -192,6 +192,15 @@ func (p *Provider) purchaseHandler(r *http.Request) (httpx.Response, error) {
 	case <-pur.done:
 	case <-gone:
 		return httpx.Response{}, apiErr(CodeUnavailable, "the simulator was reset while the purchase waited")
+	case <-p.deps.Stopping:
+		// The simulator is shutting down: the purchase is abandoned like
+		// one whose ECR went away (nothing charged) and answered now, so
+		// it does not hold the shutdown until the card timeout.
+		p.mu.Lock()
+		p.abandonLocked(pur)
+		p.mu.Unlock()
+		<-pur.done
+		return httpx.Response{}, apiErr(CodeUnavailable, "the simulator is shutting down")
 	case <-r.Context().Done():
 		p.mu.Lock()
 		p.abandonLocked(pur)

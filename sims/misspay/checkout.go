@@ -74,7 +74,8 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	body, err := decodeFields(r)
+	var body map[string]json.RawMessage
+	note, err := decodeBody(r, &body)
 	if err != nil {
 		return httpx.Response{}, err
 	}
@@ -82,6 +83,7 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
+	req.Warning = joinNotes(req.Warning, controlNote("orderId", req.OrderID), note)
 	now := m.clk.Now()
 	p.mu.Lock()
 	// A reset may have replaced the state since authenticate: the checkout
@@ -225,7 +227,8 @@ func (p *Provider) updateOrderID(r *http.Request) (httpx.Response, error) {
 		return httpx.Response{}, err
 	}
 	var body map[string]json.RawMessage
-	if err := httpx.DecodeJSON(r, &body); err != nil {
+	note, err := decodeBody(r, &body)
+	if err != nil {
 		if e := p.errorAsAPI(err); e != nil {
 			return httpx.Response{}, e.coded()
 		}
@@ -247,7 +250,11 @@ func (p *Provider) updateOrderID(r *http.Request) (httpx.Response, error) {
 		return httpx.Response{}, apiErr(ME05, "no checkout with id %q for this merchant", id).coded()
 	}
 	c.OrderID, c.UpdatedAt = orderID, m.clk.Now()
-	return success(http.StatusOK, map[string]string{"orderId": orderID}), nil
+	resp := success(http.StatusOK, map[string]string{"orderId": orderID})
+	if note = joinNotes(controlNote("orderId", orderID), note); note != "" {
+		resp.Header = http.Header{DetailHeader: {headerSafe(note)}}
+	}
+	return resp, nil
 }
 
 // errorAsAPI turns a decoding error into ME97, leaving size errors alone.

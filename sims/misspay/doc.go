@@ -33,7 +33,7 @@
 // mints isolated merchants; both take the settings callbackUrl, webhookUrl,
 // tokenTtl (default 1h) and checkoutTimeout (default 30m).
 //
-// # Control actions (beyond CONTROL-API.md)
+// # Control actions (beyond docs/control-api.md)
 //
 //   - GET /_sim/misspay/checkouts/{trackId}: the checkout as the simulator
 //     sees it (status, checkoutId, refunded amount, owner appId).
@@ -173,4 +173,17 @@
 //   - Opening the hosted page moves an in-progress checkout to pending. The
 //     page needs no authentication: its URL is the secret, as with the real
 //     one.
+//   - Lenient input, as MIS Pay's NestJS service reads it (Express's JSON
+//     body parser, then class-validator): orderId is any non-empty string
+//     (IsString), control characters included (NUL, ESC, CR, LF, written
+//     as JSON escapes; a raw control character inside a JSON string is a
+//     malformed body, ME97, as JSON.parse refuses it too); bytes that are
+//     not UTF-8 are read as U+FFFD, as Node decodes them; a key repeated
+//     in one object keeps its last value, as JSON.parse does. The fake
+//     stores and echoes such an orderId exactly (JSON-escaped in
+//     responses, callbacks and webhooks; HTML-escaped on the hosted page)
+//     and, since the real service says nothing, names what it tolerated in
+//     the X-Paysandbox-Detail header of start-checkout's and
+//     update-order-id's success, so an integration that sends such bytes
+//     by mistake still notices. The 255-character limit counts bytes.
 package misspay

@@ -154,6 +154,8 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 		}
 	case sim.FaultInternal:
 		msg = "Internal server error"
+	case sim.FaultHeadersTooLarge:
+		msg = "Request Header Fields Too Large"
 	}
 	return httpx.JSON(status, envelope{Status: "error", Result: codedResult{Code: status, Message: msg}})
 }

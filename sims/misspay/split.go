@@ -3,10 +3,7 @@ package misspay
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"unicode/utf8"
-
-	"github.com/paysandbox/paysandbox/sim/httpx"
 )
 
 // The start-checkout body is read field by field (type fields). Its
@@ -14,24 +11,72 @@ import (
 // map[string]json.RawMessage splits them, but without copying each value
 // and scanning it again: the hot path of POST /start-checkout.
 
-// decodeFields is httpx.DecodeJSON into a map[string]json.RawMessage: a
-// valid JSON object is split without copying, anything else gets
-// DecodeJSON's answer.
-func decodeFields(r *http.Request) (map[string]json.RawMessage, error) {
-	b, err := httpx.ReadBody(r)
-	if err != nil {
-		return nil, err
+// fastFields splits b into its fields when b is one valid JSON object,
+// as json.Unmarshal into a map[string]json.RawMessage would; false for
+// anything else, which the caller decodes the slow way.
+func fastFields(b []byte) (map[string]json.RawMessage, bool) {
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' || !json.Valid(b) {
+		return nil, false
 	}
-	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '{' && json.Valid(b) {
-		if m, ok := splitObject(b); ok {
-			return m, nil
+	return splitObject(b)
+}
+
+// mayRepeatKeys is duplicateKeys's cheap test over valid JSON b: false
+// only when no object repeats a key. Keys are compared as written, which
+// is as decoded unless they hold escapes or invalid UTF-8; then it says
+// true and duplicateKeys decides.
+func mayRepeatKeys(b []byte) bool {
+	type frame struct {
+		object bool
+		start  int // where the object's keys begin in keys
+	}
+	var stack []frame
+	var keys [][]byte
+	prev := byte(0) // the last structural character, 'v' after a value
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case ' ', '\t', '\r', '\n':
+		case '{', '[':
+			stack = append(stack, frame{object: c == '{', start: len(keys)})
+			prev = c
+		case '}', ']':
+			if n := len(stack); n > 0 {
+				keys = keys[:stack[n-1].start]
+				stack = stack[:n-1]
+			}
+			prev = 'v'
+		case ',', ':':
+			prev = c
+		case '"':
+			j := i + 1
+			for j < len(b) && b[j] != '"' {
+				if b[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(b) {
+				return true
+			}
+			raw := b[i+1 : j]
+			if n := len(stack); n > 0 && stack[n-1].object && (prev == '{' || prev == ',') {
+				if bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) {
+					return true
+				}
+				for _, k := range keys[stack[n-1].start:] {
+					if bytes.Equal(k, raw) {
+						return true
+					}
+				}
+				keys = append(keys, raw)
+			}
+			i = j
+			prev = 'v'
+		default:
+			prev = 'v'
 		}
 	}
-	var m map[string]json.RawMessage
-	if err := httpx.DecodeJSONBytes(b, &m); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return false
 }
 
 // splitObject is json.Unmarshal(raw, &m) for a map[string]json.RawMessage

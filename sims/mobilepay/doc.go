@@ -158,6 +158,19 @@
 // ("27", "27.5", "27.00"; in a POST body a JSON number too). currencyCode:
 // DKK or EUR (upper case); DKK when absent.
 //
+// Control characters (NUL, ESC, CR, LF, TAB, DEL) and bytes that are not
+// UTF-8 are never part of an orderId: the real service is ASP.NET Web API,
+// whose UTF-8 decoding turns invalid bytes into U+FFFD and whose Json.NET
+// reader takes escaped control characters, so such values reach
+// MobilePay's character rule above and are refused (400 InvalidOrderId),
+// in a query string, a form and a JSON body alike. A raw (unescaped)
+// control character inside a JSON string is refused earlier by the fake as
+// a malformed body (400 InvalidRequest); Json.NET would read it and the
+// character rule would refuse it, so only the error code differs. Repeated
+// keys are not an error: in a JSON body the last one wins (Json.NET), in a
+// query string or form the first (ASP.NET's value providers), see
+// Assumptions.
+//
 // # Assumptions
 //
 //   - HTTP status: the seed does not say what Integra answers on errors

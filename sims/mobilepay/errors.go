@@ -217,6 +217,11 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 		e = apiErr(CodeMethodNotAllowed, "The requested resource does not support http method '%s'.", method)
 	case sim.FaultBodyTooLarge:
 		e = apiErr(CodeBodyTooLarge, "The request body is too large.")
+	case sim.FaultHeadersTooLarge:
+		// IIS (HTTP.sys) in front of Integra's Web API answers an
+		// over-long header block with 400 "Request Too Long"; the fake
+		// keeps Integra's envelope.
+		e = apiErr(CodeInvalidRequest, "The request headers are too long.")
 	default:
 		e = apiErr(CodeInternal, "An error has occurred.")
 	}

@@ -38,6 +38,14 @@ func TestInputRules(t *testing.T) {
 		{"euro sign", with("orderId", "order€"), mobilepay.CodeInvalidOrderID},
 		{"tab", with("orderId", "a\tb"), mobilepay.CodeInvalidOrderID},
 		{"emoji", with("orderId", "🙂"), mobilepay.CodeInvalidOrderID},
+		// Issue 8: control characters and invalid UTF-8 never reach a
+		// payment (Json.NET and .NET's UTF-8 decoder read them; MobilePay's
+		// character rule refuses them).
+		{"NUL", with("orderId", "a\x00b"), mobilepay.CodeInvalidOrderID},
+		{"ESC", with("orderId", "a\x1bb"), mobilepay.CodeInvalidOrderID},
+		{"CR LF", with("orderId", "a\r\nb"), mobilepay.CodeInvalidOrderID},
+		{"DEL", with("orderId", "a\x7fb"), mobilepay.CodeInvalidOrderID},
+		{"invalid UTF-8", with("orderId", "a\xffb"), mobilepay.CodeInvalidOrderID},
 		{"missing orderId", with("orderId", nil), mobilepay.CodeMissingField},
 		{"blank orderId", with("orderId", "   "), mobilepay.CodeMissingField},
 		{"whole amount", with("amount", "10"), ""},

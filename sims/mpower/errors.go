@@ -274,6 +274,8 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 		e = apiErr(CodeMethodNotAllowed, "Request method '%s' is not supported", method)
 	case sim.FaultBodyTooLarge:
 		e = apiErr(CodeBodyTooLarge, "Maximum upload size exceeded")
+	case sim.FaultHeadersTooLarge:
+		e = apiErr(CodeInvalidField, "Request header is too large")
 	default:
 		e = apiErr(CodeInternal, "Internal Server Error")
 	}

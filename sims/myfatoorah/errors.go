@@ -200,6 +200,9 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 		e = apiErr(CodeMethodNotAllowed, "The requested resource does not support http method '%s'.", method)
 	case sim.FaultBodyTooLarge:
 		e = apiErr(CodeBodyTooLarge, "The request body is too large.")
+	case sim.FaultHeadersTooLarge:
+		// IIS answers oversized headers with its own 400 before ASP.NET.
+		e = apiErr(CodeInvalidRequest, "Bad Request - Request Too Long")
 	default:
 		e = apiErr(CodeInternal, "An error has occurred.")
 	}
