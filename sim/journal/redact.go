@@ -101,11 +101,6 @@ func isSecretNormalised[T string | []byte](n T) bool {
 	return false
 }
 
-// panRe finds runs of 13 to 19 digits, alone or grouped by single spaces
-// or dashes ("4111 1111 1111 1111", "4111-1111-1111-1111"), which are
-// checked with Luhn before being masked as card numbers.
-var panRe = regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`)
-
 // jwtRe finds JSON Web Tokens (and other JWS compact values) wherever they
 // appear: a header, a query, a text body, a JSON string.
 var jwtRe = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*`)
@@ -119,26 +114,31 @@ func MaskPANs(s string) string {
 	return maskPANs(s)
 }
 
-// maskPANs runs panRe only over the runs of digits (single spaces or
-// dashes between them) long enough to hold a card number, each with the
-// character on either side for its \b: a match never leaves its run, so
-// this finds what panRe finds over the whole text, at the cost of the
-// runs rather than the text.
+// maskPANs masks what the regular expression \b\d(?:[ -]?\d){12,18}\b
+// matches (13 to 19 digits, alone or grouped by single spaces or dashes)
+// when it is a Luhn-valid card number, without running a regexp: a match
+// lies within a run of digits joined by single separators, starts at a
+// digit that follows a non-word character (or the text's start), and is
+// the longest of 19 down to 13 digits followed by a non-word character (or
+// the text's end); the search goes on after it. export_test.go keeps the
+// regexp, and a fuzzer holds the two to the same answers.
 func maskPANs(s string) string {
 	if strings.Contains(s, "eyJ") {
 		s = jwtRe.ReplaceAllString(s, Redacted)
 	}
 	var b strings.Builder
 	last := 0
+	var pos []int // the run's digit positions
 	for i := 0; i < len(s); {
 		if !isDigit(s[i]) {
 			i++
 			continue
 		}
-		start, digits, j := i, 0, i
+		pos = pos[:0]
+		j := i
 		for j < len(s) {
 			if isDigit(s[j]) {
-				digits++
+				pos = append(pos, j)
 				j++
 				continue
 			}
@@ -149,18 +149,30 @@ func maskPANs(s string) string {
 			break
 		}
 		i = j
-		if digits < 13 {
-			continue
+		for t := 0; t+13 <= len(pos); t++ {
+			// A match starts at a word boundary: the run's first digit
+			// after a non-word character, or a digit after a separator.
+			if p := pos[t]; p > 0 && (t > 0 && pos[t-1] == p-1 || t == 0 && isWordChar(s[p-1])) {
+				continue
+			}
+			for n := min(19, len(pos)-t); n >= 13; n-- {
+				end := pos[t+n-1] + 1
+				if end < len(s) && isWordChar(s[end]) {
+					continue
+				}
+				m := s[pos[t]:end]
+				if r := maskPAN(m); r != m {
+					b.WriteString(s[last:pos[t]])
+					b.WriteString(r)
+					last = end
+				}
+				// The search goes on after the match.
+				for t+1 < len(pos) && pos[t+1] < end {
+					t++
+				}
+				break
+			}
 		}
-		lo, hi := max(start-1, 0), min(j+1, len(s))
-		w := panRe.ReplaceAllStringFunc(s[lo:hi], maskPAN)
-		if w == s[lo:hi] {
-			continue
-		}
-		// Replacements keep the context characters around the run.
-		b.WriteString(s[last:start])
-		b.WriteString(w[start-lo : len(w)-(hi-j)])
-		last = j
 	}
 	if last == 0 {
 		return s
@@ -169,9 +181,13 @@ func maskPANs(s string) string {
 	return b.String()
 }
 
+func isWordChar(c byte) bool {
+	return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_'
+}
+
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// maskPAN masks one panRe match that is a Luhn-valid card number.
+// maskPAN masks one match that is a Luhn-valid card number.
 func maskPAN(m string) string {
 	d := strings.NewReplacer(" ", "", "-", "").Replace(m)
 	if len(d) < 13 || len(d) > 19 || !luhn(d) {
