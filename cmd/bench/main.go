@@ -94,11 +94,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.DurationVar(&c.duration, "duration", 3*time.Second, "how long each target is driven")
 	fs.IntVar(&c.conns, "conns", 50, "concurrent keep-alive connections per target")
-	fs.IntVar(&c.rounds, "rounds", 3, "rounds the duration is split into, interleaving targets and ceiling")
+	fs.IntVar(&c.rounds, "rounds", 6, "rounds the duration is split into, interleaving targets and ceiling")
 	fs.StringVar(&c.only, "only", "", "drive only the targets whose name contains this (the ceiling always runs)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the simulator targets' load to this file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bench [-duration 3s] [-conns 50] [-rounds 3] [-only NAME] [-cpuprofile FILE]")
+		fmt.Fprintln(stderr, "usage: bench [-duration 3s] [-conns 50] [-rounds 6] [-only NAME] [-cpuprofile FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
