@@ -19,6 +19,9 @@
 // A run is honest about what it tested: a scenario none of whose checks
 // can run on the target is skipped, not passed, and a run in which nothing
 // ran fails unless the caller allows it (cmd/contract --allow-skips).
+// On a sandbox, where scenarios share the fixture merchant, clean-up steps
+// (always: true) run after failures and skipped steps, and scenarios
+// holding a common lock (locks:) take turns.
 //
 // cmd/contract is the command line on top.
 package contract

@@ -125,6 +125,7 @@ func (s *Server) controlHandler() http.Handler {
 	c.Handle("/_sim/journal", ControlH(s.handleJournal)).Methods(http.MethodGet)
 	c.Handle("/_sim/callbacks", ControlH(s.handleCallbacks)).Methods(http.MethodGet)
 	c.Handle("/_sim/coverage", ControlH(s.handleCoverage)).Methods(http.MethodGet)
+	s.faultRoutes(c)
 	for _, name := range s.names {
 		p := s.providers[name].p
 		pr := c.PathPrefix("/_sim/" + name).Subrouter()

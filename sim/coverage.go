@@ -21,6 +21,7 @@ type providerCoverage struct {
 	operations  map[string]int
 	errors      map[string]int
 	transitions map[string]int
+	faults      map[string]int // fault kinds injected ("request: error 503")
 }
 
 func newCoverage() *Coverage { return &Coverage{providers: map[string]*providerCoverage{}} }
@@ -66,7 +67,7 @@ func edgeKey(table string, e fsm.Edge) string {
 func (c *Coverage) get(provider string) *providerCoverage {
 	pc, ok := c.providers[provider]
 	if !ok {
-		pc = &providerCoverage{operations: map[string]int{}, errors: map[string]int{}, transitions: map[string]int{}}
+		pc = &providerCoverage{operations: map[string]int{}, errors: map[string]int{}, transitions: map[string]int{}, faults: map[string]int{}}
 		c.providers[provider] = pc
 	}
 	return pc
@@ -84,6 +85,14 @@ func (c *Coverage) Error(provider, code string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.get(provider).errors[code]++
+}
+
+// Fault records a fault kind injected into one of the provider's requests
+// or callbacks.
+func (c *Coverage) Fault(provider, kind string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.get(provider).faults[kind]++
 }
 
 // Transition records a state transition.
@@ -111,6 +120,9 @@ type ProviderCoverage struct {
 	Operations  CoverageSection `json:"operations"`
 	ErrorCodes  CoverageSection `json:"errorCodes"`
 	Transitions CoverageSection `json:"transitions"`
+	// Faults counts the fault kinds injected (fault rules hit); it has no
+	// inventory to complete, so Total is the number of kinds used.
+	Faults CoverageSection `json:"faults"`
 }
 
 // Report returns the coverage of every provider.
@@ -123,6 +135,7 @@ func (c *Coverage) Report() map[string]ProviderCoverage {
 			Operations:  section(pc.operations),
 			ErrorCodes:  section(pc.errors),
 			Transitions: section(pc.transitions),
+			Faults:      section(pc.faults),
 		}
 	}
 	return out
@@ -154,6 +167,7 @@ func (c *Coverage) Reset() {
 				m[k] = 0
 			}
 		}
+		clear(pc.faults)
 	}
 }
 

@@ -7,9 +7,11 @@ import (
 	"io"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/paysandbox/paysandbox/sim/fault"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/journal"
 )
@@ -102,17 +104,40 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		case tooLarge:
 			httpx.Adapter{}.Write(bw, r, p.Fault(r, FaultBodyTooLarge))
 		default:
+			// Fault rules (faults.go): global ones now, a merchant's when
+			// the provider calls SetMerchant.
+			if s.faults.Len() > 0 {
+				fr := s.faultRequest(name, relPath, r, reqBody)
+				if info.hit = s.faults.Decide(fr); info.hit == nil {
+					info.decide = func(merchant string) *fault.Hit { fr.Merchant = merchant; return s.faults.Decide(fr) }
+				}
+			}
+			if info.hit != nil && fault.BeforeHandler(info.hit.Kind()) {
+				s.faultAnswer(p, bw, r, info.hit)
+				break
+			}
 			r.Body = httpx.NewBody(reqBody)
-			s.serveRecovering(p, bw, r, next)
+			s.serveRecovering(p, bw, r, next, info)
 		}
 		if bw.status == 0 {
 			bw.status = http.StatusOK
+		}
+		if info.hit != nil && (info.hit.Kind() == fault.Reset || info.hit.Kind() == fault.Hang) {
+			bw.status = 0 // no answer
 		}
 		secrets := bw.secrets
 		if bw.code != "" {
 			s.cover.Error(name, bw.code)
 		}
 
+		if info.hit != nil {
+			bw.header.Set(FaultHeader, info.hit.Kind()+" "+info.hit.RuleID)
+			kind := info.hit.Kind()
+			if kind == fault.Error || kind == fault.Empty {
+				kind += " " + strconv.Itoa(bw.status)
+			}
+			s.cover.Fault(name, "request: "+kind)
+		}
 		s.journal.Add(journal.Entry{
 			At:       at,
 			Provider: name,
@@ -128,14 +153,19 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 				Headers: journal.Headers(bw.header),
 				Body:    journal.Record(journal.Scrub(bw.body.Bytes(), secrets), bw.header.Get("Content-Type"), journalBodyLimit),
 			},
+			Fault: journalFault(info.hit, bw.status),
 		})
-		if m, ok := s.providers[name]; ok {
+		if m, ok := s.providers[name]; ok && (info.hit == nil || !fault.BeforeHandler(info.hit.Kind())) {
 			if op, err := m.doc.FindOperation(r.Method, relPath); err == nil {
 				s.cover.Operation(name, op.Method+" "+op.Path)
 			}
 		}
 		s.log.Debug("request", "provider", name, "method", r.Method, "path", fullPath, "status", bw.status)
 
+		if info.hit != nil {
+			s.deliverFault(w, r, bw, info.hit)
+			return
+		}
 		for k, v := range bw.header {
 			w.Header()[k] = v
 		}
@@ -183,11 +213,16 @@ func (s *Server) readBody(r *http.Request) (body []byte, tooLarge bool) {
 	return b, false
 }
 
-func (s *Server) serveRecovering(p Provider, bw *bufferedWriter, r *http.Request, next http.Handler) {
+func (s *Server) serveRecovering(p Provider, bw *bufferedWriter, r *http.Request, next http.Handler, info *requestInfo) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v)
+			}
+			if _, ok := v.(faultAbort); ok {
+				// SetMerchant found a fault that replaces the answer.
+				s.faultAnswer(p, bw, r, info.hit)
+				return
 			}
 			s.log.Error("handler panic", "provider", p.Name(), "method", r.Method,
 				"path", r.URL.Path, "panic", fmt.Sprint(v), "stack", strings.TrimSpace(string(debug.Stack())))
@@ -268,13 +303,30 @@ type requestInfoKey struct{}
 // serves, through the request's context.
 type requestInfo struct {
 	merchant string
+	// decide evaluates the merchant's fault rules (once); hit is the
+	// fault rule that hit the request, if any.
+	decide func(merchant string) *fault.Hit
+	hit    *fault.Hit
 }
 
 // SetMerchant tags the request being served with the merchant it acts for,
 // so its journal entry can be read per merchant (GET
-// /_sim/journal?merchantId=). Providers call it once they know the caller.
+// /_sim/journal?merchantId=) and the merchant's fault rules apply to it.
+// Providers call it once they know the caller, before changing any state.
+//
+// SetMerchant may not return: when a merchant's fault rule replaces the
+// answer (an error, an empty answer, a reset, a hang), it unwinds the
+// handler with a panic the platform recovers, so hold locks with defer.
 func SetMerchant(r *http.Request, merchantID string) {
-	if info, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
-		info.merchant = merchantID
+	info, ok := r.Context().Value(requestInfoKey{}).(*requestInfo)
+	if !ok {
+		return
+	}
+	info.merchant = merchantID
+	if decide := info.decide; decide != nil && merchantID != "" {
+		info.decide = nil
+		if info.hit = decide(merchantID); info.hit != nil && fault.BeforeHandler(info.hit.Kind()) {
+			panic(faultAbort{})
+		}
 	}
 }

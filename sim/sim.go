@@ -22,6 +22,7 @@ import (
 	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/clock"
+	"github.com/paysandbox/paysandbox/sim/fault"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/ids"
 	"github.com/paysandbox/paysandbox/sim/journal"
@@ -63,6 +64,12 @@ const (
 	// FaultHeadersTooLarge is a request whose header block is over
 	// Options.HeaderLimit.
 	FaultHeadersTooLarge
+	// FaultUnavailable is an injected 503: the provider is down for
+	// maintenance (fault rules, package sim/fault).
+	FaultUnavailable
+	// FaultRateLimited is an injected 429: too many requests. The platform
+	// adds Retry-After.
+	FaultRateLimited
 )
 
 func (f Fault) String() string {
@@ -75,6 +82,10 @@ func (f Fault) String() string {
 		return "body too large"
 	case FaultHeadersTooLarge:
 		return "headers too large"
+	case FaultUnavailable:
+		return "service unavailable"
+	case FaultRateLimited:
+		return "too many requests"
 	default:
 		return "internal error"
 	}
@@ -91,9 +102,24 @@ func (f Fault) Status() int {
 		return http.StatusRequestEntityTooLarge
 	case FaultHeadersTooLarge:
 		return http.StatusRequestHeaderFieldsTooLarge
+	case FaultUnavailable:
+		return http.StatusServiceUnavailable
+	case FaultRateLimited:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}
+}
+
+// CallbackCorrupter is implemented by a provider whose callbacks carry a
+// signature somewhere the platform cannot guess (a sealed query parameter,
+// a signed JWT body): CorruptCallback returns req with that signature
+// broken, for the "corrupt" callback fault. Without it the platform flips
+// one character of a signature-like header, else of the body. It runs
+// inside Callbacks.Send, so it must not take a lock the provider holds
+// while it sends.
+type CallbackCorrupter interface {
+	CorruptCallback(req callback.Request) callback.Request
 }
 
 // Limits bound the state a shared simulator keeps, so memory stays
@@ -248,6 +274,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// TLS tells providers the simulator is served over HTTPS.
 	TLS bool
+	// Faults are fault rules loaded at start-up (--faults FILE); they
+	// survive resets.
+	Faults []fault.Rule
 	// Limits bound what providers keep; zero fields take the defaults.
 	Limits Limits
 	// InsecureDeterministicSecrets draws minted secrets, signing keys and
@@ -295,6 +324,9 @@ type Server struct {
 	clocksMu sync.Mutex
 	clocks   map[merchantKey]*clock.Child
 
+	faults *fault.Set
+	held   chan struct{} // bounds the requests a fault holds at once
+
 	stopping chan struct{}
 	stopOnce sync.Once
 }
@@ -337,7 +369,10 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		providers: map[string]*mounted{},
 		clocks:    map[merchantKey]*clock.Child{},
 		stopping:  make(chan struct{}),
+		held:      make(chan struct{}, maxHeld),
 	}
+	s.faults = fault.NewSet(opts.Seed, s.faultNow)
+	s.callbacks.WithFaults(s.callbackFault)
 	for _, f := range factories {
 		if f.Name == "" || strings.ContainsAny(f.Name, "/_") {
 			return nil, fmt.Errorf("sim: invalid provider name %q", f.Name)
@@ -376,6 +411,17 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		m.prefixed = s.wrap(p, "/"+name, stripPrefix("/"+name, router))
 		s.providers[name] = m
 		s.names = append(s.names, name)
+	}
+	for i, r := range opts.Faults {
+		if err := s.checkFaultScope(r); err != nil {
+			return nil, fmt.Errorf("sim: fault rule %d: %w", i+1, err)
+		}
+		if r.Origin == "" {
+			r.Origin = fault.OriginFile
+		}
+		if _, err := s.faults.Add(r); err != nil {
+			return nil, fmt.Errorf("sim: fault rule %d: %w", i+1, err)
+		}
 	}
 	s.handler = s.buildRoot()
 	return s, nil
@@ -473,6 +519,7 @@ func (s *Server) dropMerchant(provider, id string) {
 	if c != nil {
 		c.Stop()
 	}
+	s.faults.DeleteWhere(provider, id, false) // its fault rules go with it
 }
 
 // dropClocks forgets every merchant clock of a provider (all when "").
@@ -513,6 +560,7 @@ func (s *Server) Reset(name string) error {
 		m.p.Reset()
 		s.journal.Reset(name)
 		s.callbacks.Reset(name)
+		s.faults.Reset(name)
 		return nil
 	}
 	s.dropClocks("")
@@ -521,6 +569,7 @@ func (s *Server) Reset(name string) error {
 	}
 	s.journal.Reset("")
 	s.callbacks.Reset("")
+	s.faults.Reset("")
 	return nil
 }
 

@@ -91,6 +91,7 @@ func StartProviders(tb TB, opts sim.Options, factories ...sim.Factory) *Running 
 	}
 	s.SetPublicURL(ts.URL)
 	tb.Cleanup(func() {
+		s.Stop() // requests a fault hangs would keep ts.Close waiting
 		ts.Close()
 		s.Callbacks().Wait()
 		s.Close()

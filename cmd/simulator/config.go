@@ -7,11 +7,13 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/fault"
 	"github.com/paysandbox/paysandbox/sims"
 )
 
@@ -35,6 +37,10 @@ type Config struct {
 	// local CA kept in TLSDir (default: see defaultTLSDir).
 	TLS    bool
 	TLSDir string
+	// FaultsFile is the --faults YAML file; Faults its rules (global
+	// unless they name a merchant), loaded at start-up.
+	FaultsFile string
+	Faults     []fault.Rule
 	// AllowHosts are extra host names the control plane answers to
 	// without a control token (besides IPs, localhost and the listeners).
 	AllowHosts []string
@@ -139,6 +145,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	env("SIM_MAX_OBJECTS", func(v string) (err error) { c.Limits.MaxObjects, err = positiveInt(v); return })
 	env("SIM_TLS", func(v string) (err error) { c.TLS, err = strconv.ParseBool(v); return })
 	env("SIM_TLS_DIR", func(v string) error { c.TLSDir = v; return nil })
+	env("SIM_FAULTS", c.loadFaults)
 	env("SIM_ALLOW_HOSTS", hostsFlag{&c.AllowHosts}.Set)
 	env("SIM_SHUTDOWN_DRAIN", func(v string) (err error) { c.ShutdownDrain, err = time.ParseDuration(v); return })
 	if err := errors.Join(envErrs...); err != nil {
@@ -169,6 +176,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	fs.BoolVar(&c.InsecureSecrets, "insecure-deterministic-secrets", c.InsecureSecrets, "draw minted secrets, signing keys and page ids from --seed too, so runs repeat byte for byte; anyone who knows the seed can forge them: never on a shared simulator [SIM_INSECURE_DETERMINISTIC_SECRETS]")
 	fs.BoolVar(&c.TLS, "tls", c.TLS, "serve every listener over HTTPS, with a certificate from a local CA created on first start; trust TLS-DIR/ca.pem [SIM_TLS]")
 	fs.StringVar(&c.TLSDir, "tls-dir", c.TLSDir, "keep the --tls CA (ca.pem, ca-key.pem) and server certificate in `DIR` (default "+defaultTLSDirUsage()+") [SIM_TLS_DIR]")
+	fs.Func("faults", "load fault rules from a YAML `FILE` at start-up, e.g. 5% of MIS Pay calls answer 503 (see README, Failure scenarios) [SIM_FAULTS]", c.loadFaults)
 	fs.Var(hostsFlag{&c.AllowHosts}, "allow-host", "a host name clients use to reach the control plane when no --control-token is set (e.g. a Docker service name); IPs, localhost, --public-url and --addr/--listen hosts are always allowed, other names are refused (DNS rebinding guard); repeatable, \"*\" allows any [SIM_ALLOW_HOSTS, comma-separated]")
 	fs.DurationVar(&c.ShutdownDrain, "shutdown-drain", c.ShutdownDrain, "on SIGINT/SIGTERM, keep answering (with Connection: close) for up to this long while clients are still sending, so keep-alive clients are not cut off; a second signal exits at once [SIM_SHUTDOWN_DRAIN]")
 	fs.Usage = func() {
@@ -182,6 +190,20 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	return c, c.validate()
+}
+
+// loadFaults reads a --faults file.
+func (c *Config) loadFaults(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	rules, err := fault.ParseFile(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	c.FaultsFile, c.Faults = path, rules
+	return nil
 }
 
 func (c Config) validate() error {

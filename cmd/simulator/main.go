@@ -201,11 +201,15 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		Limits:                       cfg.Limits,
 		Logger:                       log,
 		TLS:                          cfg.TLS,
+		Faults:                       cfg.Faults,
 	})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	if len(cfg.Faults) > 0 {
+		log.Warn("fault rules loaded: some requests and callbacks will fail on purpose", "file", cfg.FaultsFile, "rules", len(cfg.Faults))
+	}
 
 	type bound struct {
 		ln   net.Listener

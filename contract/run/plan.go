@@ -148,6 +148,10 @@ type Planned struct {
 	Warnings []string
 	// Env are the environment variables the scenario reads, with values.
 	Env map[string]string
+	// Locks are the scenario's locks (locks:), "provider/name", on a
+	// target where the provider's scenarios share one merchant: scenarios
+	// holding a common lock do not run at the same time.
+	Locks []string
 }
 
 // Plan filters scenarios and decides what the target can run.
@@ -210,10 +214,19 @@ func planOne(s *scenario.Scenario, t *target.Target, f Filter) Planned {
 		}
 	}
 	p.Exclusive = s.Compiled.MovesClock && t.HasControl()
+	if t.SandboxMerchant(s.Provider) != nil {
+		for _, l := range s.Locks {
+			p.Locks = append(p.Locks, s.Provider+"/"+l)
+		}
+	}
 	skipRest := ""
 	for i, st := range s.Compiled.Steps {
-		if skipRest != "" {
+		if skipRest != "" && !st.Always {
 			p.Steps[i] = skipRest
+			continue
+		}
+		if st.FakeOnly && !t.HasControl() {
+			p.Steps[i] = fmt.Sprintf("fakeOnly: the step exercises what only the simulator has, and %s is not one with a control plane", t.Name())
 			continue
 		}
 		switch st.Kind {
@@ -222,6 +235,13 @@ func planOne(s *scenario.Scenario, t *target.Target, f Filter) Planned {
 				p.Steps[i] = fmt.Sprintf("needs the simulator's control plane (/_sim), which %s target %s does not have", t.Kind(), t.Name())
 				if !st.Standalone {
 					skipRest = fmt.Sprintf("depends on step %d (%s), which %s cannot perform", i+1, st.Title, t.Name())
+				}
+			}
+		case scenario.KindFault:
+			if !t.HasControl() {
+				p.Steps[i] = fmt.Sprintf("fault injection needs the simulator's control plane (/_sim/faults), which %s target %s does not have", t.Kind(), t.Name())
+				if !st.Standalone {
+					skipRest = fmt.Sprintf("depends on step %d (%s), a fault %s cannot inject", i+1, st.Title, t.Name())
 				}
 			}
 		case scenario.KindCallback:
@@ -243,7 +263,7 @@ func planOne(s *scenario.Scenario, t *target.Target, f Filter) Planned {
 			}
 			continue
 		}
-		if st.Asserts {
+		if st.Asserts && !st.Always { // clean-up is not a check
 			asserts++
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"runtime"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,7 +54,15 @@ func Run(ctx context.Context, cfg Config, plan []Planned) result.Run {
 		progressMu sync.Mutex
 		wg         sync.WaitGroup
 		slots      = make(chan struct{}, cfg.Parallel)
+		locks      = map[string]*sync.Mutex{} // locks: of scenarios sharing a sandbox merchant
 	)
+	for _, p := range plan {
+		for _, l := range p.Locks {
+			if locks[l] == nil {
+				locks[l] = &sync.Mutex{}
+			}
+		}
+	}
 	for i := range plan {
 		wg.Add(1)
 		go func() {
@@ -66,6 +76,16 @@ func Run(ctx context.Context, cfg Config, plan []Planned) result.Run {
 			} else {
 				clockLock.RLock()
 				defer clockLock.RUnlock()
+			}
+			// Taken in sorted order, so two scenarios never wait on each other.
+			held := append([]string(nil), p.Locks...)
+			sort.Strings(held)
+			for i, l := range held {
+				if i > 0 && l == held[i-1] {
+					continue
+				}
+				locks[l].Lock()
+				defer locks[l].Unlock()
 			}
 			res := runScenario(ctx, cfg, p)
 			out.Scenarios[i] = res
@@ -105,7 +125,10 @@ type scenarioRun struct {
 	// clock is the scenario's merchant's clock (the simulator's when the
 	// provider's merchant has no merchantId).
 	clock target.Clock
-	plan  Planned
+	// faulted is set once a fault step added rules, which the scenario
+	// removes when it ends.
+	faulted bool
+	plan    Planned
 }
 
 func runScenario(ctx context.Context, cfg Config, p Planned) (res result.Scenario) {
@@ -142,6 +165,7 @@ func runScenario(ctx context.Context, cfg Config, p Planned) (res result.Scenari
 	if r.box != nil {
 		defer r.box.Close()
 	}
+	defer r.clearFaults(ctx)
 
 	failed := false
 	ran := 0
@@ -149,10 +173,12 @@ func runScenario(ctx context.Context, cfg Config, p Planned) (res result.Scenari
 		cs := &sc.Compiled.Steps[i]
 		sr := result.Step{Index: i + 1, Name: cs.Title, Kind: string(cs.Kind), At: fmt.Sprintf("%s:%d", cs.File, cs.Line)}
 		switch {
-		case failed:
+		case failed && !cs.Always:
 			sr.Status, sr.SkipReason = result.Skipped, "an earlier step failed"
 		case p.Steps[i] != "":
 			sr.Status, sr.SkipReason = result.Skipped, p.Steps[i]
+		case cs.Always && r.uncaptured(cs) != "":
+			sr.Status, sr.SkipReason = result.Skipped, r.uncaptured(cs)
 		case ctx.Err() != nil:
 			sr.Status = result.Failed
 			sr.Failures = []result.Failure{{Check: "run", Message: "stopped: " + context.Cause(ctx).Error()}}
@@ -176,6 +202,22 @@ func runScenario(ctx context.Context, cfg Config, p Planned) (res result.Scenari
 		res.Status = result.Passed
 	}
 	return res
+}
+
+// uncaptured says why a clean-up step (always:) cannot run: a capture it
+// reads was never made, because the step making it failed or was
+// skipped. "" when it can run.
+func (r *scenarioRun) uncaptured(cs *scenario.CompiledStep) string {
+	var missing []string
+	for _, name := range cs.Reads {
+		if _, ok := r.env[name]; !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("clean-up reads %s, which no earlier step captured", strings.Join(missing, ", "))
 }
 
 // setup builds the scenario's environment: helpers, runtime names, its
@@ -214,11 +256,7 @@ func (r *scenarioRun) setup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("merchant: %w", err)
 	}
-	for k, v := range m {
-		if isSecretName(k) {
-			r.red.add(v)
-		}
-	}
+	r.addSecrets(m)
 	r.env["merchant"] = m
 	// The scenario moves and reads its own merchant's clock, so parallel
 	// scenarios (and other CI jobs on a shared simulator) keep their time.
@@ -243,6 +281,24 @@ func (r *scenarioRun) setup(ctx context.Context) error {
 		r.set(v.Name, val)
 	}
 	return nil
+}
+
+// addSecrets registers the merchant's secrets, nested ones included
+// (ecrs[1].password), for redaction.
+func (r *scenarioRun) addSecrets(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if isSecretName(k) {
+				r.red.add(e)
+			}
+			r.addSecrets(e)
+		}
+	case []any:
+		for _, e := range x {
+			r.addSecrets(e)
+		}
+	}
 }
 
 // set stores a variable, registering its value as a secret when its name

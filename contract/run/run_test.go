@@ -104,6 +104,8 @@ func TestSkipsWithoutControlPlane(t *testing.T) {
 			switch {
 			case st.Kind == scenario.KindSim && !strings.Contains(why, "depends on"):
 				require.Contains(t, why, "needs the simulator's control plane")
+			case st.Kind == scenario.KindFault && !strings.Contains(why, "depends on"):
+				require.Contains(t, why, "fault injection needs the simulator's control plane")
 			case st.Kind == scenario.KindCallback && why != "" && !strings.Contains(why, "depends on"):
 				require.Contains(t, why, "cannot call the runner's callback receiver back")
 			}

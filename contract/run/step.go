@@ -19,6 +19,8 @@ import (
 	"github.com/paysandbox/paysandbox/contract/result"
 	"github.com/paysandbox/paysandbox/contract/scenario"
 	"github.com/paysandbox/paysandbox/contract/target"
+	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/fault"
 	"github.com/paysandbox/paysandbox/sim/oas"
 )
 
@@ -51,6 +53,8 @@ func (r *scenarioRun) step(ctx context.Context, cs *scenario.CompiledStep, sr *r
 		fails = r.sim(ctx, cs, sr)
 	case scenario.KindCallback:
 		fails = r.callback(ctx, cs, sr)
+	case scenario.KindFault:
+		fails = r.fault(ctx, cs, sr)
 	case scenario.KindAssert:
 		fails = r.assert(cs, sr)
 	}
@@ -74,10 +78,25 @@ func fail(check, format string, args ...any) []result.Failure {
 // request sends one request and checks it; with retry: it sends it again,
 // RetryDelay apart, until the expectations hold or the attempts run out.
 func (r *scenarioRun) request(ctx context.Context, cs *scenario.CompiledStep, sr *result.Step) []result.Failure {
+	if cs.Dropped {
+		sr.Attempts = 1
+		x, err := r.sendTimeout(ctx, cs.Request, cs.Timeout, true)
+		if x != nil {
+			sr.Exchange = r.record(x)
+		}
+		if err == nil {
+			return fail("dropped", "want the connection dropped (an injected fault), got a complete %d answer", x.status)
+		}
+		if ctx.Err() != nil {
+			return fail("request", "%v", err)
+		}
+		sr.Notes = append(sr.Notes, "dropped as expected: "+err.Error())
+		return nil
+	}
 	attempts := max(cs.Attempts, 1)
 	for {
 		sr.Attempts++
-		x, err := r.send(ctx, cs.Request)
+		x, err := r.sendTimeout(ctx, cs.Request, cs.Timeout, false)
 		if x != nil {
 			sr.Exchange = r.record(x)
 		}
@@ -248,8 +267,62 @@ func (r *scenarioRun) callback(ctx context.Context, cs *scenario.CompiledStep, s
 	return r.capture(cs, env)
 }
 
+// fault adds the step's fault rule for the scenario's merchant.
+func (r *scenarioRun) fault(ctx context.Context, cs *scenario.CompiledStep, sr *result.Step) []result.Failure {
+	v, err := cs.FaultRule.Eval(r.env)
+	if err != nil {
+		return fail("fault", "%v", err)
+	}
+	rule, _ := v.(map[string]any)
+	if rule == nil {
+		return fail("fault", "the rule is not an object: %v", v)
+	}
+	if r.clock.MerchantID == "" {
+		return fail("fault", "the scenario's %s merchant has no merchantId to scope the fault to", r.sc.Provider)
+	}
+	rule["provider"], rule["merchantId"] = r.sc.Provider, r.clock.MerchantID
+	reqBody, err := json.Marshal(rule)
+	if err != nil {
+		return fail("fault", "%v", err)
+	}
+	resp, err := r.t.Control(ctx, http.MethodPost, "faults", rule)
+	if err != nil {
+		return fail("fault", "POST /_sim/faults: %v", err)
+	}
+	r.faulted = true
+	x := &exchange{
+		method: http.MethodPost, url: resp.URL, relPath: "/_sim/faults",
+		reqHeader: http.Header{"Content-Type": {"application/json"}}, reqBody: reqBody,
+		status: resp.Status, respHeader: resp.Header, respBody: resp.Body,
+	}
+	sr.Exchange = r.record(x)
+	sr.Attempts = 1
+	fails, env := r.check(cs, x)
+	if len(fails) > 0 {
+		return fails
+	}
+	return r.capture(cs, env)
+}
+
+// clearFaults deletes the fault rules a scenario added for its merchant.
+func (r *scenarioRun) clearFaults(ctx context.Context) {
+	if !r.faulted || r.clock.MerchantID == "" {
+		return
+	}
+	q := url.Values{"provider": {r.sc.Provider}, "merchantId": {r.clock.MerchantID}}
+	_, _ = r.t.Control(context.WithoutCancel(ctx), http.MethodDelete, "faults?"+q.Encode(), nil)
+}
+
 // send renders and sends a request to the provider's API.
 func (r *scenarioRun) send(ctx context.Context, cr *scenario.CompiledRequest) (*exchange, error) {
+	return r.sendTimeout(ctx, cr, 0, false)
+}
+
+// sendTimeout is send with a timeout (0: the run's request timeout). With
+// fresh, the request goes on a new connection: Go's transport silently
+// retries a GET once when a reused keep-alive connection drops before the
+// answer, which would hide the fault a dropped step expects.
+func (r *scenarioRun) sendTimeout(ctx context.Context, cr *scenario.CompiledRequest, timeout time.Duration, fresh bool) (*exchange, error) {
 	path, err := cr.Path.EvalString(r.env)
 	if err != nil {
 		return nil, err
@@ -319,7 +392,10 @@ func (r *scenarioRun) send(ctx context.Context, cr *scenario.CompiledRequest) (*
 	if x.rawQuery != "" {
 		full += "?" + x.rawQuery
 	}
-	rctx, cancel := context.WithTimeout(ctx, r.cfg.RequestTimeout)
+	if timeout <= 0 {
+		timeout = r.cfg.RequestTimeout
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, cr.Method, full, bytes.NewReader(body))
 	if err != nil {
@@ -329,7 +405,14 @@ func (r *scenarioRun) send(ctx context.Context, cr *scenario.CompiledRequest) (*
 		req.Body = http.NoBody
 	}
 	req.Header = h.Clone()
-	resp, err := r.t.Client().Do(req)
+	client := r.t.Client()
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok && fresh && r.t.Kind() != target.KindInProcess {
+		tr := dt.Clone()
+		tr.DisableKeepAlives = true
+		defer tr.CloseIdleConnections()
+		client = &http.Client{Transport: tr, CheckRedirect: client.CheckRedirect}
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -370,6 +453,10 @@ func (r *scenarioRun) record(x *exchange) *result.Exchange {
 func (r *scenarioRun) validate(x *exchange, sr *result.Step) []result.Failure {
 	doc := r.cfg.Catalog.Docs[r.sc.Provider]
 	if doc == nil {
+		return nil
+	}
+	if f := x.respHeader.Get(sim.FaultHeader); strings.HasPrefix(f, fault.Malformed+" ") || strings.HasPrefix(f, fault.Empty+" ") {
+		sr.Notes = appendOnce(sr.Notes, fmt.Sprintf("an injected fault (%s) broke the answer on purpose; it was not validated against the OpenAPI document", f))
 		return nil
 	}
 	if _, err := doc.FindOperation(x.method, x.relPath); err != nil {

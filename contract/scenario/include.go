@@ -39,8 +39,8 @@ func (p *parse) include(st *Step, i int, shape expr.Env) []CompiledStep {
 		p.add(path, "include: %v", err)
 		return nil
 	}
-	q := &parse{file: file, dir: filepath.Dir(file), helpers: p.helpers, included: true}
-	defer func() { p.probs = append(p.probs, q.probs...) }()
+	q := &parse{file: file, dir: filepath.Dir(file), helpers: p.helpers, included: true, captured: p.captured}
+	defer func() { p.probs, p.captured = append(p.probs, q.probs...), q.captured }()
 	astFile, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		q.yamlError(err)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/contract/expr"
 	"github.com/paysandbox/paysandbox/contract/match"
+	"github.com/paysandbox/paysandbox/sim/fault"
 )
 
 // Schema is the JSON Schema of scenario files (docs/scenario.schema.json is
@@ -217,6 +218,8 @@ type parse struct {
 	helpers map[string]any // the providers' helpers (Options.Helpers)
 	// included is set while compiling an included steps file.
 	included bool
+	// captured are the names the steps compiled so far capture.
+	captured []string
 }
 
 func (p *parse) add(path []string, format string, args ...any) {
@@ -504,6 +507,31 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// readsOf lists the captures (of earlier steps) that st's expressions
+// read: its ${...} templates and its assert.
+func readsOf(st *Step, captured []string) []string {
+	what := *st
+	what.Name, what.Capture, what.Assert = "", nil, nil // its own captures are not read
+	b, err := yaml.Marshal(what)
+	if err != nil {
+		return nil
+	}
+	exprs := strings.Join(templateRe.FindAllString(string(b), -1), "\n")
+	if st.Assert != nil {
+		exprs += "\n" + *st.Assert
+	}
+	var out []string
+	for _, name := range captured {
+		if !contains(out, name) && regexp.MustCompile(`\b`+regexp.QuoteMeta(name)+`\b`).MatchString(exprs) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// templateRe finds the ${...} parts of a text.
+var templateRe = regexp.MustCompile(`\$\{[^}]*\}`)
+
 // steps compiles steps, expanding includes; shape gains their captures.
 func (p *parse) steps(steps []Step, shape expr.Env) []CompiledStep {
 	var out []CompiledStep
@@ -513,9 +541,13 @@ func (p *parse) steps(steps []Step, shape expr.Env) []CompiledStep {
 			continue
 		}
 		cs := p.step(&steps[i], i, shape)
+		if cs.Always {
+			cs.Reads = readsOf(&steps[i], p.captured)
+		}
 		out = append(out, cs)
 		for _, cp := range cs.Captures {
 			shape[cp.Name] = expr.Unknown
+			p.captured = append(p.captured, cp.Name)
 		}
 	}
 	return out
@@ -524,10 +556,10 @@ func (p *parse) steps(steps []Step, shape expr.Env) []CompiledStep {
 func (p *parse) step(st *Step, i int, shape expr.Env) CompiledStep {
 	base := []string{"steps", strconv.Itoa(i)}
 	at := func(more ...string) []string { return append(append([]string(nil), base...), more...) }
-	cs := CompiledStep{Kind: st.Kind(), Title: st.Title(), Volatile: st.Volatile, File: p.file, Lines: map[string]int{}}
+	cs := CompiledStep{Kind: st.Kind(), Title: st.Title(), Volatile: st.Volatile, File: p.file, Lines: map[string]int{}, FakeOnly: st.FakeOnly, Always: st.Always}
 	cs.Line, _ = p.locate(base)
 	if cs.Kind == "" {
-		p.add(base, "a step needs exactly one of request, await, sim, callback, assert, include")
+		p.add(base, "a step needs exactly one of request, await, sim, callback, fault, assert, include")
 		return cs
 	}
 	if st.Retry != nil {
@@ -550,6 +582,14 @@ func (p *parse) step(st *Step, i int, shape expr.Env) CompiledStep {
 		cs.Asserts = true
 	case KindRequest:
 		cs.Request = p.request(st.Request, at("request"), shape)
+		if st.Request.Timeout != "" {
+			cs.Timeout = p.duration(st.Request.Timeout, 0, at("request", "timeout"))
+		}
+	case KindFault:
+		cs.FaultRule = p.fault(st.Fault, at("fault"), shape)
+		cs.Standalone = st.Fault.Standalone
+		// The rule's id and merchant differ from run to run.
+		cs.Volatile = append(cs.Volatile, "body.id", "body.merchantId", "body.when.until")
 	case KindAwait:
 		cs.Request = p.request(&st.Await.Request, at("await", "request"), shape)
 		cs.Every = p.duration(st.Await.Every, time.Second, at("await", "every"))
@@ -616,6 +656,20 @@ func (p *parse) step(st *Step, i int, shape expr.Env) CompiledStep {
 	for _, n := range names {
 		resp[n] = expr.Unknown
 	}
+	if e := st.Expect; e != nil && e.Dropped {
+		cs.Dropped = true
+		// Nothing came back; what was sent is not compared by contract diff.
+		cs.Volatile = append(cs.Volatile, "query", "body")
+		if cs.Kind != KindRequest {
+			p.add(at("expect", "dropped"), "expect.dropped is for request steps")
+		}
+		if e.Status != nil || e.Headers != nil || e.Body != nil || e.Text != nil {
+			p.add(at("expect", "dropped"), "expect.dropped: a dropped request has no status, headers or body to check")
+		}
+		if len(st.Capture) > 0 {
+			p.add(at("capture"), "a dropped request has nothing to capture")
+		}
+	}
 	if e := st.Expect; e != nil {
 		cs.Asserts = true
 		m := func(v any, key string) match.Matcher {
@@ -661,7 +715,7 @@ func (p *parse) step(st *Step, i int, shape expr.Env) CompiledStep {
 			p.add(at("expect", "status"), "expect.status is for requests; a callback step checks method, path, query, headers and body")
 		}
 	}
-	if cs.Kind == KindSim && st.Expect == nil {
+	if (cs.Kind == KindSim || cs.Kind == KindFault) && (st.Expect == nil || st.Expect.Status == nil) {
 		// A control action must succeed unless the step says otherwise.
 		cs.Status, _ = match.Compile(map[string]any{"$gte": 200.0, "$lt": 300.0}, resp)
 	}
@@ -686,6 +740,43 @@ func (p *parse) step(st *Step, i int, shape expr.Env) CompiledStep {
 		resp[name] = expr.Unknown // later captures of the step may use it
 	}
 	return cs
+}
+
+// fault compiles a fault step's rule. A rule without ${...} is checked
+// now, against the same model the simulator uses; one with templates when
+// the simulator receives it.
+func (p *parse) fault(f *Fault, path []string, shape expr.Env) *expr.Value {
+	rule := map[string]any{}
+	for k, v := range map[string]any{"operation": f.Operation, "method": f.Method, "path": f.Path} {
+		if v != "" {
+			rule[k] = v
+		}
+	}
+	for k, v := range map[string]map[string]any{"match": f.Match, "action": f.Action, "when": f.When} {
+		if v != nil {
+			rule[k] = v
+		}
+	}
+	if f.Action == nil {
+		p.add(path, "fault: action is required, e.g. action: {kind: error, status: 503}")
+	}
+	v, err := expr.CompileValue(rule, shape)
+	if err != nil {
+		p.add(path, "%v", err)
+		return v
+	}
+	if b, err := json.Marshal(expr.Normalize(rule)); err == nil && !bytes.Contains(b, []byte("${")) && f.Action != nil {
+		var r fault.Rule
+		if err := fault.DecodeStrict(b, &r); err != nil {
+			p.add(path, "fault: %v", err)
+			return v
+		}
+		r.Provider, r.MerchantID = "scenario", "merchant"
+		if err := r.Validate(); err != nil {
+			p.add(path, "fault: %v", err)
+		}
+	}
+	return v
 }
 
 // nestedLines records the line of every key and element below an

@@ -179,6 +179,33 @@ steps:
     capture: {jwt: "body.("}
   - request: {method: GET, path: "/x/${jwt}"}
 `, []string{"6:20: expression \"body.(\""}},
+		{"fault kind not known", `version: 1
+name: x
+provider: misspay
+steps:
+  - fault: {action: {kind: explode}}
+`, []string{"5:28: value must be one of"}},
+		{"fault rule not valid", `version: 1
+name: x
+provider: misspay
+steps:
+  - fault:
+      operation: startCheckout
+      action: {kind: error, status: 418}
+`, []string{"5:5: action.status of an error is 500, 503 or 429"}},
+		{"fault on a callback with an operation", `version: 1
+name: x
+provider: misspay
+steps:
+  - fault: {operation: x, action: {kind: drop}}
+`, []string{"5:5: operation is for request faults"}},
+		{"dropped with a status", `version: 1
+name: x
+provider: misspay
+steps:
+  - request: {method: GET, path: /}
+    expect: {dropped: true, status: 200}
+`, []string{"6:23: a dropped request has no status"}},
 		{"several problems at once", `version: 1
 name: x
 provider: misspay
@@ -259,4 +286,37 @@ func TestMerchantSettingsSelfDecodingTypes(t *testing.T) {
 	if len(probs) != 1 || !strings.Contains(probs[0].Message, "p merchant setting terminals: want a number, got the string \"two\"") {
 		t.Fatalf("problems = %v, want one about terminals only", probs)
 	}
+}
+
+// A request sending ${receiver.url} as it is sends "" where the target
+// cannot call back; one that tests it against "" handles that itself.
+// A clean-up step (always:) knows the captures it reads.
+func TestReceiverURLAndCleanupReads(t *testing.T) {
+	scen := func(cb string) string {
+		return `version: 1
+name: x
+provider: misspay
+variables:
+  cb: '` + cb + `'
+steps:
+  - request: {method: GET, path: /a}
+    capture: {trackId: body.id, other: body.other, token: body.token}
+  - name: uses trackId in its name, not other
+    always: true
+    fakeOnly: true
+    request: {method: GET, path: "/token/${trackId}", headers: {x-other: other}}
+    capture: {more: body.x}
+`
+	}
+	s, probs := Parse("s.yaml", []byte(scen(`${receiver.url}/cb`)), opts)
+	require.Empty(t, probs)
+	require.True(t, s.Compiled.SendsReceiverURL)
+	require.True(t, s.Compiled.Steps[1].Always)
+	require.True(t, s.Compiled.Steps[1].FakeOnly)
+	require.Equal(t, []string{"trackId"}, s.Compiled.Steps[1].Reads)
+	require.Nil(t, s.Compiled.Steps[0].Reads)
+
+	s, probs = Parse("s.yaml", []byte(scen(`${receiver.url != "" ? receiver.url : "https://callback.invalid"}/cb`)), opts)
+	require.Empty(t, probs)
+	require.False(t, s.Compiled.SendsReceiverURL)
 }

@@ -15,6 +15,9 @@ var (
 	merchantRef = regexp.MustCompile(`\bmerchant((?:\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])+)`)
 	envRefRe    = regexp.MustCompile(`\benv\.([A-Za-z_][A-Za-z0-9_]*)`)
 	receiverRef = regexp.MustCompile(`\breceiver\.url\b`)
+	// receiverTest is an expression that handles an empty receiver.url
+	// itself: ${receiver.url != "" ? receiver.url : "https://callback.invalid"}.
+	receiverTest = regexp.MustCompile(`\$\{[^}]*\breceiver\.url\s*[!=]=\s*(""|'')[^}]*\}`)
 )
 
 // refs records the merchant fields and environment variables the
@@ -26,7 +29,7 @@ func (p *parse) refs(s *Scenario, generic any) {
 	delete(m, "name")
 	merchant, env := map[string]bool{}, map[string]bool{}
 	for k, v := range m {
-		if k != "merchant" && receiverRef.MatchString(fmt.Sprint(v)) {
+		if k != "merchant" && receiverRef.MatchString(receiverTest.ReplaceAllString(fmt.Sprint(v), "")) {
 			s.Compiled.SendsReceiverURL = true
 		}
 	}

@@ -34,6 +34,7 @@ type Scenario struct {
 	Volatile    []string        `yaml:"volatile"`
 	Timeout     string          `yaml:"timeout"`
 	Cases       []yaml.MapSlice `yaml:"cases"`
+	Locks       []string        `yaml:"locks"`
 	Steps       []Step          `yaml:"steps"`
 
 	// File is where the scenario was read from.
@@ -63,12 +64,15 @@ type Step struct {
 	Await    *Await        `yaml:"await"`
 	Sim      *Sim          `yaml:"sim"`
 	Callback *Callback     `yaml:"callback"`
+	Fault    *Fault        `yaml:"fault"`
 	Assert   *string       `yaml:"assert"`
 	Include  string        `yaml:"include"`
 	Retry    *Retry        `yaml:"retry"`
 	Expect   *Expect       `yaml:"expect"`
 	Capture  yaml.MapSlice `yaml:"capture"`
 	Volatile []string      `yaml:"volatile"`
+	FakeOnly bool          `yaml:"fakeOnly"`
+	Always   bool          `yaml:"always"`
 }
 
 // Request is an HTTP request to the provider's API.
@@ -80,6 +84,9 @@ type Request struct {
 	JSON    any            `yaml:"json"`
 	Form    map[string]any `yaml:"form"`
 	Raw     *string        `yaml:"raw"`
+	// Timeout bounds this request (default: the run's request timeout),
+	// e.g. a client that gives up on a hung provider.
+	Timeout string `yaml:"timeout"`
 }
 
 // Retry repeats a request step until its expectations hold.
@@ -106,6 +113,19 @@ type Sim struct {
 	Standalone bool   `yaml:"standalone"`
 }
 
+// Fault adds a fault rule for the scenario's merchant (POST /_sim/faults):
+// the same model as the control plane's, without provider and merchantId,
+// which the runner fills in. See docs/control-api.md, Faults.
+type Fault struct {
+	Operation  string         `yaml:"operation"`
+	Method     string         `yaml:"method"`
+	Path       string         `yaml:"path"`
+	Match      map[string]any `yaml:"match"`
+	Action     map[string]any `yaml:"action"`
+	When       map[string]any `yaml:"when"`
+	Standalone bool           `yaml:"standalone"`
+}
+
 // Callback waits for a callback at the runner's receiver.
 type Callback struct {
 	Path   string `yaml:"path"`
@@ -121,6 +141,10 @@ type Expect struct {
 	Method  any            `yaml:"method"`
 	Path    any            `yaml:"path"`
 	Query   map[string]any `yaml:"query"`
+	// Dropped expects the request to fail at the transport: the connection
+	// reset or closed without a complete answer, or the request's timeout
+	// passed (an injected fault). Only status-less checks apply then.
+	Dropped bool `yaml:"dropped"`
 }
 
 // Kind is a step's kind.
@@ -132,6 +156,7 @@ const (
 	KindAwait    Kind = "await"
 	KindSim      Kind = "sim"
 	KindCallback Kind = "callback"
+	KindFault    Kind = "fault"
 	KindAssert   Kind = "assert"
 )
 
@@ -149,6 +174,9 @@ func (s *Step) Kind() Kind {
 	}
 	if s.Callback != nil {
 		kinds = append(kinds, KindCallback)
+	}
+	if s.Fault != nil {
+		kinds = append(kinds, KindFault)
 	}
 	if s.Assert != nil {
 		kinds = append(kinds, KindAssert)
@@ -176,6 +204,16 @@ func (s *Step) Title() string {
 		return "sim " + s.Sim.Action
 	case KindCallback:
 		return "callback " + s.Callback.Path
+	case KindFault:
+		what := s.Fault.Operation
+		if what == "" {
+			what = strings.TrimSpace(s.Fault.Method + " " + s.Fault.Path)
+		}
+		kind, _ := s.Fault.Action["kind"].(string)
+		if what == "" {
+			return "fault " + kind
+		}
+		return "fault " + kind + " on " + what
 	case KindAssert:
 		return "assert " + *s.Assert
 	}
@@ -246,7 +284,26 @@ type CompiledStep struct {
 	Advance    time.Duration
 	Standalone bool
 
+	// FakeOnly steps exercise what only the simulator has (a merchant
+	// of the scenario's own...): skipped on targets without a control
+	// plane; later steps do not depend on them.
+	FakeOnly bool
+	// Always steps clean up (cancel what the scenario started): they run
+	// even when an earlier step failed or was skipped for a dependency,
+	// unless a capture they read (Reads) was never made. They are not
+	// checks: a scenario of which only they can run is skipped.
+	Always bool
+	// Reads are the captures of earlier steps an Always step reads.
+	Reads []string
+
 	CallbackPath string // callback: the path below the receiver URL ("" any)
+
+	FaultRule *expr.Value // fault: the rule, without provider and merchantId
+
+	// Timeout bounds a request step (0: the run's default); Dropped
+	// expects its connection to be dropped.
+	Timeout time.Duration
+	Dropped bool
 
 	Status, Body, Text, Method, Path match.Matcher
 	Headers                          []Field

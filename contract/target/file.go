@@ -49,7 +49,9 @@ type ProviderDef struct {
 	BaseURL     string            `yaml:"baseUrl"`
 	Credentials map[string]string `yaml:"credentials"`
 	// Fixtures are non-secret merchant data (stores, terminals, ids) that
-	// scenarios read as merchant.<key>, alongside the credentials.
+	// scenarios read as merchant.<key>, alongside the credentials. A
+	// secret nested in them (stores[1].password) is written as an
+	// ${ENV_VAR} reference, resolved like a credential.
 	Fixtures map[string]any `yaml:"fixtures"`
 }
 
@@ -101,6 +103,9 @@ func LoadFile(path string) (*File, error) {
 					if _, dup := p.Credentials[k]; dup {
 						problems = append(problems, fmt.Sprintf("target %s: provider %s: %s is both a credential and a fixture", name, pn, k))
 					}
+				}
+				for _, at := range literalSecrets("fixtures", jsonValue(p.Fixtures)) {
+					problems = append(problems, fmt.Sprintf("target %s: provider %s: %s looks like a secret: write it as an ${ENV_VAR} reference", name, pn, at))
 				}
 			}
 		case KindSimulator:
@@ -167,6 +172,9 @@ func (f *File) Open(ctx context.Context, name string, o OpenOptions) (*Target, e
 	var missing []string
 	for pn, p := range d.Providers {
 		sp := SandboxProvider{BaseURL: p.BaseURL, Credentials: map[string]string{}, Fixtures: jsonValue(p.Fixtures)}
+		if sp.Fixtures != nil {
+			sp.Fixtures = resolveEnv(sp.Fixtures, getenv, &missing).(map[string]any)
+		}
 		for k, v := range p.Credentials {
 			env := envRef.FindStringSubmatch(v)[1]
 			val := getenv(env)
@@ -182,6 +190,62 @@ func (f *File) Open(ctx context.Context, name string, o OpenOptions) (*Target, e
 		return nil, fmt.Errorf("target %s: set the environment variables %s", name, strings.Join(missing, ", "))
 	}
 	return t, nil
+}
+
+// resolveEnv replaces every ${ENV_VAR} string in v (fixtures) by the
+// variable's value, adding unset variables to missing.
+func resolveEnv(v any, getenv func(string) string, missing *[]string) any {
+	switch x := v.(type) {
+	case string:
+		if m := envRef.FindStringSubmatch(x); m != nil {
+			val := getenv(m[1])
+			if val == "" {
+				*missing = append(*missing, m[1])
+			}
+			return val
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = resolveEnv(e, getenv, missing)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = resolveEnv(e, getenv, missing)
+		}
+	}
+	return v
+}
+
+// literalSecrets lists the paths of fixture strings whose keys name a
+// secret (password, secret, token) written literally, not as ${ENV_VAR}.
+func literalSecrets(at string, v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range sortedNames(x) {
+			e := x[k]
+			if s, ok := e.(string); ok && s != "" && !envRef.MatchString(s) && secretKey(k) {
+				out = append(out, at+"."+k)
+			}
+			out = append(out, literalSecrets(at+"."+k, e)...)
+		}
+	case []any:
+		for i, e := range x {
+			out = append(out, literalSecrets(fmt.Sprintf("%s[%d]", at, i), e)...)
+		}
+	}
+	return out
+}
+
+// secretKey: password, appSecret, accessToken, apiKey (not tokenPath).
+func secretKey(k string) bool {
+	k = strings.ToLower(k)
+	for _, part := range []string{"secret", "token", "password", "apikey"} {
+		if strings.HasSuffix(k, part) {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonValue is m as encoding/json would decode it (map[string]any, []any,

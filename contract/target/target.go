@@ -321,10 +321,36 @@ func (m memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	in.RequestURI = in.URL.RequestURI()
 	in.Host = req.URL.Host
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, in)
+	if aborted := serveAborting(h, rec, in); aborted {
+		// A fault dropped the connection (reset, lost answer, truncated
+		// body, a hang released): what a socket client sees as an error.
+		return nil, errConnectionDropped
+	}
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
 	resp := rec.Result()
 	resp.Request = req
 	return resp, nil
+}
+
+// errConnectionDropped is what the in-process transport answers for a
+// connection a fault rule dropped.
+var errConnectionDropped = errors.New("in-process target: the simulator dropped the connection (injected fault)")
+
+// serveAborting serves h, reporting an http.ErrAbortHandler panic (how
+// the simulator drops a connection it cannot take over) as aborted.
+func serveAborting(h http.Handler, w http.ResponseWriter, r *http.Request) (aborted bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				panic(v)
+			}
+			aborted = true
+		}
+	}()
+	h.ServeHTTP(w, r)
+	return false
 }
 
 // SimulatorOptions configure a Simulator target.

@@ -32,6 +32,7 @@ func TestLoadFile(t *testing.T) {
 		{"unknown key", "version: 1\ntargets:\n  s:\n    kind: sandbox\n    baseurl: https://x\n", "unknown field"},
 		{"bad kind", "version: 1\ntargets:\n  s:\n    kind: prod\n", `kind must be sandbox or simulator`},
 		{"no version", "targets: {}\n", "version: want 1"},
+		{"secret in the fixtures", "version: 1\ntargets:\n  s:\n    kind: sandbox\n    providers:\n      babpos:\n        baseUrl: https://x\n        fixtures: {ecrs: [{username: ecr1, password: '${P1}'}, {username: ecr2, password: hunter2}]}\n", "fixtures.ecrs[1].password looks like a secret: write it as an ${ENV_VAR} reference"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,4 +125,18 @@ func TestSimulatorProbesControlPlane(t *testing.T) {
 	}
 	_, err := Simulator(context.Background(), "ftp://x", SimulatorOptions{})
 	require.ErrorContains(t, err, "want a simulator URL")
+}
+
+// Secrets nested in fixtures are ${ENV_VAR} references, resolved at Open.
+func TestFixturesWithSecretsFromTheEnvironment(t *testing.T) {
+	f, err := LoadFile(writeFile(t, "version: 1\ntargets:\n  s:\n    kind: sandbox\n    providers:\n      babpos:\n        baseUrl: https://x\n        credentials: {password: '${P1}'}\n        fixtures: {ecrs: [{username: ecr1, password: '${P1}'}, {username: ecr2, password: '${P2}'}]}\n"))
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, err = f.Open(ctx, "s", OpenOptions{Live: true, Getenv: func(k string) string { return map[string]string{"P1": "one"}[k] }})
+	require.ErrorContains(t, err, "set the environment variables P2")
+	tg, err := f.Open(ctx, "s", OpenOptions{Live: true, Getenv: func(k string) string { return "v-" + k }})
+	require.NoError(t, err)
+	m, err := tg.Merchant(ctx, "babpos", nil)
+	require.NoError(t, err)
+	require.Equal(t, []any{map[string]any{"username": "ecr1", "password": "v-P1"}, map[string]any{"username": "ecr2", "password": "v-P2"}}, m["ecrs"])
 }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim/clock"
+	"github.com/paysandbox/paysandbox/sim/fault"
 	"github.com/paysandbox/paysandbox/sim/journal"
 )
 
@@ -33,6 +34,8 @@ const (
 	StatePending   = "pending"
 	StateDelivered = "delivered"
 	StateFailed    = "failed"
+	// StateDropped: a fault rule dropped the callback (never sent).
+	StateDropped = "dropped"
 )
 
 // Policy says how often and when a provider retries a failed delivery.
@@ -88,12 +91,39 @@ type Record struct {
 	Body     any               `json:"body"`
 	State    string            `json:"state"`
 	Attempts []Attempt         `json:"attempts"`
+	// Fault names the fault rule that hit the callback, if any.
+	Fault *FaultInfo `json:"fault,omitempty"`
 }
+
+// FaultInfo says which fault rule hit a callback and how.
+type FaultInfo struct {
+	Rule string `json:"rule"`
+	Kind string `json:"kind"`
+	// Of is the callback a duplicate copies.
+	Of string `json:"of,omitempty"`
+}
+
+// Fault is a fault rule's decision about a callback about to be queued
+// (see package fault for the kinds).
+type Fault struct {
+	Rule, Kind string
+	// Delay is the virtual-clock delay of a delayed callback, or the
+	// longest a reordered one waits for the next.
+	Delay time.Duration
+	// Request, when set, replaces the request (corrupt, wrong-url).
+	Request *Request
+}
+
+// FaultFunc decides whether a fault rule hits req; nil for none.
+type FaultFunc func(Request) *Fault
 
 type entry struct {
 	req    Request
 	policy Policy
 	rec    Record
+	// release is a reordered callback to queue once this one's first
+	// attempt is over.
+	release *job
 }
 
 // Dispatcher delivers callbacks. Create it with New.
@@ -113,6 +143,8 @@ type Dispatcher struct {
 	flight  int            // attempts queued or running
 	closed  bool           // Close was called: nothing more is sent
 	idle    *sync.Cond     // signalled when flight drops to 0
+	faults  FaultFunc
+	held    map[string]*job // reordered callbacks waiting for the next, by merchant
 
 	// The delivery queue: one FIFO per merchant, served round-robin.
 	queues     map[string][]job
@@ -155,7 +187,7 @@ func New(clk clock.Clock, client *http.Client) *Dispatcher {
 	d := &Dispatcher{
 		ctx: ctx, cancel: cancel,
 		clock: clk, client: &c, log: slog.New(slog.DiscardHandler), limit: DefaultLimit, gen: map[string]int{},
-		queues: map[string][]job{}, maxWorkers: DefaultWorkers, maxQueue: DefaultQueue,
+		queues: map[string][]job{}, held: map[string]*job{}, maxWorkers: DefaultWorkers, maxQueue: DefaultQueue,
 	}
 	d.idle = sync.NewCond(&d.mu)
 	return d
@@ -166,6 +198,13 @@ func (d *Dispatcher) WithLogger(l *slog.Logger) *Dispatcher {
 	if l != nil {
 		d.log = l
 	}
+	return d
+}
+
+// WithFaults makes the dispatcher ask f about every callback it is given.
+// Call it before the first Send.
+func (d *Dispatcher) WithFaults(f FaultFunc) *Dispatcher {
+	d.faults = f
 	return d
 }
 
@@ -199,6 +238,13 @@ func (d *Dispatcher) Send(req Request, policy Policy) string {
 	if policy.MaxAttempts < 1 {
 		policy.MaxAttempts = 1
 	}
+	var f *Fault
+	if d.faults != nil {
+		// Outside the lock: a provider's corrupt hook runs here.
+		if f = d.faults(req); f != nil && f.Request != nil {
+			req = *f.Request
+		}
+	}
 	ct := req.Header.Get("Content-Type")
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -217,12 +263,89 @@ func (d *Dispatcher) Send(req Request, policy Policy) string {
 		State:    StatePending,
 		Attempts: []Attempt{},
 	}}
+	d.addLocked(e)
+	j := job{e: e, gen: d.gen[req.Provider]}
+	if f == nil {
+		d.dispatchLocked(j)
+		return e.rec.ID
+	}
+	d.faultLocked(j, f)
+	return e.rec.ID
+}
+
+func (d *Dispatcher) addLocked(e *entry) {
 	d.entries = append(d.entries, e)
 	if len(d.entries) > d.limit {
 		d.entries = d.entries[len(d.entries)-d.limit:]
 	}
-	d.enqueueLocked(job{e: e, gen: d.gen[req.Provider]})
-	return e.rec.ID
+}
+
+// DefaultReorderHold is how long (virtual time) a reordered callback
+// waits for the next one when its rule gives no delay.
+const DefaultReorderHold = time.Minute
+
+// faultLocked applies a fault rule's decision to a new callback.
+func (d *Dispatcher) faultLocked(j job, f *Fault) {
+	e := j.e
+	e.rec.Fault = &FaultInfo{Rule: f.Rule, Kind: f.Kind}
+	key := e.req.Provider + "/" + e.req.Merchant
+	switch f.Kind {
+	case fault.Drop:
+		e.rec.State = StateDropped
+		d.log.Info("callback dropped by a fault rule", "id", e.rec.ID, "rule", f.Rule, "provider", e.rec.Provider, "merchant", e.rec.Merchant)
+	case fault.Delay:
+		d.clockOf(e).AfterFunc(f.Delay, func() {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if d.gen[e.req.Provider] == j.gen {
+				d.dispatchLocked(j)
+			}
+		})
+	case fault.Duplicate:
+		d.seq++
+		twin := &entry{req: e.req, policy: e.policy, rec: e.rec}
+		twin.rec.ID = "cb_" + strconv.Itoa(d.seq)
+		twin.rec.Attempts = []Attempt{}
+		twin.rec.Fault = &FaultInfo{Rule: f.Rule, Kind: f.Kind, Of: e.rec.ID}
+		d.addLocked(twin)
+		d.dispatchLocked(j)
+		d.enqueueLocked(job{e: twin, gen: j.gen})
+	case fault.Reorder:
+		if d.held[key] != nil {
+			// One is held already: this one is its "next".
+			d.dispatchLocked(j)
+			return
+		}
+		h := &j
+		d.held[key] = h
+		hold := f.Delay
+		if hold <= 0 {
+			hold = DefaultReorderHold
+		}
+		d.clockOf(e).AfterFunc(hold, func() {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if d.held[key] == h {
+				delete(d.held, key)
+				if d.gen[e.req.Provider] == j.gen {
+					d.enqueueLocked(*h)
+				}
+			}
+		})
+	default: // corrupt, wrong-url: the request was rewritten
+		d.dispatchLocked(j)
+	}
+}
+
+// dispatchLocked queues a delivery; a reordered callback of the same
+// merchant waiting for it is queued once this one's first attempt is over.
+func (d *Dispatcher) dispatchLocked(j job) {
+	key := j.e.req.Provider + "/" + j.e.req.Merchant
+	if h := d.held[key]; h != nil {
+		delete(d.held, key)
+		j.e.release = h
+	}
+	d.enqueueLocked(j)
 }
 
 // errStopped is the attempt error of deliveries Close dropped.
@@ -337,6 +460,12 @@ func (d *Dispatcher) attempt(e *entry, gen int) {
 		return // the provider was reset meanwhile; forget this callback
 	}
 	e.rec.Attempts = append(e.rec.Attempts, a)
+	if h := e.release; h != nil {
+		e.release = nil
+		if d.gen[h.e.req.Provider] == h.gen {
+			d.enqueueLocked(*h)
+		}
+	}
 	switch {
 	case err == nil:
 		e.rec.State = StateDelivered
@@ -442,6 +571,11 @@ func (d *Dispatcher) Reset(provider string) {
 		ring = append(ring, k)
 	}
 	d.ring = ring
+	for k, h := range d.held {
+		if provider == "" || h.e.req.Provider == provider {
+			delete(d.held, k)
+		}
+	}
 	if d.flight == 0 {
 		d.idle.Broadcast()
 	}

@@ -26,6 +26,17 @@ type Entry struct {
 	Status   int       `json:"status"`
 	Request  Message   `json:"request"`
 	Response Message   `json:"response"`
+	// Fault names the fault rule that hit the request, if any.
+	Fault *Fault `json:"fault,omitempty"`
+}
+
+// Fault is the fault rule that hit a request and what it did.
+type Fault struct {
+	Rule string `json:"rule"`
+	Kind string `json:"kind"`
+	// Detail says what the client saw, e.g. "503", "reset after the
+	// handler ran", "latency 2s".
+	Detail string `json:"detail,omitempty"`
 }
 
 // Journal is a ring of at most Limit entries. The zero value is not usable;

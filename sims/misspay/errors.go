@@ -1,12 +1,15 @@
 package misspay
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
 
@@ -154,8 +157,42 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 		}
 	case sim.FaultInternal:
 		msg = "Internal server error"
+	case sim.FaultUnavailable:
+		msg = "Service Unavailable"
+	case sim.FaultRateLimited:
+		// NestJS's throttler, which the service behind MIS Pay would use.
+		msg = "ThrottlerException: Too Many Requests"
 	case sim.FaultHeadersTooLarge:
 		msg = "Request Header Fields Too Large"
 	}
 	return httpx.JSON(status, envelope{Status: "error", Result: codedResult{Code: status, Message: msg}})
+}
+
+// CorruptCallback implements sim.CallbackCorrupter: MIS Pay's browser
+// callback is authenticated by the AES-GCM tag of its sealed "_"
+// parameter, so the "corrupt" fault changes one character inside the
+// sealed blob (the merchant's decryption then fails). Webhooks carry no
+// signature; the platform's default applies to them.
+func (p *Provider) CorruptCallback(req callback.Request) callback.Request {
+	u, err := url.Parse(req.URL)
+	if err != nil || u.Query().Get("_") == "" {
+		return sim.CorruptSignature(req)
+	}
+	q := u.Query()
+	inner, err := base64.StdEncoding.DecodeString(q.Get("_"))
+	if err != nil || len(inner) == 0 {
+		return sim.CorruptSignature(req)
+	}
+	// inner is base64 text itself; change a character in its middle.
+	for i := len(inner) / 2; i < len(inner); i++ {
+		if c := inner[i]; c >= 'A' && c <= 'Z' {
+			inner[i] = 'A' + (c-'A'+1)%26
+			break
+		} else if c >= 'a' && c <= 'z' {
+			inner[i] = 'a' + (c-'a'+1)%26
+			break
+		}
+	}
+	req.URL = strings.Replace(req.URL, url.QueryEscape(q.Get("_")), url.QueryEscape(base64.StdEncoding.EncodeToString(inner)), 1)
+	return req
 }

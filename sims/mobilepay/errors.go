@@ -48,7 +48,9 @@ const (
 	CodeNotFound             = "NotFound"               // unknown path
 	CodeMethodNotAllowed     = "MethodNotAllowed"       // known path, wrong method
 	CodeBodyTooLarge         = "RequestEntityTooLarge"  // body over the limit
-	CodeInternal             = "InternalServerError"    // a bug in the fake
+	CodeInternal             = "InternalServerError"    // a bug in the fake, or an injected 500
+	CodeUnavailable          = "ServiceUnavailable"     // an injected 503 (fault rules)
+	CodeRateLimited          = "TooManyRequests"        // an injected 429 (fault rules)
 )
 
 // errorTable is the one table from code to HTTP status.
@@ -86,15 +88,18 @@ var errorTable = map[string]int{
 	CodeMethodNotAllowed:     http.StatusMethodNotAllowed,
 	CodeBodyTooLarge:         http.StatusRequestEntityTooLarge,
 	CodeInternal:             http.StatusInternalServerError,
+	CodeUnavailable:          http.StatusServiceUnavailable,
+	CodeRateLimited:          http.StatusTooManyRequests,
 }
 
 // ErrorCodes lists every code a client can provoke, for the coverage
 // inventory. InternalServerError is left out: it only marks a bug in the
-// fake (a panic), so no scenario can or should reach it.
+// fake (a panic), so no scenario can or should reach it; so are the codes
+// only injected faults answer (ServiceUnavailable, TooManyRequests).
 var ErrorCodes = func() []string {
 	out := make([]string, 0, len(errorTable))
 	for c := range errorTable {
-		if c != CodeInternal {
+		if c != CodeInternal && c != CodeUnavailable && c != CodeRateLimited {
 			out = append(out, c)
 		}
 	}
@@ -217,6 +222,10 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 		e = apiErr(CodeMethodNotAllowed, "The requested resource does not support http method '%s'.", method)
 	case sim.FaultBodyTooLarge:
 		e = apiErr(CodeBodyTooLarge, "The request body is too large.")
+	case sim.FaultUnavailable:
+		e = apiErr(CodeUnavailable, "The service is temporarily unavailable.")
+	case sim.FaultRateLimited:
+		e = apiErr(CodeRateLimited, "Too many requests.")
 	case sim.FaultHeadersTooLarge:
 		// IIS (HTTP.sys) in front of Integra's Web API answers an
 		// over-long header block with 400 "Request Too Long"; the fake
