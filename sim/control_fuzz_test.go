@@ -34,6 +34,11 @@ var commonControlRoutes = []controlRoute{
 	{http.MethodGet, "/_sim/journal"},
 	{http.MethodGet, "/_sim/callbacks"},
 	{http.MethodGet, "/_sim/coverage"},
+	{http.MethodPost, "/_sim/faults"},
+	{http.MethodGet, "/_sim/faults"},
+	{http.MethodDelete, "/_sim/faults"},
+	{http.MethodGet, "/_sim/faults/{id}"},
+	{http.MethodDelete, "/_sim/faults/{id}"},
 	{http.MethodGet, "/_sim/{p}/credentials"},
 	{http.MethodPost, "/_sim/{p}/merchants"},
 	{http.MethodDelete, "/_sim/{p}/merchants/{merchantId}"},
@@ -129,7 +134,7 @@ func FuzzControlPlane(f *testing.F) {
 	odd := []string{"x", "", "..", "%", "\x00", strings.Repeat("9", 300)}
 	bodies := []string{"", "{}", `{"by":"15m"}`, `{"to":"2027-01-01T00:00:00Z"}`, `{"by":"-1h"}`, `{"by":"1000000h"}`,
 		`{"provider":"x","merchantId":"y","by":"1s"}`, `null`, `[]`, `{"callbackUrl":"http://127.0.0.1:1/cb"}`,
-		`{"customer":{"name":"a","age":20}}`, `{"fault":null}`, `{"mode":"manual","delay":"2s"}`, `{"pin":"1234"}`,
+		`{"customer":{"name":"a","age":20}}`, `{"fault":null}`, `{"provider":"mobilepay","global":true,"action":{"kind":"error","status":503}}`, `{"mode":"manual","delay":"2s"}`, `{"pin":"1234"}`,
 		"\xff", `{"a":` + strings.Repeat("[", 100)}
 	names := srv.Providers()
 	for i, rt := range routes {
