@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/paysandbox/paysandbox/sim/fault"
 	"github.com/paysandbox/paysandbox/sim/httpx"
@@ -49,11 +50,34 @@ func (b *bufferedWriter) WriteHeader(code int) {
 	}
 }
 
+// writerPool reuses bufferedWriters across requests: nothing of a writer
+// outlives its request (the journal copies what it keeps, and the server
+// copies the body and header values it writes).
+type writerPool struct{ sync.Pool }
+
+func (p *writerPool) get() *bufferedWriter {
+	if bw, ok := p.Get().(*bufferedWriter); ok {
+		return bw
+	}
+	return &bufferedWriter{header: http.Header{}}
+}
+
+func (p *writerPool) put(bw *bufferedWriter) {
+	if bw.body.Cap() > 64<<10 {
+		return // let a large answer's buffer go
+	}
+	clear(bw.header)
+	bw.body.Reset()
+	bw.status, bw.secrets, bw.code = 0, nil, ""
+	p.Put(bw)
+}
+
 // wrap puts a provider's router behind the platform middleware: body limit,
 // recover, journal and coverage, in that order from the outside.
 // prefix is the mount prefix the request path carries ("" at the root).
 func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler {
 	name := p.Name()
+	writers := &writerPool{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The journal records the path as the client sent it, before any
 		// prefix is stripped, with card numbers masked.
@@ -65,7 +89,8 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		}
 		at := s.clock.Now()
 
-		bw := &bufferedWriter{header: http.Header{}}
+		bw := writers.get()
+		defer writers.put(bw)
 		info := &requestInfo{}
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 		reqBody, tooLarge := s.readBody(r)
@@ -91,7 +116,7 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 				s.faultAnswer(p, bw, r, info.hit)
 				break
 			}
-			r.Body = io.NopCloser(bytes.NewReader(reqBody))
+			r.Body = httpx.NewBody(reqBody)
 			s.serveRecovering(p, bw, r, next, info)
 		}
 		if bw.status == 0 {
@@ -122,11 +147,11 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 			Status:   bw.status,
 			Request: journal.Message{
 				Headers: journal.Headers(reqHeader),
-				Body:    journal.Body(reqBody, r.Header.Get("Content-Type"), journalBodyLimit),
+				Body:    journal.Record(reqBody, r.Header.Get("Content-Type"), journalBodyLimit),
 			},
 			Response: journal.Message{
 				Headers: journal.Headers(bw.header),
-				Body:    journal.Body(journal.Scrub(bw.body.Bytes(), secrets), bw.header.Get("Content-Type"), journalBodyLimit),
+				Body:    journal.Record(journal.Scrub(bw.body.Bytes(), secrets), bw.header.Get("Content-Type"), journalBodyLimit),
 			},
 			Fault: journalFault(info.hit, bw.status),
 		})
@@ -160,7 +185,23 @@ func (s *Server) readBody(r *http.Request) (body []byte, tooLarge bool) {
 	if r.ContentLength > s.opts.BodyLimit {
 		return nil, true
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, s.opts.BodyLimit+1))
+	var b []byte
+	if r.ContentLength > 0 {
+		// The usual case: one allocation of the announced size, and a
+		// probe one byte past it (an in-process caller may send more
+		// than it announced).
+		b = make([]byte, r.ContentLength, r.ContentLength+1)
+		n, err := io.ReadFull(r.Body, b)
+		if err != nil {
+			return b[:n], false
+		}
+		if n, _ := io.ReadFull(r.Body, b[len(b):cap(b)]); n == 0 {
+			return b, false
+		}
+		b = b[:len(b)+1]
+	}
+	rest, err := io.ReadAll(io.LimitReader(r.Body, s.opts.BodyLimit+1-int64(len(b))))
+	b = append(b, rest...)
 	if int64(len(b)) > s.opts.BodyLimit {
 		return nil, true
 	}

@@ -28,6 +28,11 @@ func TestGenericCodeNamesNoProvider(t *testing.T) {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 				return err
 			}
+			// The load benchmark measures named endpoints of named
+			// providers (issue 8's targets); it is not generic code.
+			if filepath.ToSlash(filepath.Dir(path)) == "../cmd/bench" {
+				return nil
+			}
 			fset := token.NewFileSet()
 			f, err := parser.ParseFile(fset, path, nil, 0)
 			if err != nil {

@@ -62,25 +62,44 @@ func Scrub(b []byte, secrets []string) []byte {
 
 // IsSecret reports whether a header, query parameter or JSON key of this
 // name holds a secret.
-func IsSecret(name string) bool {
-	n := normalise(name)
-	if secretNames[n] {
+func IsSecret(name string) bool { return isSecret(name) }
+
+// isSecret is IsSecret for a name as text or bytes. ASCII names up to 64
+// bytes are normalised on the stack: it runs for every header, query
+// parameter and JSON key of every journalled exchange.
+func isSecret[T string | []byte](name T) bool {
+	var buf [64]byte
+	n := 0
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 0x80 || n == len(buf) {
+			return isSecretNormalised(normalise(string(name)))
+		}
+		switch {
+		case c == '-' || c == '_':
+			continue
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	return isSecretNormalised(buf[:n])
+}
+
+func isSecretNormalised[T string | []byte](n T) bool {
+	if secretNames[string(n)] {
 		return true
 	}
 	// Names not on the list but built like one: X-Access-Token,
 	// clientSecret, merchantPassword, x-partner-api-key.
 	for _, suffix := range []string{"token", "secret", "password", "apikey"} {
-		if strings.HasSuffix(n, suffix) {
+		if len(n) >= len(suffix) && string(n[len(n)-len(suffix):]) == suffix {
 			return true
 		}
 	}
 	return false
 }
-
-// panRe finds runs of 13 to 19 digits, alone or grouped by single spaces
-// or dashes ("4111 1111 1111 1111", "4111-1111-1111-1111"), which are
-// checked with Luhn before being masked as card numbers.
-var panRe = regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`)
 
 // jwtRe finds JSON Web Tokens (and other JWS compact values) wherever they
 // appear: a header, a query, a text body, a JSON string.
@@ -89,16 +108,92 @@ var jwtRe = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za
 // MaskPANs masks every Luhn-valid card number in s to its first six and
 // last four digits, and redacts every JWT-shaped value.
 func MaskPANs(s string) string {
+	if !mayHoldPANOrJWT(s) {
+		return s
+	}
+	return maskPANs(s)
+}
+
+// maskPANs masks what the regular expression \b\d(?:[ -]?\d){12,18}\b
+// matches (13 to 19 digits, alone or grouped by single spaces or dashes)
+// when it is a Luhn-valid card number, without running a regexp: a match
+// lies within a run of digits joined by single separators, starts at a
+// digit that follows a non-word character (or the text's start), and is
+// the longest of 19 down to 13 digits followed by a non-word character (or
+// the text's end); the search goes on after it. export_test.go keeps the
+// regexp, and a fuzzer holds the two to the same answers.
+func maskPANs(s string) string {
 	if strings.Contains(s, "eyJ") {
 		s = jwtRe.ReplaceAllString(s, Redacted)
 	}
-	return panRe.ReplaceAllStringFunc(s, func(m string) string {
-		d := strings.NewReplacer(" ", "", "-", "").Replace(m)
-		if len(d) < 13 || len(d) > 19 || !luhn(d) {
-			return m
+	var b strings.Builder
+	last := 0
+	var pos []int // the run's digit positions
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) {
+			i++
+			continue
 		}
-		return d[:6] + strings.Repeat("*", len(d)-10) + d[len(d)-4:]
-	})
+		pos = pos[:0]
+		j := i
+		for j < len(s) {
+			if isDigit(s[j]) {
+				pos = append(pos, j)
+				j++
+				continue
+			}
+			if (s[j] == ' ' || s[j] == '-') && j+1 < len(s) && isDigit(s[j+1]) {
+				j++
+				continue
+			}
+			break
+		}
+		i = j
+		for t := 0; t+13 <= len(pos); t++ {
+			// A match starts at a word boundary: the run's first digit
+			// after a non-word character, or a digit after a separator.
+			if p := pos[t]; p > 0 && (t > 0 && pos[t-1] == p-1 || t == 0 && isWordChar(s[p-1])) {
+				continue
+			}
+			for n := min(19, len(pos)-t); n >= 13; n-- {
+				end := pos[t+n-1] + 1
+				if end < len(s) && isWordChar(s[end]) {
+					continue
+				}
+				m := s[pos[t]:end]
+				if r := maskPAN(m); r != m {
+					b.WriteString(s[last:pos[t]])
+					b.WriteString(r)
+					last = end
+				}
+				// The search goes on after the match.
+				for t+1 < len(pos) && pos[t+1] < end {
+					t++
+				}
+				break
+			}
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isWordChar(c byte) bool {
+	return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_'
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// maskPAN masks one match that is a Luhn-valid card number.
+func maskPAN(m string) string {
+	d := strings.NewReplacer(" ", "", "-", "").Replace(m)
+	if len(d) < 13 || len(d) > 19 || !luhn(d) {
+		return m
+	}
+	return d[:6] + strings.Repeat("*", len(d)-10) + d[len(d)-4:]
 }
 
 func luhn(d string) bool {
@@ -166,7 +261,7 @@ func Body(b []byte, contentType string, limit int) any {
 	if len(b) == 0 {
 		return nil
 	}
-	if strings.HasPrefix(contentType, "image/") || strings.Contains(contentType, "octet-stream") {
+	if binaryType(contentType) {
 		return "[" + contentType + " body, " + itoa(len(b)) + " bytes]"
 	}
 	if looksJSON(b) {

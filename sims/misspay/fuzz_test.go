@@ -3,12 +3,16 @@ package misspay_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/paysandbox/paysandbox/sim/oas"
 	"github.com/paysandbox/paysandbox/sim/simtest"
+	"github.com/paysandbox/paysandbox/sims/misspay"
 )
 
 // The fuzzers drive each request decoder over HTTP through a simtest
@@ -222,6 +226,92 @@ func FuzzTokenHeaders(f *testing.F) {
 		if resp.Status == http.StatusUnauthorized {
 			if r := got["result"].(map[string]any); r["message"] != "ME10" {
 				t.Fatalf("refused with %v, want ME10", r)
+			}
+		}
+	})
+}
+
+// fuzzRoutes are every operation of openapi.yaml (TestFuzzRoutesCoverAPI
+// keeps the list complete): FuzzRoutes reaches each of them.
+var fuzzRoutes = []struct{ method, path string }{
+	{http.MethodGet, "/token"},
+	{http.MethodPost, "/start-checkout"},
+	{http.MethodGet, "/track-checkout/{trackId}"},
+	{http.MethodGet, "/checkout/{checkoutId}"},
+	{http.MethodPut, "/checkout/{checkoutId}/end"},
+	{http.MethodPut, "/checkout{checkoutId}/end"},
+	{http.MethodPost, "/refund"},
+	{http.MethodPut, "/update-order-id/{checkoutId}"},
+	{http.MethodGet, "/pay/{trackId}"},
+	{http.MethodPost, "/pay/{trackId}/{action}"},
+}
+
+func TestFuzzRoutesCoverAPI(t *testing.T) {
+	var got, want []string
+	for _, r := range fuzzRoutes {
+		got = append(got, r.method+" "+r.path)
+	}
+	for _, op := range oas.MustLoad(misspay.OpenAPI).Operations() {
+		want = append(want, op.Method+" "+op.Path)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("fuzzed routes\n%q\nopenapi.yaml\n%q", got, want)
+	}
+}
+
+var fuzzRouteMethods = []string{"", http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch}
+
+// FuzzRoutes sends every operation (the hosted page included) fuzzed
+// methods, path parameters and bodies, with the merchant's token or
+// without: never a 5xx, and the API always answers in a MIS Pay envelope.
+// State carries over between inputs (checkouts get ended, refunded,
+// approved); the answers' shape does not depend on it.
+func FuzzRoutes(f *testing.F) {
+	s := newServer(f)
+	c := login(f, s, fixture)
+	trackID, checkoutID := c.approved(f)
+	open := c.startV12(f).TrackID
+	v12, _ := json.Marshal(v12Body(f))
+	refund, _ := json.Marshal(refundBody(f, checkoutID, "1233-ABCD", "200", "1"))
+	bodies := [][]byte{nil, []byte(`{}`), v12, refund, []byte(`{"orderId":"o-2"}`), []byte("{"), []byte("\xff")}
+	for i, r := range fuzzRoutes {
+		id := checkoutID
+		if strings.Contains(r.path, "{trackId}") {
+			id = trackID
+		}
+		for j, b := range bodies {
+			f.Add(uint8(i), uint8(0), id, "approve", b, j%2 == 0)
+		}
+		f.Add(uint8(i), uint8(0), open, "cancel", []byte(nil), true)
+		f.Add(uint8(i), uint8(i), "x/../y", "%zz", []byte(`null`), false)
+	}
+	f.Fuzz(func(t *testing.T, route, method uint8, id, action string, body []byte, authed bool) {
+		rt := fuzzRoutes[int(route)%len(fuzzRoutes)]
+		m := fuzzRouteMethods[int(method)%len(fuzzRouteMethods)]
+		if m == "" {
+			m = rt.method
+		}
+		path := strings.NewReplacer("{trackId}", url.PathEscape(id), "{checkoutId}", url.PathEscape(id),
+			"{action}", url.PathEscape(action)).Replace(rt.path)
+		h := http.Header{"Content-Type": {"application/json"}}
+		if authed {
+			h = c.headers()
+			h.Set("Content-Type", "application/json")
+		}
+		if rt.path == "/token" {
+			h.Set("x-app-id", fixture.AppID)
+			h.Set("x-app-secret", fixture.AppSecret)
+		}
+		resp := s.With(t).Do(simtest.Request{Method: m, Path: "/misspay" + path, Header: h, Body: body})
+		if resp.Status >= 500 {
+			t.Fatalf("%s %s -> %d: %s", m, path, resp.Status, resp.Body)
+		}
+		page := strings.HasPrefix(rt.path, "/pay/") && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html")
+		if !page && resp.Status != http.StatusSeeOther {
+			if err := envelopeOK(resp.Body); err != nil {
+				t.Fatalf("%s %s -> %d: %v: %s", m, path, resp.Status, err, resp.Body)
 			}
 		}
 	})

@@ -42,6 +42,7 @@ type Provider struct {
 	cover  *sim.Tracker
 	api    httpx.Adapter
 	jwtKey []byte
+	tokens tokenCache // verified JWTs, so a call does not verify its token again
 	mu     sync.Mutex
 	resets int // how often Reset ran: the id stream of the state
 	st     *state

@@ -49,23 +49,33 @@ func expressRoute(method, pattern string) mux.MatcherFunc {
 		}
 		path := strings.TrimPrefix(r.URL.Path, "/")
 		path = strings.TrimSuffix(path, "/")
-		parts := strings.Split(path, "/")
-		if len(parts) != len(segs) {
+		// Segment by segment, without splitting the path: every request
+		// tries the routes in turn, and most do not match.
+		if strings.Count(path, "/") != len(segs)-1 {
 			return false
 		}
-		vars := map[string]string{}
-		for i, seg := range segs {
+		var vars map[string]string
+		rest := path
+		for _, seg := range segs {
+			part, after, _ := strings.Cut(rest, "/")
+			rest = after
 			prefix, name, isVar := strings.Cut(seg, "{")
 			if !isVar {
-				if !strings.EqualFold(parts[i], seg) {
+				if !strings.EqualFold(part, seg) {
 					return false
 				}
 				continue
 			}
-			if len(parts[i]) <= len(prefix) || !strings.EqualFold(parts[i][:len(prefix)], prefix) {
+			if len(part) <= len(prefix) || !strings.EqualFold(part[:len(prefix)], prefix) {
 				return false
 			}
-			vars[strings.TrimSuffix(name, "}")] = parts[i][len(prefix):]
+			if vars == nil {
+				vars = map[string]string{}
+			}
+			vars[strings.TrimSuffix(name, "}")] = part[len(prefix):]
+		}
+		if vars == nil {
+			vars = map[string]string{}
 		}
 		m.Vars = vars
 		return true

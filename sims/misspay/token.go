@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -85,6 +86,56 @@ func (p *Provider) merchantNow(appID string) time.Time {
 	return m.clk.Now()
 }
 
+// verify parses and checks a bearer JWT at the time of the x-app-id's
+// merchant. A token that passed before passes again without being parsed
+// and its signature checked again, while its time window (exp, nbf) still
+// holds at that time; anything else goes through the parser, so its
+// answers (and error messages) are the parser's.
+func (p *Provider) verify(raw, appID string) (claims, error) {
+	if c, ok := p.tokens.get(raw); ok {
+		now := p.merchantNow(appID)
+		if c.ExpiresAt != nil && now.Before(c.ExpiresAt.Time) && (c.NotBefore == nil || !now.Before(c.NotBefore.Time)) {
+			return c, nil
+		}
+	}
+	var c claims
+	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return p.jwtKey, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithTimeFunc(func() time.Time { return p.merchantNow(appID) }),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuer(issuer),
+	)
+	if err == nil {
+		p.tokens.put(raw, c)
+	}
+	return c, err
+}
+
+// tokenCache holds the claims of tokens that passed verify, up to
+// tokenCacheSize of them (then it starts again empty).
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[string]claims
+}
+
+const tokenCacheSize = 1024
+
+func (t *tokenCache) get(raw string) (claims, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c, ok := t.m[raw]
+	return c, ok
+}
+
+func (t *tokenCache) put(raw string, c claims) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil || len(t.m) >= tokenCacheSize {
+		t.m = make(map[string]claims)
+	}
+	t.m[raw] = c
+}
+
 // authenticate checks the bearer JWT and x-app-id of an API call and
 // returns the calling merchant.
 func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
@@ -93,13 +144,7 @@ func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
 	if !ok {
 		return nil, apiErr(ME10, "the authorization header must be \"Bearer <jwt from GET /token>\"")
 	}
-	var c claims
-	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return p.jwtKey, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithTimeFunc(func() time.Time { return p.merchantNow(r.Header.Get("x-app-id")) }),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuer(issuer),
-	)
+	c, err := p.verify(raw, r.Header.Get("x-app-id"))
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return nil, apiErr(ME11, "the token expired; get a new one from GET /token")

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/money"
@@ -66,8 +67,13 @@ func quantity(s string) (string, bool) {
 
 // fields reads a JSON object field by field, keeping the first problem.
 type fields struct {
-	raw    map[string]json.RawMessage
-	prefix string
+	raw map[string]json.RawMessage
+	// The path of the object in the body ("customerDetails.",
+	// "orderDetails.items[0]."), built only for a message: parent's path,
+	// then key, then [index] when index >= 0.
+	parent *fields
+	key    string
+	index  int
 	err    *apiError
 }
 
@@ -77,7 +83,19 @@ func (f *fields) fail(format string, args ...any) {
 	}
 }
 
-func (f *fields) name(n string) string { return f.prefix + n }
+func (f *fields) name(n string) string { return f.path() + n }
+
+// path is the prefix of the object's field names in messages.
+func (f *fields) path() string {
+	if f.parent == nil {
+		return ""
+	}
+	p := f.parent.path() + f.key
+	if f.index >= 0 {
+		p += "[" + strconv.Itoa(f.index) + "]"
+	}
+	return p + "."
+}
 
 // present reports whether name is there and not null.
 func (f *fields) present(name string) bool {
@@ -92,15 +110,43 @@ func (f *fields) str(name string, required bool) string {
 		}
 		return ""
 	}
-	var s string
-	if err := json.Unmarshal(f.raw[name], &s); err != nil {
-		f.fail("%s must be a string", f.name(name))
-		return ""
+	s, ok := plainString(f.raw[name])
+	if !ok {
+		var u string // its own variable: &u escapes, s need not
+		if err := json.Unmarshal(f.raw[name], &u); err != nil {
+			f.fail("%s must be a string", f.name(name))
+			return ""
+		}
+		s = u
 	}
 	if required && strings.TrimSpace(s) == "" {
 		f.fail("%s must not be empty", f.name(name))
 	}
 	return s
+}
+
+// plainString is the text of a JSON string without escapes, control
+// characters or invalid UTF-8, which is its raw bytes between the quotes:
+// the common case, decoded without json.Unmarshal. false sends anything
+// else to json.Unmarshal.
+func plainString(raw json.RawMessage) (string, bool) {
+	if !isPlainString(raw) {
+		return "", false
+	}
+	return string(raw[1 : len(raw)-1]), true
+}
+
+func isPlainString(raw json.RawMessage) bool {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return false
+	}
+	in := raw[1 : len(raw)-1]
+	for _, c := range in {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(in)
 }
 
 // money reads a string that must hold an amount.
@@ -156,17 +202,19 @@ func (f *fields) moneyAny(name string) money.Amount {
 }
 
 func (f *fields) object(name string, required bool) *fields {
-	sub := &fields{prefix: f.name(name) + "."}
+	sub := &fields{parent: f, key: name, index: -1}
 	if !f.present(name) {
 		if required {
 			f.fail("%s is mandatory", f.name(name))
 		}
 		return nil
 	}
-	if err := json.Unmarshal(f.raw[name], &sub.raw); err != nil {
+	raw, ok := splitObject(f.raw[name])
+	if !ok {
 		f.fail("%s must be an object", f.name(name))
 		return nil
 	}
+	sub.raw = raw
 	return sub
 }
 
@@ -190,6 +238,9 @@ func (f *fields) boolean(name string) bool {
 
 func (f *fields) optionalStrings(names ...string) {
 	for _, n := range names {
+		if f.present(n) && isPlainString(f.raw[n]) {
+			continue // a string, and its text is not kept: nothing to copy
+		}
 		f.str(n, false)
 	}
 }
@@ -329,8 +380,8 @@ func parseItems(od *fields) []item {
 		od.fail("orderDetails.items is mandatory")
 		return nil
 	}
-	var raw []map[string]json.RawMessage
-	if err := json.Unmarshal(od.raw["items"], &raw); err != nil {
+	raw, ok := splitObjects(od.raw["items"])
+	if !ok {
 		od.fail("orderDetails.items must be an array of objects")
 		return nil
 	}
@@ -340,7 +391,7 @@ func parseItems(od *fields) []item {
 	}
 	items := make([]item, 0, len(raw))
 	for i, r := range raw {
-		f := &fields{raw: r, prefix: "orderDetails.items[" + strconv.Itoa(i) + "]."}
+		f := &fields{raw: r, parent: od, key: "items", index: i}
 		it := item{
 			ID: f.str("id", false), SKU: f.str("sku", false),
 			NameArabic: f.str("nameArabic", false), NameEnglish: f.str("nameEnglish", false),
@@ -350,11 +401,11 @@ func parseItems(od *fields) []item {
 		if f.err == nil {
 			var ok bool
 			if it.Quantity, ok = quantity(q); !ok {
-				f.fail("%squantity must be a string holding a positive number, got %q", f.prefix, q)
+				f.fail("%squantity must be a string holding a positive number, got %q", f.path(), q)
 			}
 		}
 		if f.err == nil && strings.TrimSpace(it.NameArabic) == "" && strings.TrimSpace(it.NameEnglish) == "" {
-			f.fail("%snameArabic or %snameEnglish is required", f.prefix, f.prefix)
+			f.fail("%snameArabic or %snameEnglish is required", f.path(), f.path())
 		}
 		f.str("itemUrl", false)
 		it.ImageURL = f.str("imageUrl", false)

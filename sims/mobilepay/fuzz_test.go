@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gorilla/mux"
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/oas"
 	"github.com/paysandbox/paysandbox/sim/simtest"
 	"github.com/paysandbox/paysandbox/sims/mobilepay"
 )
@@ -27,7 +29,24 @@ var fuzzPaths = []string{
 	"api/pos/manage/stores", "api/pos/manage/store", "api/pos/manage/checkInStatus/byposId",
 	"api/pos/manage/checkInStatus/byterminalId", "qr/a1e3b2c4-1001-4c7e-8f00-5a4db0c01001.png",
 	"phone/a1e3b2c4-1001-4c7e-8f00-5a4db0c01001", "phone/a1e3b2c4-1001-4c7e-8f00-5a4db0c01001/checkin",
-	"phone/a1e3b2c4-1001-4c7e-8f00-5a4db0c01001/accept", "api/pos/nope",
+	"phone/a1e3b2c4-1001-4c7e-8f00-5a4db0c01001/accept", "phone/a1e3b2c4-1001-4c7e-8f00-5a4db0c01001/reject",
+	"phone/a1e3b2c4-1001-4c7e-8f00-5a4db0c01001/leave", "api/pos/nope",
+}
+
+// Every operation of openapi.yaml is among the fuzzed paths.
+func TestFuzzPathsCoverAPI(t *testing.T) {
+	doc := oas.MustLoad(mobilepay.OpenAPI)
+	for _, op := range doc.Operations() {
+		found := false
+		for _, p := range fuzzPaths {
+			if got, err := doc.FindOperation(op.Method, "/"+p); err == nil && got.Path == op.Path {
+				found = true
+			}
+		}
+		if !found || !slices.Contains(fuzzMethods, op.Method) {
+			t.Errorf("%s %s is not fuzzed", op.Method, op.Path)
+		}
+	}
 }
 
 var fuzzMethods = []string{http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodPut}
