@@ -208,8 +208,9 @@ func (p *Provider) issueLocked(m *merchant) (TokenResponse, error) {
 		"preferred_username": m.Username, "merchantId": m.ID,
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	tok.Header["kid"] = p.kid
-	signed, err := tok.SignedString(p.key)
+	key, kid := p.signingKey()
+	tok.Header["kid"] = kid
+	signed, err := tok.SignedString(key)
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -238,7 +239,7 @@ func (p *Provider) authenticateLocked(r *http.Request, t *tenant) (*merchant, er
 		return nil, apiErr(CodeMissingToken, "Full authentication is required to access this resource")
 	}
 	var claims jwt.RegisteredClaims
-	_, err := jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { return &p.key.PublicKey, nil },
+	_, err := jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { key, _ := p.signingKey(); return &key.PublicKey, nil },
 		jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation())
 	if err != nil {
 		return nil, apiErr(CodeInvalidToken, "An error occurred while attempting to decode the Jwt: %s", jwtReason(err))
@@ -273,9 +274,10 @@ func (p *Provider) certs(r *http.Request) (httpx.Response, error) {
 	if _, err := p.pathTenantLocked(r); err != nil {
 		return httpx.Response{}, kcErr(CodeUnknownTenant, "Realm does not exist")
 	}
-	pub := p.key.PublicKey
+	key, kid := p.signingKey()
+	pub := key.PublicKey
 	return httpx.JSON(http.StatusOK, JWKS{Keys: []JWK{{
-		Kid: p.kid, Kty: "RSA", Alg: "RS256", Use: "sig",
+		Kid: kid, Kty: "RSA", Alg: "RS256", Use: "sig",
 		N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
 		E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
 	}}}), nil

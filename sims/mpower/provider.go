@@ -71,8 +71,12 @@ type Provider struct {
 	deps  sim.Deps
 	cover *sim.Tracker
 	api   httpx.Adapter
-	key   *rsa.PrivateKey // signs access tokens; fresh on every start
-	kid   string
+	// The RS256 key that signs access tokens, fresh on every start. It is
+	// made on first use: a 2048-bit key takes a few hundred milliseconds,
+	// which every simulator start (and every test) would otherwise pay.
+	keyOnce sync.Once
+	key     *rsa.PrivateKey
+	kid     string
 
 	mu     sync.Mutex
 	resets int
@@ -175,13 +179,8 @@ type txn struct {
 // New builds the provider with its fixture tenant and merchant.
 func New(deps sim.Deps) *Provider {
 	deps = deps.WithDefaults(Name)
-	key, err := rsa.GenerateKey(deps.Secrets, 2048)
-	if err != nil {
-		panic(fmt.Sprintf("mpower: signing key: %v", err)) // crypto/rand does not fail
-	}
-	p := &Provider{deps: deps, key: key}
+	p := &Provider{deps: deps}
 	p.cover = deps.Cover.Track(Name, errorCodes(p.tlsRequired()), txFSM)
-	p.kid = p.secret(8)
 	p.api = httpx.Adapter{Errors: p.errorResponse}
 	p.st = p.newState(0)
 	return p
@@ -401,3 +400,16 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 }
 
 var _ sim.Provider = (*Provider)(nil)
+
+// signingKey returns the provider's RS256 key and its key id, making them
+// on first use.
+func (p *Provider) signingKey() (*rsa.PrivateKey, string) {
+	p.keyOnce.Do(func() {
+		key, err := rsa.GenerateKey(p.deps.Secrets, 2048)
+		if err != nil {
+			panic(fmt.Sprintf("mpower: signing key: %v", err)) // crypto/rand does not fail
+		}
+		p.key, p.kid = key, p.secret(8)
+	})
+	return p.key, p.kid
+}
