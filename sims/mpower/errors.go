@@ -272,6 +272,18 @@ func isKeycloakPath(path string) bool {
 // Fault renders platform failures: Keycloak's envelope on its paths,
 // Spring's on the payment API.
 func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
+	if r != nil {
+		// The platform may hand over the request before its mount prefix
+		// is stripped (an injected fault): Keycloak's paths and Spring's
+		// "path" are below the provider's base URL.
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/"+Name+"/"); ok {
+			u := *r.URL
+			u.Path = "/" + rest
+			r2 := *r
+			r2.URL = &u
+			r = &r2
+		}
+	}
 	var e *apiError
 	switch f {
 	case sim.FaultNotFound:
