@@ -346,4 +346,25 @@ func TestFaultCallbacks(t *testing.T) {
 			t.Fatalf("the corrupted callback is intact: %s", got.Body)
 		}
 	})
+	t.Run("wrong-url", func(t *testing.T) {
+		c, rc := minted(s, t, ssms, nil).login(), newReceiver(t)
+		rule(c, map[string]any{"kind": "wrong-url"}, map[string]any{"next": 1})
+		id := paid(c, rc)
+		got := rc.Wait(t, 1)[0]
+		if got.Path != "/cb-wrong" {
+			t.Fatalf("path = %s, want /cb-wrong", got.Path)
+		}
+		if cb := callbacks(t, rc, 1)[0]; cb.TransactionID != id {
+			t.Fatalf("callback %+v", cb)
+		}
+	})
+	var cov struct {
+		Providers map[string]struct {
+			Faults struct{ Items []struct{ Name string } }
+		}
+	}
+	s.Control(http.MethodGet, "/_sim/coverage?provider=mpower", nil, http.StatusOK, &cov)
+	if n := len(cov.Providers[mpower.Name].Faults.Items); n != len(fault.CallbackKinds) {
+		t.Errorf("coverage counts %d fault kinds, want %d: %+v", n, len(fault.CallbackKinds), cov.Providers[mpower.Name].Faults.Items)
+	}
 }

@@ -362,6 +362,25 @@ func TestFaultWebhooks(t *testing.T) {
 			t.Fatal("the corrupted webhook's MyFatoorah-Signature still verifies")
 		}
 	})
+	t.Run("wrong-url", func(t *testing.T) {
+		c, creds, rc := newMerchant(t)
+		rule(creds, map[string]any{"kind": "wrong-url"}, map[string]any{"next": 1})
+		paid(c)
+		got := rc.Wait(t, 1)[0]
+		if got.Path != "/hook-wrong" {
+			t.Fatalf("path = %s, want /hook-wrong", got.Path)
+		}
+		verifyV2(t, secret, got)
+	})
+	var cov struct {
+		Providers map[string]struct {
+			Faults struct{ Items []struct{ Name string } }
+		}
+	}
+	s.Control(http.MethodGet, "/_sim/coverage?provider=myfatoorah", nil, http.StatusOK, &cov)
+	if n := len(cov.Providers[myfatoorah.Name].Faults.Items); n != len(fault.CallbackKinds) {
+		t.Errorf("coverage counts %d fault kinds, want %d: %+v", n, len(fault.CallbackKinds), cov.Providers[myfatoorah.Name].Faults.Items)
+	}
 }
 
 // v2Signature is the signature a V2 transaction webhook should carry, by
