@@ -156,6 +156,11 @@ func TestFaultScoping(t *testing.T) {
 		t.Fatalf("merchant A = %d", r.Status)
 	}
 	b.execute(basic())
+	// A request whose key resolves no merchant meets no merchant's rule.
+	stranger := &client{t: t, s: s, key: "not-a-key"}
+	if r, _ := stranger.call("ExecutePayment", basic()); r.Status != http.StatusUnauthorized {
+		t.Errorf("unknown key = %d", r.Status)
+	}
 	if n := len(journalFaults(t, s, ca.MerchantID)); n != 1 {
 		t.Errorf("A's journal shows %d faults", n)
 	}
