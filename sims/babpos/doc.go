@@ -71,11 +71,15 @@
 //	409 Not Waiting           terminal page: no purchase waits for a card or PIN (NotWaiting)
 //	413 Request Entity Too Large (RequestEntityTooLarge)
 //	503 Terminal Offline      the offline fault (TerminalOffline)
-//	503 Service Unavailable   the simulator was reset while the call waited (ServiceUnavailable)
+//	429 Too Many Requests     an injected fault, with Retry-After (TooManyRequests)
+//	500 Internal Server Error an injected fault (InternalServerError)
+//	503 Service Unavailable   the simulator was reset while the call waited, or an injected fault (ServiceUnavailable)
 //	504 Connection Lost       the connection-lost fault (ConnectionLost)
 //
 // X-Paysandbox-Error-Detail says exactly what was wrong (BAB's msg is only
-// "Bad Request").
+// "Bad Request"). Injected faults (/_sim/faults) answer in the same
+// envelope; the ones that replace the answer fire once the ECR is known
+// (login after its password checks out, purchase after its token).
 //
 // # refNumber
 //

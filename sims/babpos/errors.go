@@ -26,7 +26,8 @@ const (
 	CodeNotFound          = "NotFound"              // unknown path or terminal
 	CodeMethodNotAllowed  = "MethodNotAllowed"      // known path, other method
 	CodeBodyTooLarge      = "RequestEntityTooLarge" // body over the limit
-	CodeUnavailable       = "ServiceUnavailable"    // the simulator was reset while the call waited
+	CodeUnavailable       = "ServiceUnavailable"    // the simulator was reset while the call waited, or an injected 503 (fault rules)
+	CodeRateLimited       = "TooManyRequests"       // an injected 429 (fault rules)
 	CodeInternal          = "InternalServerError"   // a bug in the fake
 )
 
@@ -50,13 +51,14 @@ var errorTable = map[string]errorSpec{
 	CodeMethodNotAllowed:  {http.StatusMethodNotAllowed, "Method Not Allowed"},
 	CodeBodyTooLarge:      {http.StatusRequestEntityTooLarge, "Request Entity Too Large"},
 	CodeUnavailable:       {http.StatusServiceUnavailable, "Service Unavailable"},
+	CodeRateLimited:       {http.StatusTooManyRequests, "Too Many Requests"},
 	CodeInternal:          {http.StatusInternalServerError, "Internal Server Error"},
 }
 
 // ErrorCodes lists every code a client can provoke, for the coverage
 // inventory. Left out: InternalServerError (a bug in the fake) and
-// ServiceUnavailable (a reset while a call waits), which no scenario can or
-// should reach.
+// ServiceUnavailable (a reset while a call waits) and TooManyRequests, which
+// only fault rules provoke (counted as fault kinds, not error codes).
 var ErrorCodes = []string{
 	CodeUnauthorized, CodeBadRequest, CodeInsufficientFunds, CodeDuplicateRef, CodeTerminalBusy,
 	CodeTerminalOffline, CodeTimeout, CodeConnectionLost, CodeNotWaiting, CodeNotFound, CodeMethodNotAllowed, CodeBodyTooLarge,
@@ -134,6 +136,11 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 		e = apiErr(CodeBodyTooLarge, "the request body is too large")
 	case sim.FaultHeadersTooLarge:
 		e = apiErr(CodeBadRequest, "the request headers are too large")
+	case sim.FaultUnavailable:
+		e = apiErr(CodeUnavailable, "the service is down (injected fault)")
+	case sim.FaultRateLimited:
+		// The platform adds Retry-After.
+		e = apiErr(CodeRateLimited, "too many requests (injected fault)")
 	default:
 		e = apiErr(CodeInternal, "internal error")
 	}

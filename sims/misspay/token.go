@@ -51,6 +51,7 @@ func (p *Provider) getToken(r *http.Request) (httpx.Response, error) {
 	if !ok || !auth.Equal(secret, m.Secret) {
 		return httpx.Response{}, apiErr(ME03, "no merchant application with this x-app-id and x-app-secret")
 	}
+	sim.SetMerchant(r, m.MerchantID)
 	now := m.clk.Now().Truncate(time.Second)
 	exp := now.Add(ttl)
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims{

@@ -40,7 +40,9 @@ const (
 	CodeNotFound            = "NotFound"             // unknown path
 	CodeMethodNotAllowed    = "MethodNotAllowed"     // known path, wrong method
 	CodeBodyTooLarge        = "PayloadTooLarge"      // body over the limit
-	CodeInternal            = "InternalServerError"  // a bug in the fake
+	CodeUnavailable         = "ServiceUnavailable"   // an injected 503 (fault rules)
+	CodeRateLimited         = "TooManyRequests"      // an injected 429 (fault rules)
+	CodeInternal            = "InternalServerError"  // a bug in the fake, or an injected 500
 
 	// Token endpoints (Keycloak envelope); the codes are Keycloak's.
 	CodeInvalidRequest       = "invalid_request"
@@ -76,6 +78,8 @@ var errorTable = map[string]int{
 	CodeNotFound:             http.StatusNotFound,
 	CodeMethodNotAllowed:     http.StatusMethodNotAllowed,
 	CodeBodyTooLarge:         http.StatusRequestEntityTooLarge,
+	CodeUnavailable:          http.StatusServiceUnavailable,
+	CodeRateLimited:          http.StatusTooManyRequests,
 	CodeInternal:             http.StatusInternalServerError,
 	CodeInvalidRequest:       http.StatusBadRequest,
 	CodeUnsupportedGrantType: http.StatusBadRequest,
@@ -85,12 +89,14 @@ var errorTable = map[string]int{
 }
 
 // errorCodes lists every code a client can provoke, for the coverage
-// inventory: not InternalServerError (a bug in the fake), and
-// HttpsRequired only when the simulator serves TLS.
+// inventory: not InternalServerError (a bug in the fake), nor
+// ServiceUnavailable and TooManyRequests (only fault rules provoke them,
+// counted as fault kinds), and HttpsRequired only when the simulator
+// serves TLS.
 func errorCodes(tls bool) []string {
 	out := make([]string, 0, len(errorTable))
 	for c := range errorTable {
-		if c == CodeInternal || c == CodeHTTPSRequired && !tls {
+		if c == CodeInternal || c == CodeUnavailable || c == CodeRateLimited || c == CodeHTTPSRequired && !tls {
 			continue
 		}
 		out = append(out, c)
@@ -212,6 +218,10 @@ func (p *Provider) render(r *http.Request, e *apiError) httpx.Response {
 		if e.code == CodeHTTPSRequired {
 			resp.Body = KeycloakError{Error: CodeInvalidRequest, ErrorDescription: "HTTPS required"}
 		}
+		if e.code == CodeUnavailable {
+			// OAuth 2.0's error code for a server that cannot answer now.
+			resp.Body = KeycloakError{Error: "temporarily_unavailable", ErrorDescription: e.message}
+		}
 		resp.Header, resp.Code = h, e.code
 		return resp
 	case status == http.StatusUnauthorized:
@@ -262,6 +272,18 @@ func isKeycloakPath(path string) bool {
 // Fault renders platform failures: Keycloak's envelope on its paths,
 // Spring's on the payment API.
 func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
+	if r != nil {
+		// The platform may hand over the request before its mount prefix
+		// is stripped (an injected fault): Keycloak's paths and Spring's
+		// "path" are below the provider's base URL.
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/"+Name+"/"); ok {
+			u := *r.URL
+			u.Path = "/" + rest
+			r2 := *r
+			r2.URL = &u
+			r = &r2
+		}
+	}
 	var e *apiError
 	switch f {
 	case sim.FaultNotFound:
@@ -276,6 +298,11 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 		e = apiErr(CodeBodyTooLarge, "Maximum upload size exceeded")
 	case sim.FaultHeadersTooLarge:
 		e = apiErr(CodeInvalidField, "Request header is too large")
+	case sim.FaultUnavailable:
+		e = apiErr(CodeUnavailable, "Service Unavailable")
+	case sim.FaultRateLimited:
+		// The platform adds Retry-After.
+		e = apiErr(CodeRateLimited, "Too Many Requests")
 	default:
 		e = apiErr(CodeInternal, "Internal Server Error")
 	}

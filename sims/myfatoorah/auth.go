@@ -3,6 +3,7 @@ package myfatoorah
 import (
 	"net/http"
 
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
@@ -22,6 +23,9 @@ func (p *Provider) authed(fn apiFunc) httpx.HandlerFunc {
 		if err != nil {
 			return httpx.Response{}, err
 		}
+		// Per-merchant journal views and fault rules; may unwind (the
+		// deferred Unlock runs).
+		sim.SetMerchant(r, m.ID)
 		env, err := fn(r, m)
 		if err != nil {
 			return httpx.Response{}, err

@@ -30,7 +30,9 @@ const (
 	CodeNotFound         = "NotFound"              // unknown route (ASP.NET body)
 	CodeMethodNotAllowed = "MethodNotAllowed"      // known route, wrong method (ASP.NET body)
 	CodeBodyTooLarge     = "RequestEntityTooLarge" // body over the limit
-	CodeInternal         = "InternalServerError"   // a bug in the fake
+	CodeUnavailable      = "ServiceUnavailable"    // an injected 503 (fault rules)
+	CodeRateLimited      = "TooManyRequests"       // an injected 429 (fault rules)
+	CodeInternal         = "InternalServerError"   // a bug in the fake, or an injected 500
 )
 
 var errorTable = map[string]int{
@@ -50,15 +52,18 @@ var errorTable = map[string]int{
 	CodeNotFound:         http.StatusNotFound,
 	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
 	CodeBodyTooLarge:     http.StatusRequestEntityTooLarge,
+	CodeUnavailable:      http.StatusServiceUnavailable,
+	CodeRateLimited:      http.StatusTooManyRequests,
 	CodeInternal:         http.StatusInternalServerError,
 }
 
 // ErrorCodes lists every code a client can provoke (InternalServerError
-// only marks a bug in the fake).
+// only marks a bug in the fake; ServiceUnavailable and TooManyRequests only
+// fault rules provoke, and they count as fault kinds).
 var ErrorCodes = func() []string {
 	out := make([]string, 0, len(errorTable))
 	for c := range errorTable {
-		if c != CodeInternal {
+		if c != CodeInternal && c != CodeUnavailable && c != CodeRateLimited {
 			out = append(out, c)
 		}
 	}
@@ -203,6 +208,13 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 	case sim.FaultHeadersTooLarge:
 		// IIS answers oversized headers with its own 400 before ASP.NET.
 		e = apiErr(CodeInvalidRequest, "Bad Request - Request Too Long")
+	case sim.FaultUnavailable:
+		// MyFatoorah's envelope, as its ASP.NET service answers when a
+		// dependency is down.
+		e = apiErr(CodeUnavailable, "The service is temporarily unavailable, please try again later.")
+	case sim.FaultRateLimited:
+		// The platform adds Retry-After.
+		e = apiErr(CodeRateLimited, "Too many requests, please try again later.")
 	default:
 		e = apiErr(CodeInternal, "An error has occurred.")
 	}
