@@ -70,8 +70,9 @@ const (
 	maxTerminals = 8
 	// MerchantRetention: a minted merchant nobody used (login, purchase,
 	// terminal action) for this long on its clock is forgotten, with its
-	// terminals, tokens and receipts. The fixture merchant stays.
-	MerchantRetention = 24 * time.Hour
+	// terminals, tokens and receipts. The fixture merchant stays. It is the
+	// default of the simulator's --merchant-idle, which sets it.
+	MerchantRetention = sim.DefaultMerchantIdle
 )
 
 // Terminal modes.
@@ -349,12 +350,13 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		st.addTerminal(m, tid, "ecr-"+id+"-"+string(rune('1'+i)), auth.TokenFrom(p.deps.Secrets, 12))
 	}
 	m.lastUsed = m.clock.Now()
-	p.armEvictionLocked(m, MerchantRetention)
+	p.armEvictionLocked(m, p.deps.Limits.MerchantIdle)
 	return p.credentialsLocked(m), nil
 }
 
 // armEvictionLocked checks, after d on the merchant's clock, whether m has
-// been idle for MerchantRetention, and forgets it if so.
+// been idle for the simulator's MerchantIdle limit (--merchant-idle,
+// default MerchantRetention), and forgets it if so.
 func (p *Provider) armEvictionLocked(m *merchant, d time.Duration) {
 	st := p.st
 	m.timers.AfterFunc(d, func() {
@@ -368,8 +370,8 @@ func (p *Provider) armEvictionLocked(m *merchant, d time.Duration) {
 		for _, t := range m.terminals {
 			busy = busy || t.cur != nil
 		}
-		if idle < MerchantRetention || busy {
-			p.armEvictionLocked(m, max(MerchantRetention-idle, time.Minute))
+		if limit := p.deps.Limits.MerchantIdle; idle < limit || busy {
+			p.armEvictionLocked(m, max(limit-idle, time.Minute))
 			return
 		}
 		p.evictLocked(m)
@@ -420,3 +422,39 @@ func (p *Provider) secretDigits(n int) string {
 }
 
 var _ sim.Provider = (*Provider)(nil)
+
+// DeleteMerchant implements sim.MerchantDeleter: DELETE
+// /_sim/babpos/merchants/{merchantId} frees a minted merchant, its
+// terminals, ECRs, tokens and receipts at once. The fixture merchant cannot
+// be deleted (reset restores it), nor a merchant while a purchase waits on
+// one of its terminals (the ECR's call would be left hanging).
+func (p *Provider) DeleteMerchant(merchantID string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, ok := p.st.merchants[merchantID]
+	if !ok {
+		return sim.ErrNotFound("no babpos merchant with merchantId %q", merchantID)
+	}
+	if m.ID == FixtureMerchantID {
+		return sim.ErrConflict("the fixture merchant cannot be deleted; POST /_sim/reset?provider=babpos restores it")
+	}
+	for _, t := range m.terminals {
+		if t.cur != nil {
+			return sim.ErrConflict("a purchase is in progress on terminal %s; delete the merchant when it ends", t.ID)
+		}
+	}
+	p.evictLocked(m)
+	return nil
+}
+
+// Counts implements sim.Counter.
+func (p *Provider) Counts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return map[string]int{"merchants": len(p.st.merchants), "terminals": len(p.st.terminals), "receipts": len(p.st.receipts)}
+}
+
+var (
+	_ sim.MerchantDeleter = (*Provider)(nil)
+	_ sim.Counter         = (*Provider)(nil)
+)

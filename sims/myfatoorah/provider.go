@@ -324,6 +324,12 @@ func (p *Provider) idleCheckLocked(m *merchant) {
 			return
 		}
 	}
+	p.deleteMerchantLocked(m)
+}
+
+// deleteMerchantLocked forgets a merchant, its invoices and its clock.
+func (p *Provider) deleteMerchantLocked(m *merchant) {
+	st := p.st
 	for _, inv := range m.invoices {
 		p.forgetLocked(inv)
 	}
@@ -335,9 +341,37 @@ func (p *Provider) idleCheckLocked(m *merchant) {
 			break
 		}
 	}
-	if p.deps.DropMerchant != nil {
-		p.deps.DropMerchant(m.ID)
-	}
+	p.deps.DropMerchant(m.ID) // stops the merchant's clock and every timer on it
 }
+
+// DeleteMerchant implements sim.MerchantDeleter: DELETE
+// /_sim/myfatoorah/merchants/{merchantId} frees a minted merchant, its
+// invoices and its API key at once. The fixture merchant cannot be
+// deleted (reset restores it).
+func (p *Provider) DeleteMerchant(merchantID string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, ok := p.st.merchants[merchantID]
+	if !ok {
+		return sim.ErrNotFound("no myfatoorah merchant with merchantId %q", merchantID)
+	}
+	if m.ID == FixtureMerchantID {
+		return sim.ErrConflict("the fixture merchant cannot be deleted; POST /_sim/reset?provider=myfatoorah restores it")
+	}
+	p.deleteMerchantLocked(m)
+	return nil
+}
+
+// Counts implements sim.Counter.
+func (p *Provider) Counts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return map[string]int{"merchants": len(p.st.merchants), "invoices": len(p.st.invoices), "refunds": len(p.st.refunds)}
+}
+
+var (
+	_ sim.MerchantDeleter = (*Provider)(nil)
+	_ sim.Counter         = (*Provider)(nil)
+)
 
 var _ sim.Provider = (*Provider)(nil)
