@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/paysandbox/paysandbox/sim/fault"
 	"github.com/paysandbox/paysandbox/sim/journal"
@@ -195,11 +194,7 @@ func TestTenantIsolation(t *testing.T) {
 // faults apply. The terminal's own hardware faults are above.
 
 func addFault(tb testing.TB, s *simtest.Server, rule map[string]any) fault.Rule {
-	tb.Helper()
-	rule["provider"] = babpos.Name
-	var out fault.Rule
-	s.With(tb).Control(http.MethodPost, "/_sim/faults", rule, http.StatusCreated, &out)
-	return out
+	return s.With(tb).PostFault(babpos.Name, rule)
 }
 
 // raw purchases on a fresh connection, unvalidated: what the ECR sees of a
@@ -223,27 +218,11 @@ func (e *ecr) raw(ctx context.Context, amount, ref string) (int, []byte, error) 
 }
 
 func journalFaults(tb testing.TB, s *simtest.Server, merchant string) []journal.Entry {
-	tb.Helper()
-	var out struct{ Entries []journal.Entry }
-	s.With(tb).Control(http.MethodGet, "/_sim/journal?provider=babpos&merchantId="+merchant, nil, http.StatusOK, &out)
-	var hit []journal.Entry
-	for _, e := range out.Entries {
-		if e.Fault != nil {
-			hit = append(hit, e)
-		}
-	}
-	return hit
+	return s.With(tb).JournalFaults(babpos.Name, merchant)
 }
 
 func waitJournalFault(t *testing.T, s *simtest.Server, merchant string, n int) {
-	t.Helper()
-	for range 2000 {
-		if len(journalFaults(t, s, merchant)) >= n {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("no %d faults in the journal", n)
+	s.With(t).WaitJournalFaults(babpos.Name, merchant, n)
 }
 
 // Error faults answer BAB's {"status":"failed","msg":...} with the fault's

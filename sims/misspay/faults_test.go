@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/callback"
@@ -22,11 +21,7 @@ import (
 // addFault posts a rule for the merchant (global when merchantID is "")
 // and returns it.
 func addFault(tb testing.TB, s *simtest.Server, rule map[string]any) fault.Rule {
-	tb.Helper()
-	rule["provider"] = misspay.Name
-	var out fault.Rule
-	s.With(tb).Control(http.MethodPost, "/_sim/faults", rule, http.StatusCreated, &out)
-	return out
+	return s.With(tb).PostFault(misspay.Name, rule)
 }
 
 // rawDo sends a request on a fresh connection, without validation, and
@@ -53,16 +48,7 @@ func rawDo(ctx context.Context, s *simtest.Server, method, path string, h http.H
 }
 
 func journalFaults(tb testing.TB, s *simtest.Server, merchant string) []journal.Entry {
-	tb.Helper()
-	var out struct{ Entries []journal.Entry }
-	s.With(tb).Control(http.MethodGet, "/_sim/journal?provider=misspay&merchantId="+merchant, nil, http.StatusOK, &out)
-	var hit []journal.Entry
-	for _, e := range out.Entries {
-		if e.Fault != nil {
-			hit = append(hit, e)
-		}
-	}
-	return hit
+	return s.With(tb).JournalFaults(misspay.Name, merchant)
 }
 
 // Error faults answer MIS Pay's coded envelope with the fault's status,
@@ -268,14 +254,7 @@ func TestFaultHang(t *testing.T) {
 }
 
 func waitJournalFault(t *testing.T, s *simtest.Server, merchant string, n int) {
-	t.Helper()
-	for range 2000 {
-		if len(journalFaults(t, s, merchant)) >= n {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("no %d faults in the journal", n)
+	s.With(t).WaitJournalFaults(misspay.Name, merchant, n)
 }
 
 // The same seed fails the same requests; another seed others.
@@ -333,9 +312,7 @@ func webhookCodes(t *testing.T, got []simtest.Received) []string {
 }
 
 func callbacksOf(t *testing.T, s *simtest.Server, merchant string) []callback.Record {
-	var out struct{ Callbacks []callback.Record }
-	s.Control(http.MethodGet, "/_sim/callbacks?provider=misspay&merchantId="+merchant, nil, http.StatusOK, &out)
-	return out.Callbacks
+	return s.With(t).MerchantCallbacks(misspay.Name, merchant)
 }
 
 // Callback faults, checked by a receiver that sees duplicates and order.

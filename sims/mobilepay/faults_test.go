@@ -19,11 +19,7 @@ import (
 )
 
 func addFault(tb testing.TB, s *simtest.Server, rule map[string]any) fault.Rule {
-	tb.Helper()
-	rule["provider"] = mobilepay.Name
-	var out fault.Rule
-	s.With(tb).Control(http.MethodPost, "/_sim/faults", rule, http.StatusCreated, &out)
-	return out
+	return s.With(tb).PostFault(mobilepay.Name, rule)
 }
 
 // rawGet calls a MobilePay operation with the client's credentials on a
@@ -48,16 +44,7 @@ func (c *client) rawGet(ctx context.Context, op string, f fields) (int, []byte, 
 }
 
 func faultEntries(tb testing.TB, s *simtest.Server, merchant string) []journal.Entry {
-	tb.Helper()
-	var out struct{ Entries []journal.Entry }
-	s.With(tb).Control(http.MethodGet, "/_sim/journal?provider=mobilepay&merchantId="+merchant, nil, http.StatusOK, &out)
-	var hit []journal.Entry
-	for _, e := range out.Entries {
-		if e.Fault != nil {
-			hit = append(hit, e)
-		}
-	}
-	return hit
+	return s.With(tb).JournalFaults(mobilepay.Name, merchant)
 }
 
 // Error faults answer Integra's envelope (JSON or XML, as asked) with the

@@ -22,11 +22,7 @@ import (
 // HTTP, per merchant.
 
 func addFault(tb testing.TB, s *simtest.Server, rule map[string]any) fault.Rule {
-	tb.Helper()
-	rule["provider"] = mpower.Name
-	var out fault.Rule
-	s.With(tb).Control(http.MethodPost, "/_sim/faults", rule, http.StatusCreated, &out)
-	return out
+	return s.With(tb).PostFault(mpower.Name, rule)
 }
 
 // raw posts op on a fresh connection, unvalidated: what a client sees of a
@@ -53,27 +49,11 @@ func (c *client) raw(ctx context.Context, op string, body any) (int, []byte, err
 }
 
 func journalFaults(tb testing.TB, s *simtest.Server, merchant string) []journal.Entry {
-	tb.Helper()
-	var out struct{ Entries []journal.Entry }
-	s.With(tb).Control(http.MethodGet, "/_sim/journal?provider=mpower&merchantId="+merchant, nil, http.StatusOK, &out)
-	var hit []journal.Entry
-	for _, e := range out.Entries {
-		if e.Fault != nil {
-			hit = append(hit, e)
-		}
-	}
-	return hit
+	return s.With(tb).JournalFaults(mpower.Name, merchant)
 }
 
 func waitJournalFault(t *testing.T, s *simtest.Server, merchant string, n int) {
-	t.Helper()
-	for range 2000 {
-		if len(journalFaults(t, s, merchant)) >= n {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("no %d faults in the journal", n)
+	s.With(t).WaitJournalFaults(mpower.Name, merchant, n)
 }
 
 // Error faults answer Spring's error body on the payment API and
@@ -254,10 +234,7 @@ func TestFaultProbabilitySeeded(t *testing.T) {
 }
 
 func callbacksOf(t *testing.T, s *simtest.Server, merchant string) []callback.Record {
-	t.Helper()
-	var out struct{ Callbacks []callback.Record }
-	s.Control(http.MethodGet, "/_sim/callbacks?provider=mpower&merchantId="+merchant, nil, http.StatusOK, &out)
-	return out.Callbacks
+	return s.With(t).MerchantCallbacks(mpower.Name, merchant)
 }
 
 // Callback faults, checked by a receiver that sees duplicates, order and

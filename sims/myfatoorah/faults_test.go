@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/fault"
@@ -21,11 +20,7 @@ import (
 // over HTTP, per merchant.
 
 func addFault(tb testing.TB, s *simtest.Server, rule map[string]any) fault.Rule {
-	tb.Helper()
-	rule["provider"] = myfatoorah.Name
-	var out fault.Rule
-	s.With(tb).Control(http.MethodPost, "/_sim/faults", rule, http.StatusCreated, &out)
-	return out
+	return s.With(tb).PostFault(myfatoorah.Name, rule)
 }
 
 // raw calls an operation on a fresh connection, unvalidated: what a client
@@ -49,27 +44,11 @@ func (c *client) raw(ctx context.Context, op string, body any) (int, http.Header
 }
 
 func journalFaults(tb testing.TB, s *simtest.Server, merchant string) []journal.Entry {
-	tb.Helper()
-	var out struct{ Entries []journal.Entry }
-	s.With(tb).Control(http.MethodGet, "/_sim/journal?provider=myfatoorah&merchantId="+merchant, nil, http.StatusOK, &out)
-	var hit []journal.Entry
-	for _, e := range out.Entries {
-		if e.Fault != nil {
-			hit = append(hit, e)
-		}
-	}
-	return hit
+	return s.With(tb).JournalFaults(myfatoorah.Name, merchant)
 }
 
 func waitJournalFault(t *testing.T, s *simtest.Server, merchant string, n int) {
-	t.Helper()
-	for range 2000 {
-		if len(journalFaults(t, s, merchant)) >= n {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("no %d faults in the journal", n)
+	s.With(t).WaitJournalFaults(myfatoorah.Name, merchant, n)
 }
 
 // found reports whether the merchant has an invoice with the reference.
@@ -277,10 +256,7 @@ func TestFaultProbabilitySeeded(t *testing.T) {
 }
 
 func callbacksOf(t *testing.T, s *simtest.Server, merchant string) []callback.Record {
-	t.Helper()
-	var out struct{ Callbacks []callback.Record }
-	s.Control(http.MethodGet, "/_sim/callbacks?provider=myfatoorah&merchantId="+merchant, nil, http.StatusOK, &out)
-	return out.Callbacks
+	return s.With(t).MerchantCallbacks(myfatoorah.Name, merchant)
 }
 
 // Webhook faults, checked by a receiver that sees duplicates, order and
