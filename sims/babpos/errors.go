@@ -144,11 +144,5 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 	default:
 		e = apiErr(CodeInternal, "internal error")
 	}
-	resp := p.render(e)
-	body, ct, err := httpx.EncodeJSON(r, resp.Body)
-	if err != nil {
-		return resp
-	}
-	resp.Body, resp.Raw, resp.ContentType = nil, body, ct
-	return resp
+	return p.render(e)
 }

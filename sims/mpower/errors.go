@@ -309,12 +309,5 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 	if r != nil && isKeycloakPath(r.URL.Path) {
 		e.keycloak = true
 	}
-	resp := p.render(r, e)
-	if resp.Raw == nil && resp.Body != nil {
-		body, ct, err := httpx.EncodeJSON(r, resp.Body)
-		if err == nil {
-			resp.Body, resp.Raw, resp.ContentType = nil, body, ct
-		}
-	}
-	return resp
+	return p.render(r, e)
 }

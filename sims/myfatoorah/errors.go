@@ -218,12 +218,5 @@ func (p *Provider) Fault(r *http.Request, f sim.Fault) httpx.Response {
 	default:
 		e = apiErr(CodeInternal, "An error has occurred.")
 	}
-	resp := p.render(r, e)
-	if resp.Body != nil {
-		body, ct, err := httpx.EncodeJSON(r, resp.Body)
-		if err == nil {
-			resp.Body, resp.Raw, resp.ContentType = nil, body, ct
-		}
-	}
-	return resp
+	return p.render(r, e)
 }
