@@ -20,9 +20,6 @@ import (
 // checkout, and not at all when nothing can expire. A clock that jumps
 // years ahead rings it once.
 
-// minSweepGap spaces sweeps out: each walks the merchant's checkouts.
-func minSweepGap(l sim.Limits) time.Duration { return max(l.Retention/10, time.Second) }
-
 // sweep runs when m's alarm rings.
 func (p *Provider) sweep(m *merchant) {
 	p.mu.Lock()
@@ -36,7 +33,7 @@ func (p *Provider) sweep(m *merchant) {
 		p.deleteMerchantLocked(m)
 		return
 	}
-	var next time.Time
+	var next sim.Sweep
 	kept := m.checkouts[:0]
 	for _, c := range m.checkouts {
 		if finished(c.Status) {
@@ -45,36 +42,20 @@ func (p *Provider) sweep(m *merchant) {
 				p.forgetLocked(m, c)
 				continue
 			}
-			next = earliest(next, due)
+			next.Due(due)
 		}
 		kept = append(kept, c)
 	}
 	clear(m.checkouts[len(kept):])
 	m.checkouts = kept
 	if m.minted {
-		next = earliest(next, m.lastSeen.Add(l.MerchantIdle))
+		next.Due(m.lastSeen.Add(l.MerchantIdle))
 	}
-	if !next.IsZero() {
-		m.sweep.Set(later(next, now.Add(minSweepGap(l))))
-	}
+	next.Arm(m.sweep, now, l)
 }
 
 // expiresAt tells m's sweep that something may expire at t.
 func (m *merchant) expiresAt(t time.Time) { m.sweep.Set(t) }
-
-func earliest(a, b time.Time) time.Time {
-	if a.IsZero() || b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
 
 // finished reports a checkout the customer is done with.
 func finished(s Status) bool {

@@ -12,12 +12,9 @@ import (
 // merchant idle for longer than MerchantIdle. Past MaxObjects the
 // merchant's oldest payment (with its refunds) is forgotten at once.
 
-// minSweepGap spaces sweeps out: each walks the merchant's payments.
-func minSweepGap(l sim.Limits) time.Duration { return max(l.Retention/10, time.Second) }
-
 // The sweep is an alarm set for the next moment something can expire,
 // never a ticker, so a clock that jumps years ahead rings it once (see
-// sims/misspay/retention.go).
+// sim.Sweep).
 
 // sweep runs when m's alarm rings.
 func (p *Provider) sweep(m *merchant) {
@@ -32,7 +29,7 @@ func (p *Provider) sweep(m *merchant) {
 		p.deleteMerchantLocked(m)
 		return
 	}
-	var next time.Time
+	var next sim.Sweep
 	kept := m.payments[:0]
 	for _, pay := range m.payments {
 		if p.expiredLocked(pay, now) {
@@ -40,18 +37,16 @@ func (p *Provider) sweep(m *merchant) {
 			continue
 		}
 		if due, ok := p.dueLocked(pay); ok {
-			next = earliest(next, due)
+			next.Due(due)
 		}
 		kept = append(kept, pay)
 	}
 	clear(m.payments[len(kept):])
 	m.payments = kept
 	if m.minted {
-		next = earliest(next, m.lastSeen.Add(l.MerchantIdle))
+		next.Due(m.lastSeen.Add(l.MerchantIdle))
 	}
-	if !next.IsZero() {
-		m.sweep.Set(later(next, now.Add(minSweepGap(l))))
-	}
+	next.Arm(m.sweep, now, l)
 }
 
 // dueLocked is when a finished payment can be forgotten (false while it
@@ -65,16 +60,11 @@ func (p *Provider) dueLocked(pay *payment) (time.Time, bool) {
 		if rf.Status == Initiated || rf.Status == Reserved {
 			return time.Time{}, false
 		}
-		last = later(last, rf.UpdatedAt)
+		if rf.UpdatedAt.After(last) {
+			last = rf.UpdatedAt
+		}
 	}
 	return last.Add(p.deps.Limits.Retention), true
-}
-
-func earliest(a, b time.Time) time.Time {
-	if a.IsZero() || b.Before(a) {
-		return b
-	}
-	return a
 }
 
 // expiredLocked reports a finished payment whose last change, and every
@@ -82,13 +72,6 @@ func earliest(a, b time.Time) time.Time {
 func (p *Provider) expiredLocked(pay *payment, now time.Time) bool {
 	due, ok := p.dueLocked(pay)
 	return ok && !now.Before(due)
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
 
 // addPaymentLocked records a new payment of m, forgetting m's oldest past

@@ -1,8 +1,6 @@
 package mpower
 
 import (
-	"time"
-
 	"github.com/paysandbox/paysandbox/sim"
 )
 
@@ -28,8 +26,6 @@ var settled = map[Status]bool{
 // retention after the previous sweep, never a ticker: a clock that jumps
 // years ahead rings it once.
 
-func minSweepGap(l sim.Limits) time.Duration { return max(l.Retention/10, time.Second) }
-
 // sweep runs when m's alarm rings.
 func (p *Provider) sweep(st *state, m *merchant) {
 	p.mu.Lock()
@@ -43,7 +39,7 @@ func (p *Provider) sweep(st *state, m *merchant) {
 		p.deleteMerchantLocked(m)
 		return
 	}
-	var next time.Time
+	var next sim.Sweep
 	kept := m.txns[:0]
 	for _, t := range m.txns {
 		if settled[t.Status] {
@@ -52,25 +48,16 @@ func (p *Provider) sweep(st *state, m *merchant) {
 				p.forgetLocked(t)
 				continue
 			}
-			if next.IsZero() || due.Before(next) {
-				next = due
-			}
+			next.Due(due)
 		}
 		kept = append(kept, t)
 	}
 	clear(m.txns[len(kept):])
 	m.txns = kept
 	if m.minted {
-		if due := m.lastSeen.Add(l.MerchantIdle); next.IsZero() || due.Before(next) {
-			next = due
-		}
+		next.Due(m.lastSeen.Add(l.MerchantIdle))
 	}
-	if !next.IsZero() {
-		if gap := now.Add(minSweepGap(l)); next.Before(gap) {
-			next = gap
-		}
-		m.sweep.Set(next)
-	}
+	next.Arm(m.sweep, now, l)
 }
 
 // addTxnLocked records a new transaction of m, forgetting m's oldest past
