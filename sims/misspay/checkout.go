@@ -1,7 +1,6 @@
 package misspay
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -74,15 +73,16 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	var body map[string]json.RawMessage
-	note, err := decodeBody(r, &body)
+	d, body, note, err := decodeBody(r, true)
 	if err != nil {
 		return httpx.Response{}, err
 	}
 	req, err := parseStartCheckout(body)
+	d.release()
 	if err != nil {
 		return httpx.Response{}, err
 	}
+	req.compact()
 	req.Warning = joinNotes(req.Warning, controlNote("orderId", req.OrderID), note)
 	now := m.clk.Now()
 	p.mu.Lock()
@@ -226,16 +226,15 @@ func (p *Provider) updateOrderID(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	var body map[string]json.RawMessage
-	note, err := decodeBody(r, &body)
+	d, f, note, err := decodeBody(r, false)
 	if err != nil {
 		if e := p.errorAsAPI(err); e != nil {
 			return httpx.Response{}, e.coded()
 		}
 		return httpx.Response{}, err
 	}
-	f := fields{raw: body}
 	orderID := f.str("orderId", true)
+	d.release()
 	if f.err != nil {
 		return httpx.Response{}, f.err.coded()
 	}

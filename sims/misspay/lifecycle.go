@@ -182,11 +182,14 @@ func withQuery(raw string, params url.Values) string {
 // scheduleTimeoutLocked arms the checkout window: a checkout nobody
 // finishes times out by itself (MP01) when the window passes on the clock.
 // A merchant's open checkouts wait in one deadline heap served by one
-// timer, so a checkout costs no timer of its own.
+// timer, so a checkout costs no timer of its own. The timer is armed no
+// later than the earliest deadline; taking a checkout off the heap leaves
+// it alone (it may then ring early, find nothing due and re-arm), so a
+// busy merchant does not move its timer on every request.
 func (p *Provider) scheduleTimeoutLocked(m *merchant, c *checkout) {
 	c.deadline = m.clk.Now().Add(m.CheckoutTimeout)
 	heap.Push(&m.deadlines, c)
-	if c.hidx == 0 {
+	if m.timeout == nil || c.deadline.Before(m.timeoutAt) {
 		p.armTimeoutsLocked(m)
 	}
 }
@@ -196,15 +199,14 @@ func (p *Provider) cancelTimeoutLocked(m *merchant, c *checkout) {
 	if c.hidx < 0 {
 		return
 	}
-	first := c.hidx == 0
 	heap.Remove(&m.deadlines, c.hidx)
-	if first {
-		p.armTimeoutsLocked(m)
+	if len(m.deadlines) == 0 && m.timeout != nil {
+		m.timeout.Stop()
+		m.timeout = nil
 	}
 }
 
-// armTimeoutsLocked keeps m's one timeout timer armed for its earliest
-// deadline.
+// armTimeoutsLocked arms m's one timeout timer for its earliest deadline.
 func (p *Provider) armTimeoutsLocked(m *merchant) {
 	if m.timeout != nil {
 		m.timeout.Stop()
@@ -213,7 +215,8 @@ func (p *Provider) armTimeoutsLocked(m *merchant) {
 	if len(m.deadlines) == 0 {
 		return
 	}
-	d := max(m.deadlines[0].deadline.Sub(m.clk.Now()), time.Nanosecond)
+	m.timeoutAt = m.deadlines[0].deadline
+	d := max(m.timeoutAt.Sub(m.clk.Now()), time.Nanosecond)
 	m.timeout = m.timers.AfterFunc(d, func() {
 		p.mu.Lock()
 		if p.st.merchants[m.AppID] != m {

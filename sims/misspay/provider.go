@@ -67,7 +67,8 @@ type merchant struct {
 	timers *clock.Group // every timer of the merchant, stopped on reset
 
 	deadlines deadlineHeap // open checkouts by timeout
-	timeout   clock.Timer  // armed for deadlines[0]
+	timeout   clock.Timer  // armed for timeoutAt, no later than deadlines[0]
+	timeoutAt time.Time
 
 	sealOnce sync.Once
 	sealer   *seal.Sealer

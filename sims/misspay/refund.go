@@ -1,7 +1,6 @@
 package misspay
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/paysandbox/paysandbox/sim/callback"
@@ -41,11 +40,17 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	var raw map[string]json.RawMessage
-	if err := httpx.DecodeJSON(r, &raw); err != nil {
+	b, err := httpx.ReadBody(r)
+	if err != nil {
 		return httpx.Response{}, err
 	}
-	f := &fields{raw: raw}
+	d := newDoc()
+	defer d.release()
+	obj, _, err := d.parseObject(b)
+	if err != nil {
+		return httpx.Response{}, err
+	}
+	f := &fields{d: d, obj: obj}
 	purchaseID := f.str("purchaseId", true)
 	total := f.money("totalAmount", true)
 	amt := f.money("amount", true)
@@ -54,7 +59,7 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 	refundID := f.str("merchantRefundId", false)
 	f.str("comments", false)
 	if ud := f.object("userDetails", false); ud != nil {
-		ud.optionalStrings("id", "name", "email", "userType")
+		ud.skip("id", "name", "email", "userType")
 		f.merge(ud)
 	}
 	if f.err == nil && amt.Sign() <= 0 {

@@ -1,15 +1,12 @@
 package misspay
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/money"
@@ -23,34 +20,90 @@ var sar = money.MustCurrency("SAR")
 // zero is 0 SAR.
 var zero = money.FromMinor(0, sar)
 
-// amountRe accepts non-negative decimals with at most 12 integer digits
-// and at most two significant fraction digits: more are allowed when they
-// are zeros, as shops send DECIMAL(x,4) columns ("1073.5300", Magento).
-var amountRe = regexp.MustCompile(`^\d{1,12}(\.\d{1,2}0*)?$`)
+// The formats below are written out rather than as regular expressions
+// (they are matched several times per request); split_test.go checks each
+// against its expression.
+
+// isDigits reports a non-empty run of ASCII digits.
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// decimal splits s, a decimal with 1 to maxWhole integer digits and, after
+// a point, at least one fraction digit (`^\d{1,maxWhole}(\.\d+)?$`).
+func decimal(s string, maxWhole int) (whole, frac string, ok bool) {
+	whole, frac, dot := strings.Cut(s, ".")
+	if len(whole) > maxWhole || !isDigits(whole) || dot && !isDigits(frac) {
+		return "", "", false
+	}
+	return whole, frac, true
+}
+
+// isAmount is `^\d{1,12}(\.\d{1,2}0*)?$`: a non-negative decimal with at
+// most 12 integer digits and at most two significant fraction digits; more
+// are allowed when they are zeros, as shops send DECIMAL(x,4) columns
+// ("1073.5300", Magento).
+func isAmount(s string) bool {
+	_, frac, ok := decimal(s, 12)
+	return ok && (len(frac) <= 2 || strings.Trim(frac[2:], "0") == "")
+}
+
+// halalas is the decimal whole.frac (digits) in halalas, the fraction
+// rounded half away from zero at its third digit. whole has at most 12
+// digits, so it fits.
+func halalas(whole, frac string) int64 {
+	var v int64
+	for i := 0; i < len(whole); i++ {
+		v = v*10 + int64(whole[i]-'0')
+	}
+	for i := 0; i < 2; i++ {
+		v *= 10
+		if i < len(frac) {
+			v += int64(frac[i] - '0')
+		}
+	}
+	if len(frac) > 2 && frac[2] >= '5' {
+		v++
+	}
+	return v
+}
 
 func parseAmount(s string) (money.Amount, bool) {
 	s = strings.TrimSpace(s)
-	if !amountRe.MatchString(s) {
+	if !isAmount(s) {
 		return zero, false
 	}
-	a, err := money.ParseDecimal(s, sar)
-	return a, err == nil
+	whole, frac, _ := strings.Cut(s, ".")
+	return money.FromMinor(halalas(whole, frac), sar), true
 }
 
-// mobileRe is the documented mobile formats: 05XXXXXXXX, 9665XXXXXXXX and
-// +9665XXXXXXXX.
-var mobileRe = regexp.MustCompile(`^(05\d{8}|9665\d{8}|\+9665\d{8})$`)
-
-// quantityRe is a decimal quantity: Magento sends qty_ordered as "2.0000",
-// and items sold by weight have fractions.
-var quantityRe = regexp.MustCompile(`^\d{1,6}(\.\d+)?$`)
+// isMobile is one of the documented mobile formats
+// `^(05\d{8}|9665\d{8}|\+9665\d{8})$`.
+func isMobile(s string) bool {
+	switch {
+	case len(s) == 10 && strings.HasPrefix(s, "05"):
+		return isDigits(s[2:])
+	case len(s) == 12 && strings.HasPrefix(s, "9665"):
+		return isDigits(s[4:])
+	case len(s) == 13 && strings.HasPrefix(s, "+9665"):
+		return isDigits(s[5:])
+	}
+	return false
+}
 
 // quantity checks a quantity string and returns it for display, without
 // insignificant zeros ("2.0000" -> "2"); ok is false unless it is a
 // positive number.
 func quantity(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	if !quantityRe.MatchString(s) {
+	// `^\d{1,6}(\.\d+)?$`: Magento sends qty_ordered as "2.0000", and
+	// items sold by weight have fractions.
+	if _, _, ok := decimal(s, 6); !ok {
 		return "", false
 	}
 	if strings.Contains(s, ".") {
@@ -67,7 +120,8 @@ func quantity(s string) (string, bool) {
 
 // fields reads a JSON object field by field, keeping the first problem.
 type fields struct {
-	raw map[string]json.RawMessage
+	d   *doc
+	obj int32 // the object's index in d; -1: none (null), no fields
 	// The path of the object in the body ("customerDetails.",
 	// "orderDetails.items[0]."), built only for a message: parent's path,
 	// then key, then [index] when index >= 0.
@@ -97,23 +151,34 @@ func (f *fields) path() string {
 	return p + "."
 }
 
+// get is name's value when it is there and not null.
+func (f *fields) get(name string) (value, bool) {
+	v, ok := f.d.lookup(f.obj, name)
+	return v, ok && v.kind != kindNull
+}
+
 // present reports whether name is there and not null.
 func (f *fields) present(name string) bool {
-	v, ok := f.raw[name]
-	return ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null"))
+	_, ok := f.get(name)
+	return ok
 }
 
 func (f *fields) str(name string, required bool) string {
-	if !f.present(name) {
+	v, ok := f.get(name)
+	if !ok {
 		if required {
 			f.fail("%s is mandatory", f.name(name))
 		}
 		return ""
 	}
-	s, ok := plainString(f.raw[name])
-	if !ok {
+	var s string
+	if v.plain {
+		// Its raw bytes between the quotes are its text: the common case,
+		// decoded without json.Unmarshal.
+		s = f.d.text(v)
+	} else {
 		var u string // its own variable: &u escapes, s need not
-		if err := json.Unmarshal(f.raw[name], &u); err != nil {
+		if err := json.Unmarshal(f.d.raw(v), &u); err != nil {
 			f.fail("%s must be a string", f.name(name))
 			return ""
 		}
@@ -125,28 +190,14 @@ func (f *fields) str(name string, required bool) string {
 	return s
 }
 
-// plainString is the text of a JSON string without escapes, control
-// characters or invalid UTF-8, which is its raw bytes between the quotes:
-// the common case, decoded without json.Unmarshal. false sends anything
-// else to json.Unmarshal.
-func plainString(raw json.RawMessage) (string, bool) {
-	if !isPlainString(raw) {
-		return "", false
-	}
-	return string(raw[1 : len(raw)-1]), true
-}
-
-func isPlainString(raw json.RawMessage) bool {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return false
-	}
-	in := raw[1 : len(raw)-1]
-	for _, c := range in {
-		if c < 0x20 || c == '"' || c == '\\' {
-			return false
+// skip checks that optional fields are strings, keeping nothing.
+func (f *fields) skip(names ...string) {
+	for _, n := range names {
+		if v, ok := f.get(n); ok && v.plain {
+			continue // a string, and its text is not kept: nothing to copy
 		}
+		f.str(n, false)
 	}
-	return utf8.Valid(in)
 }
 
 // money reads a string that must hold an amount.
@@ -162,33 +213,34 @@ func (f *fields) money(name string, required bool) money.Amount {
 	return a
 }
 
-// priceRe accepts any non-negative decimal: unit prices are not summed,
-// and shops store them with more decimals (OpenCart sends "500.0000").
-var priceRe = regexp.MustCompile(`^\d{1,12}(\.\d+)?$`)
-
-// price reads a mandatory string holding a unit price, rounded to halalas.
+// price reads a mandatory string holding a unit price, rounded to halalas:
+// any non-negative decimal, as unit prices are not summed, and shops store
+// them with more decimals (OpenCart sends "500.0000").
 func (f *fields) price(name string) money.Amount {
 	s := strings.TrimSpace(f.str(name, true))
 	if s == "" {
 		return zero
 	}
-	a, err := money.ParseRounded(s, sar)
-	if !priceRe.MatchString(s) || err != nil {
+	// `^\d{1,12}(\.\d+)?$`, rounded half away from zero, as
+	// money.ParseRounded rounds.
+	whole, frac, ok := decimal(s, 12)
+	if !ok {
 		f.fail("%s must be a string holding a non-negative number, got %q", f.name(name), s)
 		return zero
 	}
-	return a
+	return money.FromMinor(halalas(whole, frac), sar)
 }
 
 // moneyAny reads an amount given as a JSON number or a numeric string (the
 // v1.1 body sends a number).
 func (f *fields) moneyAny(name string) money.Amount {
-	if !f.present(name) {
+	v, ok := f.get(name)
+	if !ok {
 		f.fail("%s is mandatory", f.name(name))
 		return zero
 	}
 	var n json.Number
-	if err := json.Unmarshal(f.raw[name], &n); err == nil {
+	if err := json.Unmarshal(f.d.raw(v), &n); err == nil {
 		// A JSON number as PHP's (float) cast produces it: any finite,
 		// non-negative value, rounded to halalas, exactly.
 		a, err := money.ParseRounded(n.String(), sar)
@@ -202,20 +254,18 @@ func (f *fields) moneyAny(name string) money.Amount {
 }
 
 func (f *fields) object(name string, required bool) *fields {
-	sub := &fields{parent: f, key: name, index: -1}
-	if !f.present(name) {
+	v, ok := f.get(name)
+	if !ok {
 		if required {
 			f.fail("%s is mandatory", f.name(name))
 		}
 		return nil
 	}
-	raw, ok := splitObject(f.raw[name])
-	if !ok {
+	if v.kind != kindObject {
 		f.fail("%s must be an object", f.name(name))
 		return nil
 	}
-	sub.raw = raw
-	return sub
+	return &fields{d: f.d, obj: v.ref, parent: f, key: name, index: -1}
 }
 
 // merge copies a sub-object's first problem up.
@@ -226,23 +276,18 @@ func (f *fields) merge(sub *fields) {
 }
 
 func (f *fields) boolean(name string) bool {
-	if !f.present(name) {
+	v, ok := f.get(name)
+	if !ok {
 		return false
 	}
-	var b bool
-	if err := json.Unmarshal(f.raw[name], &b); err != nil {
-		f.fail("%s must be a boolean", f.name(name))
+	switch string(f.d.raw(v)) {
+	case "true":
+		return true
+	case "false":
+		return false
 	}
-	return b
-}
-
-func (f *fields) optionalStrings(names ...string) {
-	for _, n := range names {
-		if f.present(n) && isPlainString(f.raw[n]) {
-			continue // a string, and its text is not kept: nothing to copy
-		}
-		f.str(n, false)
-	}
+	f.fail("%s must be a boolean", f.name(name))
+	return false
 }
 
 type item struct {
@@ -281,8 +326,7 @@ const (
 )
 
 // parseStartCheckout validates a start-checkout body; see doc.go for rules.
-func parseStartCheckout(raw map[string]json.RawMessage) (startRequest, error) {
-	f := &fields{raw: raw}
+func parseStartCheckout(f *fields) (startRequest, error) {
 	var req startRequest
 	req.Version = f.str("version", true)
 	if f.err == nil && req.Version != versionV11 && req.Version != versionV12 {
@@ -325,7 +369,7 @@ func parseStartCheckout(raw map[string]json.RawMessage) (startRequest, error) {
 	}
 
 	req.InvoiceID = f.str("invoiceId", false)
-	f.str("serialNumber", false)
+	f.skip("serialNumber")
 	req.TotalPrice = f.money("totalPrice", true)
 	req.Shipping = f.money("shippingAmount", true)
 	req.VAT = f.money("vat", true)
@@ -336,7 +380,7 @@ func parseStartCheckout(raw map[string]json.RawMessage) (startRequest, error) {
 			d.fail("discount.percentage must be at most 100")
 		}
 		req.Discount = d.money("amount", false)
-		d.str("voucherName", false)
+		d.skip("voucherName")
 		f.merge(d)
 	}
 	if f.err == nil && req.PurchaseAmount.Sign() <= 0 {
@@ -352,7 +396,7 @@ func parseStartCheckout(raw map[string]json.RawMessage) (startRequest, error) {
 		// Any text: the Magento extension sends the billing telephone as
 		// typed, the OpenCart plugin "" for numbers it does not recognise.
 		req.Customer.MobileNumber = cd.str("mobileNumber", false)
-		if cd.err == nil && !mobileRe.MatchString(req.Customer.MobileNumber) && req.Warning == "" {
+		if cd.err == nil && !isMobile(req.Customer.MobileNumber) && req.Warning == "" {
 			req.Warning = fmt.Sprintf("accepted, but customerDetails.mobileNumber %q is none of the documented formats 05XXXXXXXX, 9665XXXXXXXX, +9665XXXXXXXX", req.Customer.MobileNumber)
 		}
 		req.Customer.ID = cd.str("id", false)
@@ -366,7 +410,7 @@ func parseStartCheckout(raw map[string]json.RawMessage) (startRequest, error) {
 		f.merge(od)
 	}
 	if sd := f.object("shippingDetails", false); sd != nil {
-		sd.optionalStrings("firstName", "lastName", "countryCode", "city", "district", "line1", "line2", "gpsCoordinates")
+		sd.skip("firstName", "lastName", "countryCode", "city", "district", "line1", "line2", "gpsCoordinates")
 		f.merge(sd)
 	}
 	if f.err != nil {
@@ -376,12 +420,21 @@ func parseStartCheckout(raw map[string]json.RawMessage) (startRequest, error) {
 }
 
 func parseItems(od *fields) []item {
-	if !od.present("items") {
+	v, ok := od.get("items")
+	if !ok {
 		od.fail("orderDetails.items is mandatory")
 		return nil
 	}
-	raw, ok := splitObjects(od.raw["items"])
-	if !ok {
+	var raw []value
+	if v.kind == kindArray {
+		raw = od.d.elements(v.ref)
+	}
+	for _, e := range raw {
+		if e.kind != kindObject && e.kind != kindNull {
+			v.kind = 0
+		}
+	}
+	if v.kind != kindArray {
 		od.fail("orderDetails.items must be an array of objects")
 		return nil
 	}
@@ -391,7 +444,11 @@ func parseItems(od *fields) []item {
 	}
 	items := make([]item, 0, len(raw))
 	for i, r := range raw {
-		f := &fields{raw: r, parent: od, key: "items", index: i}
+		obj := r.ref // a null item has no fields
+		if r.kind != kindObject {
+			obj = -1
+		}
+		f := &fields{d: od.d, obj: obj, parent: od, key: "items", index: i}
 		it := item{
 			ID: f.str("id", false), SKU: f.str("sku", false),
 			NameArabic: f.str("nameArabic", false), NameEnglish: f.str("nameEnglish", false),
@@ -407,7 +464,7 @@ func parseItems(od *fields) []item {
 		if f.err == nil && strings.TrimSpace(it.NameArabic) == "" && strings.TrimSpace(it.NameEnglish) == "" {
 			f.fail("%snameArabic or %snameEnglish is required", f.path(), f.path())
 		}
-		f.str("itemUrl", false)
+		f.skip("itemUrl")
 		it.ImageURL = f.str("imageUrl", false)
 		od.merge(f)
 		items = append(items, it)
@@ -426,3 +483,56 @@ func checkOrderID(id string) *apiError {
 }
 
 func errorsIsTooLarge(err error) bool { return errors.Is(err, httpx.ErrBodyTooLarge) }
+
+// compact gives the request's strings, which share the whole body when it
+// was decoded with share, one allocation of their own, so a checkout keeps
+// its text and not the body. Constant values keep their constants.
+func (req *startRequest) compact() {
+	n := len(req.OrderID) + len(req.InvoiceID) + len(req.CallbackURI) + len(req.Customer.ID) + len(req.Customer.FirstName) +
+		len(req.Customer.LastName) + len(req.Customer.MobileNumber) + len(req.Customer.Email)
+	for i := range req.Items {
+		it := &req.Items[i]
+		n += len(it.ID) + len(it.SKU) + len(it.NameArabic) + len(it.NameEnglish) + len(it.Quantity) + len(it.ImageURL)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	// own copies s into b; b never moves, as it was grown to n at once.
+	own := func(s *string) {
+		if *s == "" {
+			return
+		}
+		start := b.Len()
+		b.WriteString(*s)
+		*s = b.String()[start:]
+	}
+	own(&req.OrderID)
+	own(&req.InvoiceID)
+	own(&req.CallbackURI)
+	own(&req.Customer.ID)
+	own(&req.Customer.FirstName)
+	own(&req.Customer.LastName)
+	own(&req.Customer.MobileNumber)
+	own(&req.Customer.Email)
+	for i := range req.Items {
+		it := &req.Items[i]
+		own(&it.ID)
+		own(&it.SKU)
+		own(&it.NameArabic)
+		own(&it.NameEnglish)
+		own(&it.Quantity)
+		own(&it.ImageURL)
+	}
+	req.Version = intern(req.Version, versionV11, versionV12)
+	req.Currency = intern(req.Currency, "SAR")
+	req.Lang = intern(req.Lang, "en", "ar")
+}
+
+// intern is s, or the equal constant among consts.
+func intern(s string, consts ...string) string {
+	for _, c := range consts {
+		if s == c {
+			return c
+		}
+	}
+	return strings.Clone(s)
+}
