@@ -45,6 +45,7 @@ type checkout struct {
 
 	deadline time.Time // when the open checkout times out
 	hidx     int       // index in the merchant's deadline heap, -1 if not in it
+	gone     bool      // forgotten: no longer in the indexes
 }
 
 func (c *checkout) checkoutIDPtr() *string {
@@ -85,26 +86,23 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	req.compact()
 	req.Warning = joinNotes(req.Warning, controlNote("orderId", req.OrderID), note)
 	now := m.clk.Now()
-	p.mu.Lock()
-	// A reset may have replaced the state since authenticate: the checkout
-	// must belong to a merchant of the current state, or approving it would
-	// find no merchant.
-	cur, ok := p.st.merchants[m.AppID]
-	if !ok || cur.MerchantID != m.MerchantID {
-		p.mu.Unlock()
+	m.mu.Lock()
+	// The merchant may have been deleted or reset away since authenticate:
+	// a checkout of a merchant that is gone would be found by nobody.
+	if m.gone.Load() {
+		m.mu.Unlock()
 		return httpx.Response{}, apiErr(ME10, "the token belongs to a merchant that no longer exists")
 	}
-	m = cur
 	c := &checkout{hidx: -1,
 		TrackID: auth.UUIDFrom(p.deps.Secrets), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
 		Amount: req.PurchaseAmount, Currency: req.Currency, Lang: req.Lang, Version: req.Version,
 		Items: req.Items, Customer: req.Customer, Discount: req.Discount, Shipping: req.Shipping,
 		VAT: req.VAT, TotalPrice: req.TotalPrice, CallbackURI: req.CallbackURI,
-		Status: StatusInProgress, CreatedAt: now, UpdatedAt: now, UserID: p.st.ids.ObjectID(),
+		Status: StatusInProgress, CreatedAt: now, UpdatedAt: now, UserID: m.st.objectID(),
 	}
 	p.addCheckoutLocked(m, c)
 	p.scheduleTimeoutLocked(m, c)
-	p.mu.Unlock()
+	m.mu.Unlock()
 	resp := success(http.StatusCreated, startCheckoutResult{
 		URL:     p.deps.BaseURL() + "/pay/" + c.TrackID,
 		TrackID: c.TrackID,
@@ -130,25 +128,63 @@ func (p *Provider) trackCheckout(r *http.Request) (httpx.Response, error) {
 		return httpx.Response{}, err
 	}
 	trackID := mux.Vars(r)["trackId"]
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c, ok := p.st.checkouts[trackID]
-	if !ok || c.AppID != m.AppID {
+	c := p.lockCheckout(m, false, trackID)
+	if c == nil {
 		return httpx.Response{}, apiErr(ME04, "no checkout session with trackId %q for this merchant", trackID)
 	}
+	defer m.mu.Unlock()
 	return success(http.StatusOK, trackResult{
 		CheckoutID: c.checkoutIDPtr(), OrderID: c.OrderID, PurchaseAmount: money.ShortJSON(c.Amount),
 		PurchaseCurrency: c.Currency, Status: c.Status,
 	}), nil
 }
 
-// lookupLocked finds the merchant's completed checkout by checkout id.
-func (p *Provider) lookupLocked(m *merchant, checkoutID string) (*checkout, bool) {
-	c, ok := p.st.byCheckout[checkoutID]
-	if !ok || c.AppID != m.AppID {
-		return nil, false
+// lockCheckout finds merchant m's checkout by track id (or, with
+// byCheckoutID, its completed checkout by checkout id) in the indexes of
+// m's state, and returns it with m.mu held. It returns nil, m.mu not held,
+// when m has no such checkout, or the checkout or m is gone.
+func (p *Provider) lockCheckout(m *merchant, byCheckoutID bool, id string) *checkout {
+	p.mu.RLock()
+	idx := m.st.checkouts
+	if byCheckoutID {
+		idx = m.st.byCheckout
 	}
-	return c, true
+	c := idx[id]
+	p.mu.RUnlock()
+	// AppID never changes once the checkout is in an index.
+	if c == nil || c.AppID != m.AppID {
+		return nil
+	}
+	m.mu.Lock()
+	if c.gone || m.gone.Load() {
+		m.mu.Unlock()
+		return nil
+	}
+	return c
+}
+
+// lockTracked finds a checkout of the current state by track id, for the
+// calls that do not name a merchant (the hosted page, the control plane),
+// and returns it and its merchant with m.mu held; nil when there is none.
+func (p *Provider) lockTracked(trackID string) (*checkout, *merchant) {
+	p.mu.RLock()
+	c := p.st.checkouts[trackID]
+	var m *merchant
+	if c != nil {
+		// The indexes change together: a checkout in them has its
+		// merchant in them.
+		m = p.st.merchants[c.AppID]
+	}
+	p.mu.RUnlock()
+	if m == nil {
+		return nil, nil
+	}
+	m.mu.Lock()
+	if c.gone || m.gone.Load() {
+		m.mu.Unlock()
+		return nil, nil
+	}
+	return c, m
 }
 
 // nodeTime is a time as MIS Pay's Node service serialises a Date
@@ -177,12 +213,11 @@ func (p *Provider) getCheckout(r *http.Request) (httpx.Response, error) {
 		return httpx.Response{}, err
 	}
 	id := mux.Vars(r)["checkoutId"]
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c, ok := p.lookupLocked(m, id)
-	if !ok {
+	c := p.lockCheckout(m, true, id)
+	if c == nil {
 		return httpx.Response{}, apiErr(ME05, "no checkout with id %q for this merchant", id)
 	}
+	defer m.mu.Unlock()
 	return success(http.StatusOK, checkoutResult{
 		ID: c.CheckoutID, OrderID: c.OrderID, PurchaseAmount: money.ShortJSON(c.Amount), PurchaseCurrency: c.Currency,
 		PurchaseDate: nodeTime(c.PurchaseDate), Status: c.Status, CreatedAt: nodeTime(c.CreatedAt), UpdatedAt: nodeTime(c.UpdatedAt),
@@ -203,17 +238,16 @@ func (p *Provider) endCheckout(r *http.Request) (httpx.Response, error) {
 		return httpx.Response{}, err
 	}
 	id := mux.Vars(r)["checkoutId"]
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c, ok := p.lookupLocked(m, id)
-	if !ok {
+	c := p.lockCheckout(m, true, id)
+	if c == nil {
 		return httpx.Response{}, apiErr(ME05, "no checkout with id %q for this merchant", id)
 	}
+	defer m.mu.Unlock()
 	if c.Status != StatusSuccess {
 		return httpx.Response{}, apiErr(ME04, "checkout %q is %s, not success", id, c.Status)
 	}
 	if c.TransactionID == "" {
-		c.TransactionID = p.st.ids.ObjectID()
+		c.TransactionID = m.st.objectID()
 		c.UpdatedAt = m.clk.Now()
 	}
 	return success(http.StatusOK, endResult{TransactionID: c.TransactionID, CheckoutID: c.CheckoutID, OrderID: c.OrderID}), nil
@@ -242,12 +276,11 @@ func (p *Provider) updateOrderID(r *http.Request) (httpx.Response, error) {
 		return httpx.Response{}, e.coded()
 	}
 	id := mux.Vars(r)["checkoutId"]
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c, ok := p.lookupLocked(m, id)
-	if !ok {
+	c := p.lockCheckout(m, true, id)
+	if c == nil {
 		return httpx.Response{}, apiErr(ME05, "no checkout with id %q for this merchant", id).coded()
 	}
+	defer m.mu.Unlock()
 	c.OrderID, c.UpdatedAt = orderID, m.clk.Now()
 	resp := success(http.StatusOK, map[string]string{"orderId": orderID})
 	if note = joinNotes(controlNote("orderId", orderID), note); note != "" {

@@ -48,12 +48,11 @@ type CheckoutView struct {
 // ctlGetCheckout handles GET /_sim/misspay/checkouts/{trackId}.
 func (p *Provider) ctlGetCheckout(r *http.Request) (httpx.Response, error) {
 	trackID := mux.Vars(r)["trackId"]
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c, ok := p.st.checkouts[trackID]
-	if !ok {
+	c, m := p.lockTracked(trackID)
+	if c == nil {
 		return httpx.Response{}, errNoCheckout(trackID)
 	}
+	defer m.mu.Unlock()
 	return httpx.JSON(http.StatusOK, CheckoutView{
 		TrackID: c.TrackID, CheckoutID: c.checkoutIDPtr(), AppID: c.AppID, OrderID: c.OrderID,
 		Status: c.Status, PurchaseAmount: money.ShortJSON(c.Amount), Refunded: money.ShortJSON(c.refunded()), TransactionID: c.TransactionID,

@@ -90,8 +90,9 @@ type webhookBody struct {
 	IsFullyRefunded *bool   `json:"isFullyRefunded,omitempty"`
 }
 
-// fireLocked applies ev to c, assigning the checkout id on approval, and
-// returns the callbacks to send once the lock is released.
+// fireLocked applies ev to c, a checkout of m, assigning the checkout id
+// on approval, and returns the callbacks to send once the lock is
+// released. m.mu is held.
 func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult, []callback.Request, error) {
 	from := c.Status
 	to, err := sim.Fire(p.cover, checkoutFSM, from, ev)
@@ -104,9 +105,11 @@ func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult,
 		m.expiresAt(now.Add(p.deps.Limits.Retention))
 	}
 	if ev == EventApprove {
-		id := p.st.ids.ObjectID()
+		id := m.st.objectID()
 		c.CheckoutID, c.PurchaseDate = id, now
-		p.st.byCheckout[id] = c
+		p.mu.Lock()
+		m.st.byCheckout[id] = c
+		p.mu.Unlock()
 	}
 	if checkoutFSM.Terminal(to) {
 		p.cancelTimeoutLocked(m, c)
@@ -203,6 +206,7 @@ func (p *Provider) cancelTimeoutLocked(m *merchant, c *checkout) {
 	if len(m.deadlines) == 0 && m.timeout != nil {
 		m.timeout.Stop()
 		m.timeout = nil
+		m.timeoutSeq++
 	}
 }
 
@@ -216,12 +220,14 @@ func (p *Provider) armTimeoutsLocked(m *merchant) {
 		return
 	}
 	m.timeoutAt = m.deadlines[0].deadline
+	m.timeoutSeq++
+	seq := m.timeoutSeq
 	d := max(m.timeoutAt.Sub(m.clk.Now()), time.Nanosecond)
 	m.timeout = m.timers.AfterFunc(d, func() {
-		p.mu.Lock()
-		if p.st.merchants[m.AppID] != m {
-			p.mu.Unlock()
-			return // deleted meanwhile
+		m.mu.Lock()
+		if m.gone.Load() || m.timeoutSeq != seq {
+			m.mu.Unlock()
+			return // deleted, or re-armed, meanwhile
 		}
 		m.timeout = nil
 		now := m.clk.Now()
@@ -233,7 +239,7 @@ func (p *Provider) armTimeoutsLocked(m *merchant) {
 			}
 		}
 		p.armTimeoutsLocked(m)
-		p.mu.Unlock()
+		m.mu.Unlock()
 		p.send(cbs)
 	})
 }
@@ -289,11 +295,10 @@ func (p *Provider) act(trackID string, ev Event, viaBrowser bool) (ActionResult,
 }
 
 func (p *Provider) actLocked(trackID string, ev Event) (ActionResult, []callback.Request, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c, ok := p.st.checkouts[trackID]
-	if !ok {
+	c, m := p.lockTracked(trackID)
+	if c == nil {
 		return ActionResult{}, nil, errNoCheckout(trackID)
 	}
-	return p.fireLocked(p.st.merchants[c.AppID], c, ev)
+	defer m.mu.Unlock()
+	return p.fireLocked(m, c, ev)
 }

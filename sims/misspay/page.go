@@ -62,22 +62,20 @@ func htmlError(status int, msg string) httpx.Response {
 // it counts as the customer making progress (in-progress -> pending).
 func (p *Provider) checkoutPage(r *http.Request) (httpx.Response, error) {
 	trackID := mux.Vars(r)["trackId"]
-	p.mu.Lock()
-	c, ok := p.st.checkouts[trackID]
-	if !ok {
-		p.mu.Unlock()
+	c, m := p.lockTracked(trackID)
+	if c == nil {
 		return htmlError(http.StatusNotFound, "This checkout link is not valid."), nil
 	}
 	if c.Status == StatusInProgress {
 		// Progress sends no callback, so there is nothing to dispatch.
-		_, _, _ = p.fireLocked(p.st.merchants[c.AppID], c, EventProgress)
+		_, _, _ = p.fireLocked(m, c, EventProgress)
 	}
 	d := pageData{
 		Lang: c.Lang, OrderID: c.OrderID, Currency: c.Currency, CheckoutID: c.CheckoutID,
-		Status: c.Status, Items: c.Items, Amount: money.ShortJSON(c.Amount), Plan: plan(c.Amount, p.st.merchants[c.AppID].clk.Now()),
+		Status: c.Status, Items: c.Items, Amount: money.ShortJSON(c.Amount), Plan: plan(c.Amount, m.clk.Now()),
 		Open: !checkoutFSM.Terminal(c.Status), ActionBase: p.deps.BaseURL() + "/pay/" + c.TrackID,
 	}
-	p.mu.Unlock()
+	m.mu.Unlock()
 	if d.Lang == "" {
 		d.Lang = "en"
 	}

@@ -5,6 +5,7 @@ import (
 
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
@@ -36,20 +37,46 @@ const (
 	DefaultCheckoutTimeout = 30 * time.Minute
 )
 
+// Locks. Each merchant has its own lock, m.mu: its settings, its
+// checkouts (the list, every field of each, the deadline heap), its
+// timers and lastSeen. A request, timer or callback of merchant A takes
+// A's lock and no other merchant's. The provider-wide p.mu (an RWMutex)
+// guards only p.st and the state's indexes (merchants by app id and by
+// merchant id, checkouts by track id and by checkout id); it is held for
+// those map operations alone. The state's id generator has its own lock,
+// st.idMu. Lock order, outermost first, the same everywhere:
+//
+//	m.mu  ->  p.mu  ->  st.idMu
+//
+// so code holding p.mu never takes a merchant's lock, and no code holds
+// two merchants' locks. The clock's, alarm's, timer group's, token
+// cache's and callback queue's locks are leaves below all three.
+//
+// A merchant belongs to one state (m.st) and writes only into its indexes:
+// a request still holding a merchant that Reset replaced writes into the
+// old state, which nobody reads any more. m.gone is set when the merchant
+// is deleted (under m.mu) or reset away (under p.mu); a checkout's gone
+// when it is forgotten (under m.mu). Code that changes a merchant or a
+// checkout checks them under m.mu first.
+
 // Provider is the MIS Pay fake. Create it with New.
 type Provider struct {
 	deps   sim.Deps
 	cover  *sim.Tracker
 	api    httpx.Adapter
 	jwtKey []byte
-	tokens tokenCache // verified JWTs, so a call does not verify its token again
-	mu     sync.Mutex
-	resets int // how often Reset ran: the id stream of the state
+	tokens tokenCache   // verified JWTs, so a call does not verify its token again
+	mu     sync.RWMutex // p.st and its indexes; see "Locks" above
+	resets int          // how often Reset ran: the id stream of the state
 	st     *state
 }
 
 // merchant is one MIS Pay merchant application.
 type merchant struct {
+	mu   sync.Mutex  // everything below that changes, and the merchant's checkouts
+	st   *state      // the state the merchant belongs to
+	gone atomic.Bool // deleted or reset away
+
 	AppID           string
 	Secret          string
 	MerchantID      string
@@ -66,9 +93,10 @@ type merchant struct {
 	clk    clock.Clock  // the merchant's own virtual clock
 	timers *clock.Group // every timer of the merchant, stopped on reset
 
-	deadlines deadlineHeap // open checkouts by timeout
-	timeout   clock.Timer  // armed for timeoutAt, no later than deadlines[0]
-	timeoutAt time.Time
+	deadlines  deadlineHeap // open checkouts by timeout
+	timeout    clock.Timer  // armed for timeoutAt, no later than deadlines[0]
+	timeoutAt  time.Time
+	timeoutSeq uint64 // numbers the arming of timeout: a stale callback sees another
 
 	sealOnce sync.Once
 	sealer   *seal.Sealer
@@ -94,7 +122,10 @@ func (m *merchant) seal(plaintext []byte) string {
 }
 
 type state struct {
-	ids          *ids.Generator
+	idMu sync.Mutex
+	ids  *ids.Generator // under idMu
+
+	// The indexes, under p.mu.
 	merchants    map[string]*merchant // by app id
 	byMerchantID map[string]*merchant
 	checkouts    map[string]*checkout // by track id
@@ -127,9 +158,26 @@ func (p *Provider) newState(gen int) *state {
 	return st
 }
 
-func (p *Provider) addMerchantLocked(st *state, appID, secret, merchantID string) *merchant {
+// objectID draws the next object id of the state's id stream.
+func (st *state) objectID() string {
+	st.idMu.Lock()
+	defer st.idMu.Unlock()
+	return st.ids.ObjectID()
+}
+
+// hex draws n random bytes of the state's id stream, in hex.
+func (st *state) hex(n int) string {
+	st.idMu.Lock()
+	defer st.idMu.Unlock()
+	return st.ids.Hex(n)
+}
+
+// newMerchant builds a merchant of st, not yet in st's indexes (p.mu held,
+// or st not yet shared).
+func (p *Provider) newMerchant(st *state, appID, secret, merchantID string) *merchant {
 	clk := p.deps.MerchantClock(merchantID)
 	m := &merchant{
+		st:              st,
 		clk:             clk,
 		timers:          clock.NewGroup(clk),
 		AppID:           appID,
@@ -142,9 +190,23 @@ func (p *Provider) addMerchantLocked(st *state, appID, secret, merchantID string
 	}
 	m.lastSeen = clk.Now()
 	m.sweep = clock.NewAlarm(m.timers, func() { p.sweep(m) })
+	return m
+}
+
+// addMerchantLocked builds a merchant and adds it to st's indexes (p.mu
+// held, or st not yet shared).
+func (p *Provider) addMerchantLocked(st *state, appID, secret, merchantID string) *merchant {
+	m := p.newMerchant(st, appID, secret, merchantID)
 	st.merchants[appID] = m
 	st.byMerchantID[merchantID] = m
 	return m
+}
+
+// merchant is the current state's merchant with app id appID, or nil.
+func (p *Provider) merchant(appID string) *merchant {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.st.merchants[appID]
 }
 
 // Name implements sim.Provider.
@@ -154,12 +216,15 @@ func (p *Provider) Name() string { return Name }
 func (p *Provider) OpenAPI() []byte { return OpenAPI }
 
 // Reset implements sim.Provider: merchants, checkouts and ID streams go
-// back to start-up. Every timer of the old merchants is stopped.
+// back to start-up. Every timer of the old merchants is stopped. Requests
+// in flight that hold an old merchant see it gone, or write into the old
+// state, which nobody reads any more.
 func (p *Provider) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.resets++
 	for _, m := range p.st.merchants {
+		m.gone.Store(true)
 		m.timers.Stop()
 		p.deps.DropMerchant(m.MerchantID)
 	}
@@ -189,9 +254,10 @@ func (p *Provider) credentials(m *merchant) Credentials {
 
 // Credentials implements sim.Provider.
 func (p *Provider) Credentials() any {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.credentials(p.st.merchants[FixtureAppID])
+	m := p.merchant(FixtureAppID)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return p.credentials(m)
 }
 
 // Settings are a merchant's settings in the control API. Absent fields are
@@ -254,17 +320,24 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// p.mu is held throughout (a control call, and no merchant's lock is
+	// needed): the merchant is set up before it is in the indexes.
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	appID := "app_" + p.st.ids.Hex(16)
+	st := p.st
+	appID := "app_" + st.hex(16)
 	secret := "sk_" + auth.TokenFrom(p.deps.Secrets, 16)
-	m := p.addMerchantLocked(p.st, appID, secret, p.st.ids.ObjectID())
+	m := p.newMerchant(st, appID, secret, st.objectID())
 	m.minted = true
 	m.expiresAt(m.lastSeen.Add(p.deps.Limits.MerchantIdle))
 	if err := s.apply(m); err != nil {
-		p.deleteMerchantLocked(m)
+		m.gone.Store(true)
+		m.timers.Stop()
+		p.deps.DropMerchant(m.MerchantID)
 		return nil, err
 	}
+	st.merchants[appID] = m
+	st.byMerchantID[m.MerchantID] = m
 	return p.credentials(m), nil
 }
 
@@ -274,10 +347,12 @@ func (p *Provider) UpdateMerchant(appID string, body []byte) (Credentials, error
 	if err != nil {
 		return Credentials{}, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	m, ok := p.st.merchants[appID]
-	if !ok {
+	m := p.merchant(appID)
+	if m != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+	}
+	if m == nil || m.gone.Load() {
 		return Credentials{}, sim.ErrNotFound("no misspay merchant with appId %q", appID)
 	}
 	if err := s.apply(m); err != nil {

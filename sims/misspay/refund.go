@@ -69,16 +69,14 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 		return httpx.Response{}, f.err
 	}
 
-	p.mu.Lock()
-	c, ok := p.lookupLocked(m, purchaseID)
-	if !ok {
-		p.mu.Unlock()
+	c := p.lockCheckout(m, true, purchaseID)
+	if c == nil {
 		return httpx.Response{}, apiErr(ME05, "no purchase with id %q for this merchant", purchaseID)
 	}
 	if i, seen := c.byRefund[refundID]; seen && refundID != "" {
 		prev := c.Refunds[i]
 		res := c.refundResult(m, prev)
-		p.mu.Unlock()
+		m.mu.Unlock()
 		if money.Amount(prev.Amount) != amt {
 			return httpx.Response{}, apiErr(ME97, "merchantRefundId %q was already used for a refund of %s", refundID, prev.Amount)
 		}
@@ -98,11 +96,11 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 		problem = apiErr(ME97, "amount %s is more than the %s that remains refundable", amt.Short(), c.remaining().Short())
 	}
 	if problem != nil {
-		p.mu.Unlock()
+		m.mu.Unlock()
 		return httpx.Response{}, problem
 	}
 	rec := refundRecord{
-		TransactionID: p.st.ids.ObjectID(), Amount: money.ShortJSON(amt), MerchantRefundID: refundID, CreatedAt: nodeTime(m.clk.Now()),
+		TransactionID: m.st.objectID(), Amount: money.ShortJSON(amt), MerchantRefundID: refundID, CreatedAt: nodeTime(m.clk.Now()),
 		index: len(c.Refunds), newPurchaseAmount: money.FromMinor(c.remaining().Minor-amt.Minor, sar),
 	}
 	c.Refunds = append(c.Refunds, rec)
@@ -120,7 +118,7 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 	if m.WebhookURL != "" {
 		hook = append(hook, p.webhook(m, webhookBody{CheckoutID: c.checkoutIDPtr(), OrderID: c.OrderID, Code: MP03, AppID: m.AppID, IsFullyRefunded: &full}))
 	}
-	p.mu.Unlock()
+	m.mu.Unlock()
 	p.send(hook)
 	return success(http.StatusCreated, res), nil
 }

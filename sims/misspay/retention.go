@@ -22,10 +22,10 @@ import (
 
 // sweep runs when m's alarm rings.
 func (p *Provider) sweep(m *merchant) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.st.merchants[m.AppID] != m {
-		return // deleted meanwhile
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.gone.Load() {
+		return // deleted or reset meanwhile
 	}
 	l := p.deps.Limits
 	now := m.clk.Now()
@@ -34,12 +34,14 @@ func (p *Provider) sweep(m *merchant) {
 		return
 	}
 	var next sim.Sweep
+	var forgotten []*checkout
 	kept := m.checkouts[:0]
 	for _, c := range m.checkouts {
 		if finished(c.Status) {
 			due := c.UpdatedAt.Add(l.Retention)
 			if !now.Before(due) {
 				p.forgetLocked(m, c)
+				forgotten = append(forgotten, c)
 				continue
 			}
 			next.Due(due)
@@ -48,6 +50,7 @@ func (p *Provider) sweep(m *merchant) {
 	}
 	clear(m.checkouts[len(kept):])
 	m.checkouts = kept
+	p.unindex(m.st, forgotten...)
 	if m.minted {
 		next.Due(m.lastSeen.Add(l.MerchantIdle))
 	}
@@ -63,35 +66,69 @@ func finished(s Status) bool {
 }
 
 // addCheckoutLocked records a new checkout of m, forgetting m's oldest
-// past MaxObjects.
+// past MaxObjects. m.mu is held; the indexes change under one p.mu.
 func (p *Provider) addCheckoutLocked(m *merchant, c *checkout) {
+	var forgotten []*checkout
 	for len(m.checkouts) >= p.deps.Limits.MaxObjects {
-		p.forgetLocked(m, m.checkouts[0])
+		old := m.checkouts[0]
+		p.forgetLocked(m, old)
+		if forgotten == nil {
+			forgotten = make([]*checkout, 0, 1)
+		}
+		forgotten = append(forgotten, old)
 		m.checkouts[0] = nil
 		m.checkouts = m.checkouts[1:]
 	}
 	m.checkouts = append(m.checkouts, c)
-	p.st.checkouts[c.TrackID] = c
+	p.mu.Lock()
+	p.unindexLocked(m.st, forgotten)
+	m.st.checkouts[c.TrackID] = c
+	p.mu.Unlock()
 }
 
-// forgetLocked drops a checkout of m from the indexes and its timeout.
+// forgetLocked marks a checkout of m forgotten and takes it off m's
+// deadline heap; m.mu is held. The caller takes it out of the indexes
+// (unindex).
 func (p *Provider) forgetLocked(m *merchant, c *checkout) {
 	p.cancelTimeoutLocked(m, c)
-	delete(p.st.checkouts, c.TrackID)
-	if c.CheckoutID != "" {
-		delete(p.st.byCheckout, c.CheckoutID)
+	c.gone = true
+}
+
+// unindex takes forgotten checkouts out of st's indexes.
+func (p *Provider) unindex(st *state, cs ...*checkout) {
+	if len(cs) == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.unindexLocked(st, cs)
+}
+
+func (p *Provider) unindexLocked(st *state, cs []*checkout) {
+	for _, c := range cs {
+		delete(st.checkouts, c.TrackID)
+		if c.CheckoutID != "" {
+			delete(st.byCheckout, c.CheckoutID)
+		}
 	}
 }
 
-// deleteMerchantLocked frees a merchant and everything it has.
+// deleteMerchantLocked frees a merchant and everything it has; m.mu is
+// held.
 func (p *Provider) deleteMerchantLocked(m *merchant) {
+	m.gone.Store(true)
 	m.timers.Stop()
 	for _, c := range m.checkouts {
 		p.forgetLocked(m, c)
 	}
+	p.mu.Lock()
+	p.unindexLocked(m.st, m.checkouts)
+	if m.st.merchants[m.AppID] == m {
+		delete(m.st.merchants, m.AppID)
+		delete(m.st.byMerchantID, m.MerchantID)
+	}
+	p.mu.Unlock()
 	m.checkouts = nil
-	delete(p.st.merchants, m.AppID)
-	delete(p.st.byMerchantID, m.MerchantID)
 	p.deps.DropMerchant(m.MerchantID)
 }
 
@@ -99,14 +136,19 @@ func (p *Provider) deleteMerchantLocked(m *merchant) {
 // /_sim/misspay/merchants/{merchantId} frees a minted merchant at once.
 // The fixture merchant cannot be deleted (reset restores it).
 func (p *Provider) DeleteMerchant(merchantID string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	m, ok := p.st.byMerchantID[merchantID]
-	if !ok {
+	p.mu.RLock()
+	m := p.st.byMerchantID[merchantID]
+	p.mu.RUnlock()
+	if m == nil {
 		return sim.ErrNotFound("no misspay merchant with merchantId %q", merchantID)
 	}
 	if !m.minted {
 		return sim.ErrConflict("the fixture merchant cannot be deleted; POST /_sim/reset?provider=misspay restores it")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.gone.Load() {
+		return sim.ErrNotFound("no misspay merchant with merchantId %q", merchantID)
 	}
 	p.deleteMerchantLocked(m)
 	return nil
@@ -114,8 +156,8 @@ func (p *Provider) DeleteMerchant(merchantID string) error {
 
 // Counts implements sim.Counter.
 func (p *Provider) Counts() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	return map[string]int{"merchants": len(p.st.merchants), "checkouts": len(p.st.checkouts)}
 }
 

@@ -38,16 +38,18 @@ func (p *Provider) getToken(r *http.Request) (httpx.Response, error) {
 	if secret == "" {
 		return httpx.Response{}, apiErr(ME02, "the x-app-secret header is missing")
 	}
-	p.mu.Lock()
-	m, ok := p.st.merchants[appID]
+	m := p.merchant(appID)
+	ok := m != nil
 	var jti string
 	var ttl time.Duration
 	if ok {
-		jti = p.st.ids.Hex(16)
-		ttl = m.TokenTTL // settings change under p.mu (PUT /_sim/misspay/merchants/{appId})
+		jti = m.st.hex(16)
+		m.mu.Lock()
+		ok = !m.gone.Load()
+		ttl = m.TokenTTL // settings change under m.mu (PUT /_sim/misspay/merchants/{appId})
 		m.lastSeen = m.clk.Now()
+		m.mu.Unlock()
 	}
-	p.mu.Unlock()
 	if !ok || !auth.Equal(secret, m.Secret) {
 		return httpx.Response{}, apiErr(ME03, "no merchant application with this x-app-id and x-app-secret")
 	}
@@ -75,26 +77,23 @@ func (p *Provider) getToken(r *http.Request) (httpx.Response, error) {
 	return success(http.StatusOK, map[string]string{"token": m.seal(pt)}), nil
 }
 
-// merchantNow is the time on an application's merchant clock (the
-// simulator's when the application is unknown).
-func (p *Provider) merchantNow(appID string) time.Time {
-	p.mu.Lock()
-	m, ok := p.st.merchants[appID]
-	p.mu.Unlock()
-	if !ok {
+// now is the time on merchant m's clock (the simulator's when m is
+// nil: the application is unknown).
+func (p *Provider) now(m *merchant) time.Time {
+	if m == nil {
 		return p.deps.Clock.Now()
 	}
 	return m.clk.Now()
 }
 
-// verify parses and checks a bearer JWT at the time of the x-app-id's
-// merchant. A token that passed before passes again without being parsed
+// verify parses and checks a bearer JWT at the time of m, the x-app-id's
+// merchant (nil when there is none). A token that passed before passes again without being parsed
 // and its signature checked again, while its time window (exp, nbf) still
 // holds at that time; anything else goes through the parser, so its
 // answers (and error messages) are the parser's.
-func (p *Provider) verify(raw, appID string) (claims, error) {
+func (p *Provider) verify(raw string, m *merchant) (claims, error) {
 	if c, ok := p.tokens.get(raw); ok {
-		now := p.merchantNow(appID)
+		now := p.now(m)
 		if c.ExpiresAt != nil && now.Before(c.ExpiresAt.Time) && (c.NotBefore == nil || !now.Before(c.NotBefore.Time)) {
 			return c, nil
 		}
@@ -102,7 +101,7 @@ func (p *Provider) verify(raw, appID string) (claims, error) {
 	var c claims
 	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return p.jwtKey, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithTimeFunc(func() time.Time { return p.merchantNow(appID) }),
+		jwt.WithTimeFunc(func() time.Time { return p.now(m) }),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuer(issuer),
 	)
@@ -145,25 +144,30 @@ func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
 	if !ok {
 		return nil, apiErr(ME10, "the authorization header must be \"Bearer <jwt from GET /token>\"")
 	}
-	c, err := p.verify(raw, r.Header.Get("x-app-id"))
+	appID := r.Header.Get("x-app-id")
+	m := p.merchant(appID)
+	c, err := p.verify(raw, m)
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return nil, apiErr(ME11, "the token expired; get a new one from GET /token")
 	case err != nil:
 		return nil, apiErr(ME10, "the token is not valid: %v", err)
 	}
-	appID := r.Header.Get("x-app-id")
 	if appID == "" || appID != c.AppID {
 		return nil, apiErr(ME10, "the x-app-id header must name the application the token was issued to")
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	m, ok := p.st.merchants[appID]
-	if !ok || m.MerchantID != c.MerchantID {
-		// The merchant was reset away since the token was issued.
+	gone := m == nil || m.MerchantID != c.MerchantID
+	if !gone {
+		m.mu.Lock()
+		if gone = m.gone.Load(); !gone {
+			m.lastSeen = m.clk.Now()
+		}
+		m.mu.Unlock()
+	}
+	if gone {
+		// The merchant was reset away or deleted since the token was issued.
 		return nil, apiErr(ME10, "the token belongs to a merchant that no longer exists")
 	}
 	sim.SetMerchant(r, m.MerchantID)
-	m.lastSeen = m.clk.Now()
 	return m, nil
 }
