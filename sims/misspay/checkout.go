@@ -12,25 +12,25 @@ import (
 
 // checkout is one checkout session.
 type checkout struct {
-	TrackID      string
-	CheckoutID   string // assigned when the customer completes the purchase
-	AppID        string
-	OrderID      string
-	InvoiceID    string
-	Amount       money.Amount // purchaseAmount
-	Currency     string
-	Lang         string
-	Version      string
-	Items        []item
-	Customer     customer
-	Discount     money.Amount
-	Shipping     money.Amount
-	VAT          money.Amount
-	TotalPrice   money.Amount
-	Status       Status
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	PurchaseDate time.Time
+	TrackID    string
+	CheckoutID string // assigned when the customer completes the purchase
+	AppID      string
+	OrderID    string
+	InvoiceID  string
+	Amount     money.Amount // purchaseAmount
+	Currency   string
+	Lang       string
+	Version    string
+	Items      []item
+	Customer   customer
+	// discount.amount, shippingAmount, vat and totalPrice in halalas (the
+	// currency is SAR): kept as sent, in 8 bytes each rather than a
+	// money.Amount's 32, as every retained checkout carries them.
+	Discount, Shipping, VAT, TotalPrice int64
+	Status                              Status
+	CreatedAt                           time.Time
+	UpdatedAt                           time.Time
+	PurchaseDate                        time.Time
 	// TransactionID is assigned by PUT /checkout/{id}/end.
 	TransactionID string
 	UserID        string
@@ -38,7 +38,7 @@ type checkout struct {
 	// is the prefix before it, shared rather than copied, so memory grows
 	// linearly with the number of refunds.
 	Refunds  []refundRecord
-	Refunded money.Amount   // the sum of Refunds
+	Refunded int64          // the sum of Refunds, in halalas
 	byRefund map[string]int // merchantRefundId -> index in Refunds
 	// CallbackURI overrides the merchant's callbackUrl for this checkout.
 	CallbackURI string
@@ -56,11 +56,17 @@ func (c *checkout) checkoutIDPtr() *string {
 	return &id
 }
 
-func (c *checkout) refunded() money.Amount { return c.Refunded }
+// refunded is the sum of the refunds: the zero Amount before the first.
+func (c *checkout) refunded() money.Amount {
+	if c.Refunded == 0 {
+		return money.Amount{}
+	}
+	return money.FromMinor(c.Refunded, sar)
+}
 
 // remaining is what is left to refund.
 func (c *checkout) remaining() money.Amount {
-	return money.FromMinor(c.Amount.Minor-c.Refunded.Minor, c.Amount.Currency)
+	return money.FromMinor(c.Amount.Minor-c.Refunded, c.Amount.Currency)
 }
 
 type startCheckoutResult struct {
@@ -96,8 +102,8 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	c := &checkout{hidx: -1,
 		TrackID: auth.UUIDFrom(p.deps.Secrets), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
 		Amount: req.PurchaseAmount, Currency: req.Currency, Lang: req.Lang, Version: req.Version,
-		Items: req.Items, Customer: req.Customer, Discount: req.Discount, Shipping: req.Shipping,
-		VAT: req.VAT, TotalPrice: req.TotalPrice, CallbackURI: req.CallbackURI,
+		Items: req.Items, Customer: req.Customer, Discount: req.Discount.Minor, Shipping: req.Shipping.Minor,
+		VAT: req.VAT.Minor, TotalPrice: req.TotalPrice.Minor, CallbackURI: req.CallbackURI,
 		Status: StatusInProgress, CreatedAt: now, UpdatedAt: now, UserID: m.st.objectID(),
 	}
 	p.addCheckoutLocked(m, c)

@@ -104,7 +104,7 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 		index: len(c.Refunds), newPurchaseAmount: money.FromMinor(c.remaining().Minor-amt.Minor, sar),
 	}
 	c.Refunds = append(c.Refunds, rec)
-	c.Refunded = money.FromMinor(c.Refunded.Minor+amt.Minor, sar)
+	c.Refunded += amt.Minor
 	if refundID != "" {
 		if c.byRefund == nil {
 			c.byRefund = map[string]int{}

@@ -113,16 +113,18 @@ func (p *Provider) verify(raw string, m *merchant) (claims, error) {
 
 // tokenCache holds the claims of tokens that passed verify, up to
 // tokenCacheSize of them (then it starts again empty).
+// It is shared by all merchants: a call holds its lock for one map
+// operation, and reads share it.
 type tokenCache struct {
-	mu sync.Mutex
+	mu sync.RWMutex
 	m  map[string]claims
 }
 
 const tokenCacheSize = 1024
 
 func (t *tokenCache) get(raw string) (claims, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
 	c, ok := t.m[raw]
 	return c, ok
 }
