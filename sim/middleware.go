@@ -128,7 +128,7 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		}
 		secrets := bw.secrets
 		if bw.code != "" {
-			s.cover.Error(name, bw.code)
+			s.cover.Error(name, info.merchant, bw.code)
 		}
 
 		if info.hit != nil {
@@ -137,7 +137,7 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 			if kind == fault.Error || kind == fault.Empty {
 				kind += " " + strconv.Itoa(bw.status)
 			}
-			s.cover.Fault(name, "request: "+kind)
+			s.cover.Fault(name, info.merchant, "request: "+kind)
 		}
 		s.journal.Add(journal.Entry{
 			At:       at,
@@ -158,7 +158,7 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		})
 		if m, ok := s.providers[name]; ok && (info.hit == nil || !fault.BeforeHandler(info.hit.Kind())) {
 			if op, err := m.doc.FindOperation(r.Method, relPath); err == nil {
-				s.cover.Operation(name, op.Method+" "+op.Path)
+				s.cover.Operation(name, info.merchant, op.Method+" "+op.Path)
 			}
 		}
 		if s.log.Enabled(r.Context(), slog.LevelDebug) { // the arguments cost allocations

@@ -534,6 +534,7 @@ func (s *Server) dropMerchant(provider, id string) {
 		c.Stop()
 	}
 	s.faults.DeleteWhere(provider, id, false) // its fault rules go with it
+	s.cover.DropMerchant(provider, id)
 }
 
 // dropClocks forgets every merchant clock of a provider (all when "").
@@ -572,6 +573,7 @@ func (s *Server) Reset(name string) error {
 		}
 		s.dropClocks(name)
 		m.p.Reset()
+		s.cover.DropMerchant(name, "")
 		s.journal.Reset(name)
 		s.callbacks.Reset(name)
 		s.faults.Reset(name)
