@@ -193,7 +193,8 @@
 //     whatever its status (its schedule stops charging). A minted account
 //     nobody called for --merchant-idle (default 24h) is freed unless
 //     something of it is still open (a running schedule charges without
-//     any call); the fixture account is never freed. InitiateSession
+//     any call, and its charges count as calls); the fixture account is
+//     never freed. InitiateSession
 //     sessions go after their 30 minutes.
 //   - The library's getPaymentStatus compares ExpiryDate/ExpiryTime with the
 //     machine's wall clock: an invoice that expired only on a virtual clock

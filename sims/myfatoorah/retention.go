@@ -18,7 +18,8 @@ import (
 // status) is older than Retention, with their transactions (PaymentIds),
 // refunds and schedule, and a minted merchant nobody called for
 // MerchantIdle, unless something of it is still open (the same test), as
-// a running schedule charges on the clock without any call. Past
+// a running schedule charges on the clock without any call (its charges
+// count as calls). Past
 // MaxObjects the merchant's oldest invoice is forgotten at once, open or
 // not (a forgotten first invoice ends its schedule's charges).
 //
@@ -33,10 +34,15 @@ func (p *Provider) changedLocked(inv *invoice) {
 }
 
 // recurringChangedLocked notes a status change of a schedule: its first
-// invoice may be finished now.
+// invoice may be finished now. A schedule's charges count as use of the
+// account (they make invoices and webhooks in its name without any call),
+// so an account is not freed the moment its schedule ends.
 func (p *Provider) recurringChangedLocked(rc *recurring) {
 	now := rc.m.clock.Now()
 	rc.touched = now
+	if now.After(rc.m.lastUsed) {
+		rc.m.lastUsed = now
+	}
 	rc.m.sweep.Set(now.Add(p.deps.Limits.Retention))
 }
 

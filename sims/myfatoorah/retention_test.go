@@ -149,6 +149,28 @@ func TestIdleMerchantsFollowTheLimit(t *testing.T) {
 	fixture(t, s).ok("InitiateSession", map[string]any{}, nil)
 }
 
+// A schedule's charges count as use of the account: it is not freed the
+// moment its schedule ends, but MerchantIdle after the last charge.
+func TestScheduleChargesCountAsUse(t *testing.T) {
+	t.Parallel()
+	s := limitedServer(t, sim.Limits{Retention: time.Hour, MerchantIdle: 3 * time.Hour})
+	c, _ := mint(t, s, nil)
+	rec := c.execute(with(func(b map[string]any) {
+		b["RecurringModel"] = map[string]any{"RecurringType": "Custom", "IntervalDays": 1, "Iteration": 2}
+	}))
+	c.pay(rec.InvoiceID, map[string]any{})
+	s.Advance(24 * time.Hour) // the second charge completes the schedule
+	var v myfatoorah.InvoiceView
+	s.Control(http.MethodGet, "/_sim/myfatoorah/invoices/"+itoa(rec.InvoiceID), nil, http.StatusOK, &v)
+	if v.Recurring != "Completed" {
+		t.Fatalf("schedule: %+v", v)
+	}
+	s.Advance(3 * time.Hour)
+	if r, _ := c.call("InitiateSession", map[string]any{}); r.Status != http.StatusUnauthorized {
+		t.Errorf("idle since the last charge, still answers %d", r.Status)
+	}
+}
+
 // BenchmarkExecuteHeapBounded creates b.N invoices on one merchant with
 // MaxObjects 100 and reports the live heap left per invoice: with the cap
 // it stays near zero however large b.N is (memory plateaus).
