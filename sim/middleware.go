@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -160,7 +161,9 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 				s.cover.Operation(name, op.Method+" "+op.Path)
 			}
 		}
-		s.log.Debug("request", "provider", name, "method", r.Method, "path", fullPath, "status", bw.status)
+		if s.log.Enabled(r.Context(), slog.LevelDebug) { // the arguments cost allocations
+			s.log.Debug("request", "provider", name, "method", r.Method, "path", fullPath, "status", bw.status)
+		}
 
 		if info.hit != nil {
 			s.deliverFault(w, r, bw, info.hit)
