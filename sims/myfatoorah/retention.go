@@ -191,7 +191,12 @@ func (p *Provider) deleteMerchantLocked(m *merchant) {
 		p.forgetLocked(inv)
 	}
 	m.invoices = nil
-	m.timers.Stop()
+	m.timers.Stop() // sessions' expiry timers too: drop them here
+	for id, sn := range st.sessions {
+		if sn.m == m {
+			delete(st.sessions, id)
+		}
+	}
 	delete(st.merchants, m.ID)
 	delete(st.byAPIKey, m.APIKey)
 	for i, id := range st.order {
