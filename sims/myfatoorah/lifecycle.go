@@ -157,6 +157,7 @@ type invoice struct {
 	Txs         []*transaction
 	Refunds     []*refund
 	expiryTimer interface{ Stop() bool }
+	touched     time.Time // last change (status, attempt, refund), on the merchant's clock
 }
 
 type lineItem struct {
@@ -222,7 +223,8 @@ type recurring struct {
 	retriesUse int
 	declines   int // control: the next n charges decline
 	timer      interface{ Stop() bool }
-	Invoices   []*invoice
+	last       *invoice  // the latest charge's invoice
+	touched    time.Time // last status change, on the merchant's clock
 }
 
 // session is an InitiateSession session.

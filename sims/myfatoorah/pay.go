@@ -116,6 +116,7 @@ func (p *Provider) finishAttemptLocked(inv *invoice, tx *transaction, o outcome)
 	if inv.expiryTimer != nil {
 		inv.expiryTimer.Stop()
 	}
+	p.changedLocked(inv)
 	p.paymentWebhookLocked(inv, tx)
 	if rc := inv.Recurring; rc != nil && rc.initial == inv && rc.Status == RecurringPending {
 		p.activateRecurringLocked(rc, tx)
@@ -127,6 +128,7 @@ func (p *Provider) failTxLocked(inv *invoice, tx *transaction, o outcome) {
 		return
 	}
 	tx.Error, tx.ErrorCode = o.Error, o.Code
+	p.changedLocked(inv)
 	p.paymentWebhookLocked(inv, tx)
 }
 

@@ -313,6 +313,7 @@ func (p *Provider) updatePaymentStatus(r *http.Request, m *merchant) (any, error
 		_ = fire(p, txFSM, &tx.Status, EvRelease)
 		_ = fire(p, invoiceFSM, &inv.Status, EvRelease)
 	}
+	p.changedLocked(inv)
 	p.paymentWebhookLocked(inv, tx)
 	return okEnvelope("Payment status updated successfully", UpdateData{
 		InvoiceID: inv.ID, PaymentID: tx.PaymentID, Operation: op, Amount: amount.Number(),
