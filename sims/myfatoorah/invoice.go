@@ -602,7 +602,7 @@ func (p *Provider) expireLocked(inv *invoice) bool {
 // closeLocked ends a pending invoice (expire, or cancel by the merchant):
 // attempts in progress fail, a schedule waiting for it is canceled.
 func (p *Provider) closeLocked(inv *invoice, ev Event) bool {
-	if fire(p, invoiceFSM, &inv.Status, ev) != nil {
+	if fire(p, inv.m, invoiceFSM, &inv.Status, ev) != nil {
 		return false
 	}
 	if inv.expiryTimer != nil {
@@ -615,7 +615,7 @@ func (p *Provider) closeLocked(inv *invoice, ev Event) bool {
 		}
 	}
 	if rc := inv.Recurring; rc != nil && rc.Status == RecurringPending && rc.initial == inv {
-		_ = fire(p, recurringFSM, &rc.Status, EvCancel)
+		_ = fire(p, rc.m, recurringFSM, &rc.Status, EvCancel)
 		p.recurringChangedLocked(rc)
 	}
 	return true

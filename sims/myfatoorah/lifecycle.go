@@ -123,9 +123,10 @@ var recurringFSM = fsm.New("recurring",
 	rcT{From: []RecurringStatus{RecurringPending, RecurringActive}, Event: EvCancel, To: RecurringCanceled},
 )
 
-// fire applies ev through a table and records the edge for coverage.
-func fire[S ~string](p *Provider, t *fsm.Table[S, Event], cur *S, ev Event) error {
-	to, err := sim.Fire(p.track, t, *cur, ev)
+// fire applies ev through a table and records the edge for coverage,
+// the provider's and m's.
+func fire[S ~string](p *Provider, m *merchant, t *fsm.Table[S, Event], cur *S, ev Event) error {
+	to, err := sim.Fire(p.track.For(m.ID), t, *cur, ev)
 	if err != nil {
 		return err
 	}

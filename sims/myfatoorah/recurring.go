@@ -9,7 +9,7 @@ import (
 // activateRecurringLocked starts a schedule once its initial invoice is
 // paid: the paid invoice is the first charge.
 func (p *Provider) activateRecurringLocked(rc *recurring, tx *transaction) {
-	if fire(p, recurringFSM, &rc.Status, EvActivate) != nil {
+	if fire(p, rc.m, recurringFSM, &rc.Status, EvActivate) != nil {
 		return
 	}
 	p.recurringChangedLocked(rc)
@@ -17,7 +17,7 @@ func (p *Provider) activateRecurringLocked(rc *recurring, tx *transaction) {
 	rc.last = rc.initial
 	p.recurringWebhookLocked(rc, rc.initial)
 	if rc.Iteration == 1 {
-		_ = fire(p, recurringFSM, &rc.Status, EvComplete)
+		_ = fire(p, rc.m, recurringFSM, &rc.Status, EvComplete)
 		p.recurringChangedLocked(rc)
 		p.recurringWebhookLocked(rc, rc.initial)
 		return
@@ -72,13 +72,13 @@ func (p *Provider) chargeLocked(rc *recurring, card *transaction, inv *invoice) 
 		return
 	}
 	if tx.Status == TxSuccess {
-		_ = fire(p, recurringFSM, &rc.Status, EvCharge)
+		_ = fire(p, rc.m, recurringFSM, &rc.Status, EvCharge)
 		p.recurringChangedLocked(rc)
 		rc.charges++
 		rc.retriesUse = 0
 		p.recurringWebhookLocked(rc, inv)
 		if rc.Iteration > 0 && rc.charges >= rc.Iteration {
-			_ = fire(p, recurringFSM, &rc.Status, EvComplete)
+			_ = fire(p, rc.m, recurringFSM, &rc.Status, EvComplete)
 			p.recurringChangedLocked(rc)
 			p.recurringWebhookLocked(rc, inv)
 			return
@@ -91,7 +91,7 @@ func (p *Provider) chargeLocked(rc *recurring, card *transaction, inv *invoice) 
 		rc.timer = p.afterLocked(m, DefaultRecurringRetry, func() { p.chargeLocked(rc, card, inv) })
 		return
 	}
-	_ = fire(p, recurringFSM, &rc.Status, EvExhaust)
+	_ = fire(p, rc.m, recurringFSM, &rc.Status, EvExhaust)
 	p.recurringChangedLocked(rc)
 	p.recurringWebhookLocked(rc, inv)
 }
@@ -111,7 +111,7 @@ func (p *Provider) cancelRecurring(r *http.Request, m *merchant) (any, error) {
 	if rc == nil || rc.m != m {
 		return nil, apiErr(CodeRecurringUnknown, "The recurring payment %s was not found.", id)
 	}
-	if err := fire(p, recurringFSM, &rc.Status, EvCancel); err != nil {
+	if err := fire(p, rc.m, recurringFSM, &rc.Status, EvCancel); err != nil {
 		return nil, apiErr(CodeRecurringEnded, "The recurring payment is already %s.", strings.ToLower(string(rc.Status)))
 	}
 	if rc.timer != nil {

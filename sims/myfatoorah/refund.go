@@ -96,7 +96,7 @@ func (p *Provider) makeRefund(r *http.Request, m *merchant) (any, error) {
 
 // decideRefundLocked completes or rejects a pending refund.
 func (p *Provider) decideRefundLocked(rf *refund, ev Event) error {
-	if err := fire(p, refundFSM, &rf.Status, ev); err != nil {
+	if err := fire(p, rf.inv.m, refundFSM, &rf.Status, ev); err != nil {
 		return err
 	}
 	p.changedLocked(rf.inv)
