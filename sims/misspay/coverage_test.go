@@ -76,7 +76,9 @@ func TestCoveragePerMerchant(t *testing.T) {
 	}
 
 	// The simulator-wide report counts both.
-	var all struct{ Providers map[string]sim.ProviderCoverage }
+	var all struct {
+		Providers map[string]sim.ProviderCoverage
+	}
 	s.Control(http.MethodGet, "/_sim/coverage?provider=misspay", nil, http.StatusOK, &all)
 	for _, it := range all.Providers["misspay"].Operations.Items {
 		if it.Name == "GET /token" && it.Hits < 2 {
