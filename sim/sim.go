@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -177,6 +176,11 @@ type Factory struct {
 	// OpenAPI is the provider's OpenAPI 3 document (the same bytes as
 	// Provider.OpenAPI), readable without building a simulator.
 	OpenAPI []byte
+	// Operations lists the operations of OpenAPI (generated from it by
+	// sim/oas/opsgen). With it the simulator parses the document only
+	// when something needs more than the operations (response
+	// validation in tests); without it, at start-up. May be nil.
+	Operations func() []oas.Operation
 	// Volatile names response fields whose values differ from run to run
 	// (ids, tokens, times): `contract diff` compares their presence and
 	// type, not their value.
@@ -400,7 +404,7 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		if p.Name() != name {
 			return nil, fmt.Errorf("sim: factory %q built provider %q", name, p.Name())
 		}
-		doc, err := oas.Load(p.OpenAPI())
+		doc, err := loadDoc(p, f)
 		if err != nil {
 			return nil, fmt.Errorf("sim: provider %s: %w", name, err)
 		}
@@ -408,7 +412,7 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		m := &mounted{p: p, doc: doc}
 		router := s.providerRouter(p)
 		m.root = s.wrap(p, "", router)
-		m.prefixed = s.wrap(p, "/"+name, stripPrefix("/"+name, router))
+		m.prefixed = s.wrap(p, "/"+name, router)
 		s.providers[name] = m
 		s.names = append(s.names, name)
 	}
@@ -425,6 +429,15 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 	}
 	s.handler = s.buildRoot()
 	return s, nil
+}
+
+// loadDoc returns p's document: lazily parsed when the factory lists its
+// operations, parsed now when not.
+func loadDoc(p Provider, f Factory) (*oas.Doc, error) {
+	if f.Operations != nil {
+		return oas.Lazy(p.OpenAPI(), f.Operations()), nil
+	}
+	return oas.Load(p.OpenAPI())
 }
 
 // Handler serves every provider under /<name> and the control plane under
@@ -520,6 +533,7 @@ func (s *Server) dropMerchant(provider, id string) {
 		c.Stop()
 	}
 	s.faults.DeleteWhere(provider, id, false) // its fault rules go with it
+	s.cover.DropMerchant(provider, id)
 }
 
 // dropClocks forgets every merchant clock of a provider (all when "").
@@ -558,6 +572,7 @@ func (s *Server) Reset(name string) error {
 		}
 		s.dropClocks(name)
 		m.p.Reset()
+		s.cover.DropMerchant(name, "")
 		s.journal.Reset(name)
 		s.callbacks.Reset(name)
 		s.faults.Reset(name)
@@ -612,27 +627,6 @@ func (s *Server) providerRouter(p Provider) *mux.Router {
 	r.MethodNotAllowedHandler = s.faultHandler(p, FaultMethodNotAllowed)
 	p.Routes(r)
 	return r
-}
-
-// stripPrefix is http.StripPrefix for a mount prefix the root handler has
-// already matched on the decoded path. Where the escaped path spells the
-// prefix differently ("/%6Disspay/token"), http.StripPrefix would answer a
-// bare text 404; this drops the escaped form so the provider's router (and
-// its error envelope) sees the request.
-func stripPrefix(prefix string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rawPath, ok := strings.CutPrefix(r.URL.RawPath, prefix)
-		if !ok {
-			rawPath = ""
-		}
-		r2 := new(http.Request)
-		*r2 = *r
-		r2.URL = new(url.URL)
-		*r2.URL = *r.URL
-		r2.URL.Path = strings.TrimPrefix(r.URL.Path, prefix)
-		r2.URL.RawPath = rawPath
-		h.ServeHTTP(w, r2)
-	})
 }
 
 func (s *Server) faultHandler(p Provider, f Fault) http.Handler {

@@ -95,7 +95,7 @@ type webhookBody struct {
 // released. m.mu is held.
 func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult, []callback.Request, error) {
 	from := c.Status
-	to, err := sim.Fire(p.cover, checkoutFSM, from, ev)
+	to, err := sim.Fire(p.cover.For(m.MerchantID), checkoutFSM, from, ev)
 	if err != nil {
 		return ActionResult{}, nil, err
 	}
