@@ -80,7 +80,7 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	d, body, note, err := decodeBody(r, true)
+	d, body, note, err := decodeBody(&p.docs, r, true)
 	if err != nil {
 		return httpx.Response{}, err
 	}
@@ -266,7 +266,7 @@ func (p *Provider) updateOrderID(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	d, f, note, err := decodeBody(r, false)
+	d, f, note, err := decodeBody(&p.docs, r, false)
 	if err != nil {
 		if e := p.errorAsAPI(err); e != nil {
 			return httpx.Response{}, e.coded()

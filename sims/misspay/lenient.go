@@ -20,12 +20,12 @@ import (
 // what it tolerated, for the X-Paysandbox-Detail header (see doc.go,
 // "Lenient input"). The caller releases d when it has read its fields;
 // with share, the strings it reads share one copy of the body.
-func decodeBody(r *http.Request, share bool) (d *doc, f *fields, note string, err error) {
+func decodeBody(pool *docPool, r *http.Request, share bool) (d *doc, f *fields, note string, err error) {
 	b, err := httpx.ReadBody(r)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	d = newDoc()
+	d = pool.newDoc()
 	d.share = share
 	obj, fast, err := d.parseObject(b)
 	if err != nil {
@@ -75,7 +75,7 @@ func (d *doc) parseObject(b []byte) (obj int32, fast bool, err error) {
 	if err != nil {
 		return -1, false, errors.Join(httpx.ErrMalformed, err)
 	}
-	*d = doc{share: d.share}
+	*d = doc{pool: d.pool, share: d.share}
 	if root, _, ok := d.split(b2); ok && root.kind == kindObject {
 		return root.ref, false, nil
 	}

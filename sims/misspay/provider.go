@@ -66,6 +66,7 @@ type Provider struct {
 	api    httpx.Adapter
 	jwtKey []byte
 	tokens tokenCache   // verified JWTs, so a call does not verify its token again
+	docs   docPool      // request body docs, reused
 	mu     sync.RWMutex // p.st and its indexes; see "Locks" above
 	resets int          // how often Reset ran: the id stream of the state
 	st     *state

@@ -44,7 +44,7 @@ func (p *Provider) refund(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	d := newDoc()
+	d := p.docs.newDoc()
 	defer d.release()
 	obj, _, err := d.parseObject(b)
 	if err != nil {

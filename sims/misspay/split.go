@@ -54,6 +54,7 @@ type span struct{ lo, hi int32 }
 // arrays are numbered as they close; their members and elements are
 // contiguous in members and elems.
 type doc struct {
+	pool    *docPool // where release puts it back; nil: nowhere
 	in      []byte
 	s       string // in as one string, made on first use when share is set
 	share   bool   // str returns substrings of s instead of copies
@@ -69,14 +70,24 @@ type doc struct {
 	high  bool // some byte is >= 0x80
 }
 
-var docs = sync.Pool{New: func() any { return new(doc) }}
+// docPool reuses a provider's docs across its requests (one per
+// provider, not per package: providers keep no package-level state).
+type docPool struct{ p sync.Pool }
 
-// newDoc returns an empty doc from the pool; release gives it back.
-func newDoc() *doc { return docs.Get().(*doc) }
+// newDoc returns an empty doc from dp (a fresh one when dp is nil);
+// release gives it back.
+func (dp *docPool) newDoc() *doc {
+	if dp != nil {
+		if d, ok := dp.p.Get().(*doc); ok {
+			return d
+		}
+	}
+	return &doc{pool: dp}
+}
 
-// release returns d to the pool. Strings taken from d stay valid.
+// release returns d to its pool. Strings taken from d stay valid.
 func (d *doc) release() {
-	if d == nil {
+	if d == nil || d.pool == nil {
 		return
 	}
 	if cap(d.members) > 4096 || cap(d.elems) > 4096 || cap(d.pm) > 4096 || cap(d.pe) > 4096 {
@@ -84,8 +95,8 @@ func (d *doc) release() {
 	}
 	clear(d.members) // decoded keys
 	clear(d.pm[:cap(d.pm)])
-	*d = doc{objs: d.objs[:0], members: d.members[:0], arrs: d.arrs[:0], elems: d.elems[:0], pm: d.pm[:0], pe: d.pe[:0]}
-	docs.Put(d)
+	*d = doc{pool: d.pool, objs: d.objs[:0], members: d.members[:0], arrs: d.arrs[:0], elems: d.elems[:0], pm: d.pm[:0], pe: d.pe[:0]}
+	d.pool.p.Put(d)
 }
 
 // split scans b, which d then describes. ok reports that b is one valid

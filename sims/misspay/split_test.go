@@ -65,7 +65,7 @@ func FuzzSplit(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d := newDoc()
+		d := new(docPool).newDoc()
 		defer d.release()
 		root, first, ok := d.split(b)
 		if ok != json.Valid(b) {
@@ -96,7 +96,7 @@ func FuzzSplit(f *testing.F) {
 
 func TestSplitSeeds(t *testing.T) {
 	for _, s := range splitSeeds {
-		d := newDoc()
+		d := new(docPool).newDoc()
 		root, _, ok := d.split([]byte(s))
 		if ok != json.Valid([]byte(s)) {
 			t.Errorf("split(%.40q) ok = %v", s, ok)
@@ -172,7 +172,7 @@ func FuzzParseLikeBefore(f *testing.F) {
 			oldReq, oldErr = oldParseStartCheckout(m)
 		}
 		for _, share := range []bool{false, true} {
-			d, fs, note, err := decodeBody(req(), share)
+			d, fs, note, err := decodeBody(nil, req(), share)
 			var got startRequest
 			if err == nil {
 				got, err = parseStartCheckout(fs)
