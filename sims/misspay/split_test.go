@@ -85,8 +85,12 @@ func FuzzSplit(f *testing.F) {
 		if !ok {
 			return
 		}
-		if dups := duplicateKeys(b); d.dup != (len(dups) > 0) {
+		dups := duplicateKeys(b)
+		if d.dup != (len(dups) > 0) {
 			t.Fatalf("split(%q) dup = %v, duplicateKeys = %q", b, d.dup, dups)
+		}
+		if len(dups) > 0 && !mayRepeatKeys(b) {
+			t.Fatalf("mayRepeatKeys(%q) = false, duplicateKeys = %q", b, dups)
 		}
 		if !d.high && !utf8.Valid(b) {
 			t.Fatalf("split(%q) found no byte above ASCII in invalid UTF-8", b)
