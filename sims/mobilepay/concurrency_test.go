@@ -246,3 +246,36 @@ func TestMerchantsHammeredWithResetsAndDeletes(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMerchantNotBlockedByAnother (issue 8, point 7): while another
+// merchant's lock is held (a long request, a sweep of a big history), a
+// merchant still runs a whole payment flow: API calls, a check-in and the
+// customer's answer through the control plane, the phone page, its own
+// clock's timers, /_sim/health, minting. With one provider lock this test
+// never finishes.
+func TestMerchantNotBlockedByAnother(t *testing.T) {
+	s := newServer(t)
+	a, b := minted(s, t, nil), minted(s, t, nil)
+	prov, _ := s.Provider(mobilepay.Name)
+	release := mobilepay.HoldMerchant(prov, b.bio)
+	defer release()
+
+	id := a.start(a.term("T1001"), "while-b-busy", "20.00")
+	a.wantStatus(id, mobilepay.Initiated)
+	a.checkIn(a.term("T1001"), "Alma", 33)
+	a.wantStatus(id, mobilepay.IssuedToUser)
+	if r := s.Do(simtestRequest(http.MethodGet, "/mobilepay/phone/"+a.pos[a.term("T1001")])); r.Status != http.StatusOK {
+		t.Fatalf("phone page: %d %s", r.Status, r.Body)
+	}
+	a.act(id, "accept", http.StatusOK)
+	ok(t, a.call("api/pos/payment/capture", fields{"paymentId": id}))
+	rf := ok(t, a.twin("api/pos/refund/create", fields{"paymentId": id, "amount": "5.00", "refundOrderId": "r-1"})).str("refundId")
+	s.Control(http.MethodPost, "/_sim/clock/advance", map[string]string{"provider": mobilepay.Name, "merchantId": a.bio, "by": "2s"}, http.StatusOK, nil)
+	if got := a.refundStatus(rf); got != mobilepay.Reserved {
+		t.Fatalf("refund after a's clock moved: %s, want Reserved", got)
+	}
+	ok(t, a.call("api/pos/payments", fields{"state": "Captured"}))
+	s.Control(http.MethodGet, "/_sim/health", nil, http.StatusOK, nil)
+	c := minted(s, t, nil)
+	c.start(c.term("T1001"), "third", "1.00")
+}

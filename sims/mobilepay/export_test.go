@@ -69,3 +69,13 @@ func CheckIndexes(sp sim.Provider) error {
 	}
 	return nil
 }
+
+// HoldMerchant locks the merchant with bioCode bio, as a long request or
+// sweep of it would, until release is called.
+func HoldMerchant(sp sim.Provider, bio string) (release func()) {
+	m := sp.(*Provider).lockMerchant(bio)
+	if m == nil {
+		panic("HoldMerchant: no merchant " + bio)
+	}
+	return m.mu.Unlock
+}
