@@ -520,11 +520,18 @@ func (s *Server) handleCallbacks(r *http.Request) (httpx.Response, error) {
 	return httpx.JSON(http.StatusOK, map[string]any{"callbacks": s.callbacks.List(name, r.URL.Query().Get("merchantId"))}), nil
 }
 
-// handleCoverage handles GET /_sim/coverage?provider=.
+// handleCoverage handles GET /_sim/coverage?provider=[&merchantId=]: with
+// a merchant, its own hits against the provider's inventory.
 func (s *Server) handleCoverage(r *http.Request) (httpx.Response, error) {
 	name, err := s.providerParam(r)
 	if err != nil {
 		return httpx.Response{}, err
+	}
+	if merchant := r.URL.Query().Get("merchantId"); merchant != "" {
+		if name == "" {
+			return httpx.Response{}, ErrBadRequest("a merchant's coverage needs both provider and merchantId")
+		}
+		return httpx.JSON(http.StatusOK, map[string]any{"providers": map[string]ProviderCoverage{name: s.cover.MerchantReport(name, merchant)}}), nil
 	}
 	rep := s.cover.Report()
 	if name != "" {

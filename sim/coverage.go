@@ -11,10 +11,14 @@ import (
 // Coverage records which operations, error codes and state transitions of
 // each provider have been exercised since start-up, against the full
 // inventory: operations from the OpenAPI document, error codes and
-// transitions declared by the provider.
+// transitions declared by the provider. It also keeps each merchant's own
+// hits (a request or transition that belongs to a merchant), so a job
+// sharing a simulator can read its own coverage; a merchant's hits go
+// when the merchant does (DropMerchant, reset).
 type Coverage struct {
 	mu        sync.Mutex
 	providers map[string]*providerCoverage
+	merchants map[merchantKey]*providerCoverage // hits only, no inventory
 }
 
 type providerCoverage struct {
@@ -24,7 +28,13 @@ type providerCoverage struct {
 	faults      map[string]int // fault kinds injected ("request: error 503")
 }
 
-func newCoverage() *Coverage { return &Coverage{providers: map[string]*providerCoverage{}} }
+func newCoverage() *Coverage {
+	return &Coverage{providers: map[string]*providerCoverage{}, merchants: map[merchantKey]*providerCoverage{}}
+}
+
+func newProviderCoverage() *providerCoverage {
+	return &providerCoverage{operations: map[string]int{}, errors: map[string]int{}, transitions: map[string]int{}, faults: map[string]int{}}
+}
 
 func (c *Coverage) register(name string, doc *oas.Doc) {
 	c.mu.Lock()
@@ -67,39 +77,68 @@ func edgeKey(table string, e fsm.Edge) string {
 func (c *Coverage) get(provider string) *providerCoverage {
 	pc, ok := c.providers[provider]
 	if !ok {
-		pc = &providerCoverage{operations: map[string]int{}, errors: map[string]int{}, transitions: map[string]int{}, faults: map[string]int{}}
+		pc = newProviderCoverage()
 		c.providers[provider] = pc
 	}
 	return pc
 }
 
-// Operation records a served documented operation ("GET /token").
-func (c *Coverage) Operation(provider, op string) {
+// hit counts key in the section sel picks, for the provider and, when
+// merchant is not "", for the merchant too.
+func (c *Coverage) hit(provider, merchant, key string, sel func(*providerCoverage) map[string]int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.get(provider).operations[op]++
+	sel(c.get(provider))[key]++
+	if merchant == "" {
+		return
+	}
+	k := merchantKey{provider, merchant}
+	mc, ok := c.merchants[k]
+	if !ok {
+		mc = newProviderCoverage()
+		c.merchants[k] = mc
+	}
+	sel(mc)[key]++
+}
+
+func operations(pc *providerCoverage) map[string]int  { return pc.operations }
+func errorCodes(pc *providerCoverage) map[string]int  { return pc.errors }
+func transitions(pc *providerCoverage) map[string]int { return pc.transitions }
+func faultKinds(pc *providerCoverage) map[string]int  { return pc.faults }
+
+// Operation records a served documented operation ("GET /token"), for the
+// merchant too when merchant is not "".
+func (c *Coverage) Operation(provider, merchant, op string) {
+	c.hit(provider, merchant, op, operations)
 }
 
 // Error records an error code the provider answered with.
-func (c *Coverage) Error(provider, code string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.get(provider).errors[code]++
+func (c *Coverage) Error(provider, merchant, code string) {
+	c.hit(provider, merchant, code, errorCodes)
 }
 
 // Fault records a fault kind injected into one of the provider's requests
 // or callbacks.
-func (c *Coverage) Fault(provider, kind string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.get(provider).faults[kind]++
+func (c *Coverage) Fault(provider, merchant, kind string) {
+	c.hit(provider, merchant, kind, faultKinds)
 }
 
 // Transition records a state transition.
-func (c *Coverage) Transition(provider, table string, e fsm.Edge) {
+func (c *Coverage) Transition(provider, merchant, table string, e fsm.Edge) {
+	c.hit(provider, merchant, edgeKey(table, e), transitions)
+}
+
+// DropMerchant forgets a merchant's own hits (the provider's stay).
+// provider's merchants all go when merchant is "", every merchant's when
+// provider is "" too.
+func (c *Coverage) DropMerchant(provider, merchant string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.get(provider).transitions[edgeKey(table, e)]++
+	for k := range c.merchants {
+		if (provider == "" || k.provider == provider) && (merchant == "" || k.id == merchant) {
+			delete(c.merchants, k)
+		}
+	}
 }
 
 // CoverageItem is one inventory line.
@@ -141,6 +180,33 @@ func (c *Coverage) Report() map[string]ProviderCoverage {
 	return out
 }
 
+// MerchantReport returns one merchant's coverage against its provider's
+// inventory: the same items, with the merchant's own hits.
+func (c *Coverage) MerchantReport(provider, merchant string) ProviderCoverage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	pc := c.get(provider)
+	mc := c.merchants[merchantKey{provider, merchant}]
+	if mc == nil {
+		mc = newProviderCoverage()
+	}
+	return ProviderCoverage{
+		Operations:  merchantSection(pc.operations, mc.operations),
+		ErrorCodes:  merchantSection(pc.errors, mc.errors),
+		Transitions: merchantSection(pc.transitions, mc.transitions),
+		Faults:      section(mc.faults),
+	}
+}
+
+// merchantSection is section of inventory's keys with the hits of own.
+func merchantSection(inventory, own map[string]int) CoverageSection {
+	m := make(map[string]int, len(inventory))
+	for k := range inventory {
+		m[k] = own[k]
+	}
+	return section(m)
+}
+
 func section(m map[string]int) CoverageSection {
 	s := CoverageSection{Total: len(m), Items: []CoverageItem{}}
 	keys := make([]string, 0, len(m))
@@ -169,6 +235,7 @@ func (c *Coverage) Reset() {
 		}
 		clear(pc.faults)
 	}
+	clear(c.merchants)
 }
 
 // Table is what coverage needs of an fsm table: its name and its edges.
@@ -184,6 +251,14 @@ type Table interface {
 type Tracker struct {
 	c        *Coverage
 	provider string
+	merchant string
+}
+
+// For returns a tracker that also counts what it records for merchant
+// (the id the control plane's merchantId names), so the merchant's own
+// coverage report (GET /_sim/coverage?provider=&merchantId=) shows it.
+func (t *Tracker) For(merchant string) *Tracker {
+	return &Tracker{c: t.c, provider: t.provider, merchant: merchant}
 }
 
 // Track declares a provider's error codes and fsm tables and returns the
@@ -198,14 +273,15 @@ func (c *Coverage) Track(provider string, errorCodes []string, tables ...Table) 
 }
 
 // Error records an error code the provider answered with.
-func (t *Tracker) Error(code string) { t.c.Error(t.provider, code) }
+func (t *Tracker) Error(code string) { t.c.Error(t.provider, t.merchant, code) }
 
-// Fire moves from along event through table and records the edge taken.
+// Fire moves from along event through table and records the edge taken
+// (for the merchant too when t comes from Tracker.For).
 func Fire[S, E ~string](t *Tracker, table *fsm.Table[S, E], from S, event E) (S, error) {
 	to, err := table.Fire(from, event)
 	if err != nil {
 		return from, err
 	}
-	t.c.Transition(t.provider, table.Name(), fsm.Edge{From: string(from), Event: string(event), To: string(to)})
+	t.c.Transition(t.provider, t.merchant, table.Name(), fsm.Edge{From: string(from), Event: string(event), To: string(to)})
 	return to, nil
 }

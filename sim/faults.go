@@ -280,7 +280,7 @@ func (s *Server) callbackFault(req callback.Request) *callback.Fault {
 	if h == nil {
 		return nil
 	}
-	s.cover.Fault(req.Provider, "callback: "+h.Kind())
+	s.cover.Fault(req.Provider, req.Merchant, "callback: "+h.Kind())
 	f := &callback.Fault{Rule: h.RuleID, Kind: h.Kind(), Delay: h.Action.Delay.D()}
 	switch h.Kind() {
 	case fault.Corrupt:

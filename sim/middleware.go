@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -127,7 +128,7 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		}
 		secrets := bw.secrets
 		if bw.code != "" {
-			s.cover.Error(name, bw.code)
+			s.cover.Error(name, info.merchant, bw.code)
 		}
 
 		if info.hit != nil {
@@ -136,7 +137,7 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 			if kind == fault.Error || kind == fault.Empty {
 				kind += " " + strconv.Itoa(bw.status)
 			}
-			s.cover.Fault(name, "request: "+kind)
+			s.cover.Fault(name, info.merchant, "request: "+kind)
 		}
 		s.journal.Add(journal.Entry{
 			At:       at,
@@ -157,10 +158,12 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		})
 		if m, ok := s.providers[name]; ok && (info.hit == nil || !fault.BeforeHandler(info.hit.Kind())) {
 			if op, err := m.doc.FindOperation(r.Method, relPath); err == nil {
-				s.cover.Operation(name, op.Method+" "+op.Path)
+				s.cover.Operation(name, info.merchant, op.Method+" "+op.Path)
 			}
 		}
-		s.log.Debug("request", "provider", name, "method", r.Method, "path", fullPath, "status", bw.status)
+		if s.log.Enabled(r.Context(), slog.LevelDebug) { // the arguments cost allocations
+			s.log.Debug("request", "provider", name, "method", r.Method, "path", fullPath, "status", bw.status)
+		}
 
 		if info.hit != nil {
 			s.deliverFault(w, r, bw, info.hit)

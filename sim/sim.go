@@ -177,6 +177,11 @@ type Factory struct {
 	// OpenAPI is the provider's OpenAPI 3 document (the same bytes as
 	// Provider.OpenAPI), readable without building a simulator.
 	OpenAPI []byte
+	// Operations lists the operations of OpenAPI (generated from it by
+	// sim/oas/opsgen). With it the simulator parses the document only
+	// when something needs more than the operations (response
+	// validation in tests); without it, at start-up. May be nil.
+	Operations func() []oas.Operation
 	// Volatile names response fields whose values differ from run to run
 	// (ids, tokens, times): `contract diff` compares their presence and
 	// type, not their value.
@@ -400,7 +405,7 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		if p.Name() != name {
 			return nil, fmt.Errorf("sim: factory %q built provider %q", name, p.Name())
 		}
-		doc, err := oas.Load(p.OpenAPI())
+		doc, err := loadDoc(p, f)
 		if err != nil {
 			return nil, fmt.Errorf("sim: provider %s: %w", name, err)
 		}
@@ -425,6 +430,15 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 	}
 	s.handler = s.buildRoot()
 	return s, nil
+}
+
+// loadDoc returns p's document: lazily parsed when the factory lists its
+// operations, parsed now when not.
+func loadDoc(p Provider, f Factory) (*oas.Doc, error) {
+	if f.Operations != nil {
+		return oas.Lazy(p.OpenAPI(), f.Operations()), nil
+	}
+	return oas.Load(p.OpenAPI())
 }
 
 // Handler serves every provider under /<name> and the control plane under
@@ -520,6 +534,7 @@ func (s *Server) dropMerchant(provider, id string) {
 		c.Stop()
 	}
 	s.faults.DeleteWhere(provider, id, false) // its fault rules go with it
+	s.cover.DropMerchant(provider, id)
 }
 
 // dropClocks forgets every merchant clock of a provider (all when "").
@@ -558,6 +573,7 @@ func (s *Server) Reset(name string) error {
 		}
 		s.dropClocks(name)
 		m.p.Reset()
+		s.cover.DropMerchant(name, "")
 		s.journal.Reset(name)
 		s.callbacks.Reset(name)
 		s.faults.Reset(name)

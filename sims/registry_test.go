@@ -1,6 +1,7 @@
 package sims_test
 
 import (
+	"github.com/google/go-cmp/cmp"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -86,6 +87,25 @@ func TestRegistryMetadata(t *testing.T) {
 				}
 				seen[name] = true
 			}
+		}
+	}
+}
+
+// Every provider's generated operations table (sim/oas/opsgen) lists what
+// its OpenAPI document does: the simulator serves and covers operations by
+// the table and parses the document only when it must.
+func TestOperationsTables(t *testing.T) {
+	for _, f := range sims.Registry() {
+		if f.Operations == nil {
+			t.Errorf("%s: no operations table; add it to go:generate in sims.go", f.Name)
+			continue
+		}
+		doc, err := oas.Load(f.OpenAPI)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		if diff := cmp.Diff(doc.Operations(), oas.Lazy(f.OpenAPI, f.Operations()).Operations()); diff != "" {
+			t.Errorf("%s: operations.go is stale; run go generate ./sims (-document +table):\n%s", f.Name, diff)
 		}
 	}
 }

@@ -21,6 +21,14 @@ import (
 	"github.com/paysandbox/paysandbox/sims/myfatoorah"
 )
 
+// Each provider's Operations table is generated from its OpenAPI document
+// (see sim/oas/opsgen); TestOperationsTables checks they agree.
+//go:generate go run ../sim/oas/opsgen -pkg misspay misspay/openapi.yaml misspay/operations.go
+//go:generate go run ../sim/oas/opsgen -pkg mobilepay mobilepay/openapi.yaml mobilepay/operations.go
+//go:generate go run ../sim/oas/opsgen -pkg babpos babpos/openapi.yaml babpos/operations.go
+//go:generate go run ../sim/oas/opsgen -pkg myfatoorah myfatoorah/openapi.yaml myfatoorah/operations.go
+//go:generate go run ../sim/oas/opsgen -pkg mpower mpower/openapi.yaml mpower/operations.go
+
 // Registry lists every provider fake, in mount order, with the static
 // metadata the contract runner and the simulator command read (OpenAPI
 // document, volatile fields, scenario helpers, command-line tools). It is
@@ -28,15 +36,15 @@ import (
 func Registry() []sim.Factory {
 	return []sim.Factory{
 		{Name: misspay.Name, New: func(d sim.Deps) sim.Provider { return misspay.New(d) },
-			OpenAPI: misspay.OpenAPI, Volatile: misspay.Volatile, Helpers: misspay.Helpers, Tools: misspay.Tools(), Settings: misspay.Settings{}},
+			OpenAPI: misspay.OpenAPI, Operations: misspay.Operations, Volatile: misspay.Volatile, Helpers: misspay.Helpers, Tools: misspay.Tools(), Settings: misspay.Settings{}},
 		{Name: mobilepay.Name, New: func(d sim.Deps) sim.Provider { return mobilepay.New(d) },
-			OpenAPI: mobilepay.OpenAPI, Volatile: mobilepay.Volatile, Settings: mobilepay.Settings{}},
+			OpenAPI: mobilepay.OpenAPI, Operations: mobilepay.Operations, Volatile: mobilepay.Volatile, Settings: mobilepay.Settings{}},
 		{Name: babpos.Name, New: func(d sim.Deps) sim.Provider { return babpos.New(d) },
-			OpenAPI: babpos.OpenAPI, Volatile: babpos.Volatile, Settings: babpos.Settings{}},
+			OpenAPI: babpos.OpenAPI, Operations: babpos.Operations, Volatile: babpos.Volatile, Settings: babpos.Settings{}},
 		{Name: myfatoorah.Name, New: func(d sim.Deps) sim.Provider { return myfatoorah.New(d) },
-			OpenAPI: myfatoorah.OpenAPI, Volatile: myfatoorah.Volatile, Helpers: myfatoorah.Helpers, Settings: myfatoorah.Settings{}},
+			OpenAPI: myfatoorah.OpenAPI, Operations: myfatoorah.Operations, Volatile: myfatoorah.Volatile, Helpers: myfatoorah.Helpers, Settings: myfatoorah.Settings{}},
 		{Name: mpower.Name, New: func(d sim.Deps) sim.Provider { return mpower.New(d) },
-			OpenAPI: mpower.OpenAPI, Volatile: mpower.Volatile, Settings: mpower.Settings{}},
+			OpenAPI: mpower.OpenAPI, Operations: mpower.Operations, Volatile: mpower.Volatile, Settings: mpower.Settings{}},
 	}
 }
 

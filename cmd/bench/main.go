@@ -58,6 +58,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	// The collector setting of cmd/simulator, so that the figures are the
+	// binary's (the ceiling server shares it and allocates next to nothing).
+	sim.TuneGC(os.Getenv)
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return

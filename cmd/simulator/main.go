@@ -39,6 +39,7 @@ func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go onSignals(sigs, cancel, os.Stderr, os.Exit)
+	sim.TuneGC(os.Getenv) // GOGC=400 unless the environment sets it
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return

@@ -3,6 +3,7 @@ package journal_test
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -142,4 +143,42 @@ func TestMaskPANsMatchesRegexp(t *testing.T) {
 			t.Fatalf("MaskPANs(%q) = %q, want %q", s, got, want)
 		}
 	}
+}
+
+// Query leaves nothing a reader could take a secret, card number or JWT
+// from, and changes nothing else: decoded, its pairs are the input's, in
+// order, with secret values and masked values replaced.
+func FuzzQuery(f *testing.F) {
+	for _, s := range []string{"accessToken=xyz&bioCode=42", "a=1&&b=2&", "api%4Bey=k&x=%20", "pan=4111+1111+1111+1111",
+		"t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "a=%zz", "a;b", "=v&k=", "secret"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got := journal.Query(raw)
+		in, err := url.ParseQuery(raw)
+		if err != nil {
+			if got != journal.Redacted {
+				t.Fatalf("Query(%q) = %q, want %q for a query Go refuses", raw, got, journal.Redacted)
+			}
+			return
+		}
+		out, err := url.ParseQuery(got)
+		if err != nil {
+			t.Fatalf("Query(%q) = %q, which does not parse: %v", raw, got, err)
+		}
+		if len(in) != len(out) {
+			t.Fatalf("Query(%q) = %q: keys %v, want %v", raw, got, out, in)
+		}
+		for k, vs := range in {
+			for i, v := range vs {
+				want := journal.MaskPANs(v)
+				if journal.IsSecret(k) {
+					want = journal.Redacted
+				}
+				if i >= len(out[k]) || out[k][i] != want {
+					t.Fatalf("Query(%q) = %q: %s=%q, want %q", raw, got, k, out[k], want)
+				}
+			}
+		}
+	})
 }

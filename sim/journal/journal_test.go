@@ -61,6 +61,25 @@ func TestRedaction(t *testing.T) {
 	if got, want := journal.Query("accessToken=xyz&bioCode=42"), "accessToken=%5BREDACTED%5D&bioCode=42"; got != want {
 		t.Errorf("Query = %q, want %q", got, want)
 	}
+	for _, tc := range []struct{ in, want string }{
+		// Nothing to redact: as sent, order kept.
+		{"paymentId=0c6c6f3e-6f53-4a5e&posId=P1&amount=12.50", "paymentId=0c6c6f3e-6f53-4a5e&posId=P1&amount=12.50"},
+		{"z=1&a=2", "z=1&a=2"},
+		// A secret key, however it is written, and values that hold card
+		// numbers or JWTs are redacted.
+		{"posId=P1&apiKey=k&x=1", "posId=P1&apiKey=%5BREDACTED%5D&x=1"},
+		{"posId=P1&api%4Bey=k", "posId=P1&apiKey=%5BREDACTED%5D"},
+		{"api+key=k&&a=%20", "api+key=k&&a=%20"}, // "api key" is no secret name
+		{"a=%zz&apiKey=k", journal.Redacted},
+		{"a=1;b=2", journal.Redacted},
+		{"pan=4111+1111+1111+1111", "pan=411111%2A%2A%2A%2A%2A%2A1111"},
+		{"pan=4111-1111-1111-1111", "pan=411111%2A%2A%2A%2A%2A%2A1111"},
+		{"t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "t=%5BREDACTED%5D"},
+	} {
+		if got := journal.Query(tc.in); got != tc.want {
+			t.Errorf("Query(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
 	if got := journal.Body([]byte("plain text that is long"), "text/plain", 5); got != "plain…[truncated]" {
 		t.Errorf("text body = %q", got)
 	}

@@ -128,7 +128,8 @@ func maskPANs(s string) string {
 	}
 	var b strings.Builder
 	last := 0
-	var pos []int // the run's digit positions
+	var buf [64]int
+	pos := buf[:0] // the run's digit positions
 	for i := 0; i < len(s); {
 		if !isDigit(s[i]) {
 			i++
@@ -189,16 +190,29 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // maskPAN masks one match that is a Luhn-valid card number.
 func maskPAN(m string) string {
-	d := strings.NewReplacer(" ", "", "-", "").Replace(m)
-	if len(d) < 13 || len(d) > 19 || !luhn(d) {
+	if !luhn(m) {
 		return m
 	}
-	return d[:6] + strings.Repeat("*", len(d)-10) + d[len(d)-4:]
+	var d []byte
+	for i := 0; i < len(m); i++ {
+		if isDigit(m[i]) {
+			d = append(d, m[i])
+		}
+	}
+	if len(d) < 13 || len(d) > 19 {
+		return m
+	}
+	return string(d[:6]) + strings.Repeat("*", len(d)-10) + string(d[len(d)-4:])
 }
 
+// luhn reports whether the digits of d (anything else skipped) pass the
+// Luhn check.
 func luhn(d string) bool {
 	sum, double := 0, false
 	for i := len(d) - 1; i >= 0; i-- {
+		if !isDigit(d[i]) {
+			continue
+		}
 		n := int(d[i] - '0')
 		if double {
 			n *= 2
@@ -225,27 +239,56 @@ func Headers(h http.Header) map[string]string {
 	return out
 }
 
-// Query returns the raw query with secret parameter values redacted.
+// Query returns the raw query with secret parameter values redacted and
+// card numbers and JWTs masked, judged on the decoded names and values. A
+// pair that needs nothing stays as the client wrote it, in its place, so a
+// query without secrets comes back unchanged and without allocations; a
+// query Go's url.ParseQuery would refuse comes back as Redacted.
 func Query(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	q, err := url.ParseQuery(raw)
-	if err != nil {
-		return Redacted
-	}
-	for k := range q {
-		if IsSecret(k) {
-			for i := range q[k] {
-				q[k][i] = Redacted
-			}
+	var b strings.Builder
+	last := 0 // raw[:last] is settled in b (when b is in use)
+	for start := 0; start <= len(raw); {
+		end := strings.IndexByte(raw[start:], '&')
+		if end < 0 {
+			end = len(raw)
 		} else {
-			for i := range q[k] {
-				q[k][i] = MaskPANs(q[k][i])
+			end += start
+		}
+		pair := raw[start:end]
+		if strings.IndexByte(pair, ';') >= 0 {
+			return Redacted
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		k, err1 := url.QueryUnescape(key)
+		v, err2 := url.QueryUnescape(value)
+		if err1 != nil || err2 != nil {
+			return Redacted
+		}
+		var out string
+		switch {
+		case pair == "":
+		case isSecret(k):
+			out = url.QueryEscape(k) + "=" + url.QueryEscape(Redacted)
+		case mayHoldPANOrJWT(v):
+			if m := maskPANs(v); m != v {
+				out = url.QueryEscape(k) + "=" + url.QueryEscape(m)
 			}
 		}
+		if out != "" {
+			b.WriteString(raw[last:start])
+			b.WriteString(out)
+			last = end
+		}
+		start = end + 1
 	}
-	return q.Encode()
+	if last == 0 {
+		return raw
+	}
+	b.WriteString(raw[last:])
+	return b.String()
 }
 
 // Body returns a JSON-friendly, redacted view of a message body. What a

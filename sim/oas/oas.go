@@ -6,12 +6,13 @@ package oas
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -21,18 +22,31 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
-// Doc is a loaded, validated document with a router over its paths.
+// Doc is a provider's document: its operations, indexed for
+// FindOperation, and the parsed document with a router over its paths for
+// Validate.
+//
+// A Doc made by Lazy parses the document on first need only (Validate,
+// Spec): parsing five providers' documents with kin-openapi is most of a
+// simulator's start-up time and several megabytes of its idle memory, and
+// serving requests needs only the operations.
 type Doc struct {
-	T *openapi3.T
+	data []byte
+
+	specOnce sync.Once
+	spec     *openapi3.T
+	specErr  error
+
 	// The router (kin-openapi's, on gorilla/mux) is built on first use:
-	// Validate needs it, FindOperation only for paths its templates do
-	// not settle, so a simulator that serves documented paths never
-	// spends the start-up time and memory on it.
+	// Validate needs it, FindOperation only for a path template it cannot
+	// settle itself (two parameters in one segment).
 	routerOnce sync.Once
 	router     routers.Router
 	routerErr  error
-	// paths are the document's path templates split into segments, for
-	// FindOperation's fast path.
+
+	ops []Operation // sorted by path and method
+	// paths are the path templates split into segments, in the order the
+	// router tries them (kin-openapi's Paths.InMatchingOrder).
 	paths []pathTemplate
 }
 
@@ -47,22 +61,49 @@ type Operation struct {
 // provider's base, whatever the document's servers say, so one document
 // serves the fake (under any prefix or port) and the real sandboxes.
 func Load(data []byte) (*Doc, error) {
-	loader := openapi3.NewLoader()
-	t, err := loader.LoadFromData(data)
+	t, err := parse(data)
+	if err != nil {
+		return nil, err
+	}
+	d := index(data, operationsOf(t))
+	d.specOnce.Do(func() { d.spec = t })
+	return d, nil
+}
+
+// Lazy is a Doc of data whose operations are already known (generated
+// from the document by opsgen, and checked against it by a test): it
+// parses data only when Spec or Validate first need it.
+func Lazy(data []byte, ops []Operation) *Doc {
+	return index(data, ops)
+}
+
+func parse(data []byte) (*openapi3.T, error) {
+	t, err := openapi3.NewLoader().LoadFromData(data)
 	if err != nil {
 		return nil, fmt.Errorf("oas: parse: %w", err)
 	}
 	if err := t.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("oas: invalid document: %w", err)
 	}
-	return &Doc{T: t, paths: templates(t)}, nil
+	return t, nil
+}
+
+// Spec returns the parsed document, parsing it the first time.
+func (d *Doc) Spec() (*openapi3.T, error) {
+	d.specOnce.Do(func() { d.spec, d.specErr = parse(d.data) })
+	return d.spec, d.specErr
 }
 
 // routes returns the document's router, building it the first time.
 func (d *Doc) routes() (routers.Router, error) {
 	d.routerOnce.Do(func() {
+		t, err := d.Spec()
+		if err != nil {
+			d.routerErr = err
+			return
+		}
 		// Route on a copy whose only server is "/", so any base matches.
-		rt := *d.T
+		rt := *t
 		rt.Servers = openapi3.Servers{{URL: "/"}}
 		if d.router, d.routerErr = gorillamux.NewRouter(&rt); d.routerErr != nil {
 			d.routerErr = fmt.Errorf("oas: router: %w", d.routerErr)
@@ -81,37 +122,69 @@ func MustLoad(data []byte) *Doc {
 }
 
 // Operations lists the documented operations sorted by path and method.
-func (d *Doc) Operations() []Operation {
+func (d *Doc) Operations() []Operation { return slices.Clone(d.ops) }
+
+// operationsOf lists t's operations sorted by path and method.
+func operationsOf(t *openapi3.T) []Operation {
 	var ops []Operation
-	for path, item := range d.T.Paths.Map() {
+	for path, item := range t.Paths.Map() {
 		for method, op := range item.Operations() {
 			ops = append(ops, Operation{Method: method, Path: path, OperationID: op.OperationID})
 		}
 	}
-	sort.Slice(ops, func(i, j int) bool {
-		if ops[i].Path != ops[j].Path {
-			return ops[i].Path < ops[j].Path
-		}
-		return ops[i].Method < ops[j].Method
-	})
+	sortOperations(ops)
 	return ops
+}
+
+func sortOperations(ops []Operation) {
+	slices.SortFunc(ops, func(a, b Operation) int {
+		if c := cmp.Compare(a.Path, b.Path); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Method, b.Method)
+	})
 }
 
 // ErrNoRoute is returned for a request that matches no documented operation.
 var ErrNoRoute = routers.ErrPathNotFound
 
+// ErrNoMethod is returned for a request whose path matches a documented
+// path that does not document its method.
+var ErrNoMethod = routers.ErrMethodNotAllowed
+
 // FindOperation returns the operation a request to relPath (relative to the
-// provider's base, e.g. "/token") matches.
+// provider's base, e.g. "/token") matches, as kin-openapi's router does:
+// the first path template in matching order whose segments match decides,
+// with ErrNoMethod when it does not document method; ErrNoRoute when no
+// template matches.
 //
-// The simulator calls it for every request (coverage), so a path that
-// matches exactly one template segment by segment is answered from the
-// templates without building a request for kin-openapi's router; anything
-// else (no template, several, a template with text around a parameter)
-// goes to the router.
+// The simulator calls it for every request (coverage, fault rules), so it
+// answers from the templates, without the parsed document. Only a template
+// with two parameters in one segment, which the templates cannot settle,
+// sends the request to the router.
 func (d *Doc) FindOperation(method, relPath string) (Operation, error) {
-	if op, ok := d.fastFind(method, relPath); ok {
-		return op, nil
+	segs := strings.Count(relPath, "/")
+	for i := range d.paths {
+		pt := &d.paths[i]
+		if len(pt.segs) != segs {
+			continue // a parameter never matches '/'
+		}
+		if pt.complex {
+			return d.findSlow(method, relPath)
+		}
+		if !pt.match(relPath) {
+			continue
+		}
+		if op, ok := pt.ops[method]; ok {
+			return op, nil
+		}
+		return Operation{}, ErrNoMethod
 	}
+	return Operation{}, ErrNoRoute
+}
+
+// findSlow is FindOperation through kin-openapi's router.
+func (d *Doc) findSlow(method, relPath string) (Operation, error) {
 	route, _, err := d.find(method, relPath)
 	if err != nil {
 		return Operation{}, err
@@ -198,6 +271,7 @@ func oneLine(err error) string {
 // one segment is complex: the fast path leaves paths it might match to the
 // router.
 type pathTemplate struct {
+	path    string
 	segs    []segment
 	complex bool
 	ops     map[string]Operation // by method
@@ -209,30 +283,49 @@ type segment struct {
 	prefix, suffix string // around the parameter
 }
 
-func templates(t *openapi3.T) []pathTemplate {
-	var out []pathTemplate
-	for path, item := range t.Paths.Map() {
-		pt := pathTemplate{ops: map[string]Operation{}}
-		for _, seg := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
-			open, close := strings.Count(seg, "{"), strings.Count(seg, "}")
-			switch {
-			case open == 0 && close == 0:
-				pt.segs = append(pt.segs, segment{lit: seg})
-			case open == 1 && close == 1 && strings.Index(seg, "{") < strings.Index(seg, "}"):
-				prefix, rest, _ := strings.Cut(seg, "{")
-				_, suffix, _ := strings.Cut(rest, "}")
-				pt.segs = append(pt.segs, segment{param: true, prefix: prefix, suffix: suffix})
-			default:
-				pt.complex = true
-				pt.segs = append(pt.segs, segment{lit: seg})
-			}
+// index builds a Doc of data from its operations.
+func index(data []byte, ops []Operation) *Doc {
+	ops = slices.Clone(ops)
+	sortOperations(ops)
+	d := &Doc{data: data, ops: ops}
+	byPath := map[string]int{}
+	for _, op := range ops {
+		i, ok := byPath[op.Path]
+		if !ok {
+			i = len(d.paths)
+			byPath[op.Path] = i
+			d.paths = append(d.paths, newTemplate(op.Path))
 		}
-		for method, op := range item.Operations() {
-			pt.ops[method] = Operation{Method: method, Path: path, OperationID: op.OperationID}
-		}
-		out = append(out, pt)
+		d.paths[i].ops[op.Method] = op
 	}
-	return out
+	// kin-openapi's matching order: fewer parameters first, then by path,
+	// descending.
+	slices.SortFunc(d.paths, func(a, b pathTemplate) int {
+		if c := cmp.Compare(strings.Count(a.path, "}"), strings.Count(b.path, "}")); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.path, a.path)
+	})
+	return d
+}
+
+func newTemplate(path string) pathTemplate {
+	pt := pathTemplate{path: path, ops: map[string]Operation{}}
+	for _, seg := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
+		open, close := strings.Count(seg, "{"), strings.Count(seg, "}")
+		switch {
+		case open == 0 && close == 0:
+			pt.segs = append(pt.segs, segment{lit: seg})
+		case open == 1 && close == 1 && strings.Index(seg, "{") < strings.Index(seg, "}"):
+			prefix, rest, _ := strings.Cut(seg, "{")
+			_, suffix, _ := strings.Cut(rest, "}")
+			pt.segs = append(pt.segs, segment{param: true, prefix: prefix, suffix: suffix})
+		default:
+			pt.complex = true
+			pt.segs = append(pt.segs, segment{lit: seg})
+		}
+	}
+	return pt
 }
 
 // match reports whether relPath's segments match the template.
@@ -266,31 +359,4 @@ func (pt *pathTemplate) match(relPath string) bool {
 		}
 	}
 	return true
-}
-
-// fastFind answers FindOperation when relPath matches exactly one
-// template, which is not complex and documents method.
-func (d *Doc) fastFind(method, relPath string) (Operation, bool) {
-	var found *pathTemplate
-	segs := strings.Count(relPath, "/")
-	for i := range d.paths {
-		pt := &d.paths[i]
-		if len(pt.segs) != segs {
-			continue
-		}
-		if pt.complex {
-			return Operation{}, false
-		}
-		if pt.match(relPath) {
-			if found != nil {
-				return Operation{}, false
-			}
-			found = pt
-		}
-	}
-	if found == nil {
-		return Operation{}, false
-	}
-	op, ok := found.ops[method]
-	return op, ok
 }

@@ -73,3 +73,41 @@ func TestLoadRejectsInvalid(t *testing.T) {
 		}
 	}
 }
+
+// A Lazy document answers Operations and FindOperation from its table
+// alone, parses on first Validate, and reports a broken document then.
+func TestLazy(t *testing.T) {
+	ops := oas.MustLoad([]byte(doc)).Operations()
+	d := oas.Lazy([]byte(doc), ops)
+	if got := d.Operations(); len(got) != 1 || got[0] != ops[0] {
+		t.Errorf("Operations = %+v, want %+v", got, ops)
+	}
+	if op, err := d.FindOperation("GET", "/items/42"); err != nil || op.OperationID != "getItem" {
+		t.Errorf("FindOperation = %+v, %v", op, err)
+	}
+	if _, err := d.FindOperation("POST", "/items/42"); err != oas.ErrNoMethod {
+		t.Errorf("FindOperation(POST) error = %v, want ErrNoMethod", err)
+	}
+	if _, err := d.FindOperation("GET", "/nope"); err != oas.ErrNoRoute {
+		t.Errorf("FindOperation(/nope) error = %v, want ErrNoRoute", err)
+	}
+	if d.Parsed() {
+		t.Fatal("the document was parsed before anything needed it")
+	}
+	h := http.Header{"Content-Type": {"application/json"}}
+	err := d.Validate(context.Background(), oas.Exchange{Method: "GET", RelPath: "/items/1", Status: 200, RespHeader: h, RespBody: []byte(`{"id":"1"}`)})
+	if err == nil || !strings.Contains(err.Error(), "price") {
+		t.Errorf("Validate = %v, want the missing price", err)
+	}
+	if !d.Parsed() {
+		t.Error("Validate did not parse the document")
+	}
+
+	broken := oas.Lazy([]byte("not: [yaml"), ops)
+	if _, err := broken.Spec(); err == nil {
+		t.Error("Spec of a broken document succeeded")
+	}
+	if err := broken.Validate(context.Background(), oas.Exchange{Method: "GET", RelPath: "/items/1", Status: 200}); err == nil {
+		t.Error("Validate against a broken document succeeded")
+	}
+}

@@ -90,8 +90,9 @@
 // refused (409 Duplicate refNumber). A purchase that produced no
 // transaction (timeout, offline, busy, the ECR went away) does not use up
 // its refNumber. While a purchase runs, its terminal is busy, so the same
-// refNumber sent again from the same ECR gets 409 Terminal Busy. A merchant
-// keeps its last 5000 transactions; older refNumbers are forgotten.
+// refNumber sent again from the same ECR gets 409 Terminal Busy. A
+// transaction and its refNumber are remembered for the simulator's
+// retention (see Assumptions).
 //
 // # The terminal
 //
@@ -197,8 +198,9 @@
 // the terminal's unauthenticated page), ECR usernames ecr-<merchantId>-<n>.
 // Access tokens come from the secret source too: crypto/rand, unless the
 // simulator runs with --insecure-deterministic-secrets. A minted
-// merchant nobody used (login, purchase, terminal action or page) for 24h
-// of its own clock is forgotten with its terminals, tokens and receipts.
+// merchant nobody used (login, purchase, terminal action or page) for
+// --merchant-idle (default 24h) of its own clock is forgotten with its
+// terminals, tokens and receipts.
 //
 // # Assumptions
 //
@@ -237,4 +239,16 @@
 //     second try.
 //   - amount is limited to 10 digits and refNumber to 64 characters; BAB
 //     documents no limits.
+//   - Bounded state (the simulator's shared limits, on the merchant's
+//     clock): a transaction is finished as soon as the terminal answered
+//     (approved, declined or insufficient funds), so it, its receipt and
+//     its refNumber are forgotten --retention (default 48h) after that;
+//     the refNumber then starts a new purchase instead of replaying (BAB
+//     documents no window for duplicate detection). A merchant keeps at
+//     most --max-objects (default 10000) transactions, the oldest going
+//     first. A minted merchant is freed after --merchant-idle (default
+//     24h) without a login, purchase or terminal action, unless a purchase
+//     is waiting on one of its terminals; the fixture merchant is never
+//     freed. A purchase in progress is not an object of its own: it ends
+//     (answer or timeout) before anything can be forgotten.
 package babpos

@@ -67,7 +67,7 @@ func Transitions() []fsm.Edge { return terminalFSM.Edges() }
 
 // fireLocked moves t's screen by ev, recording the edge for coverage.
 func (p *Provider) fireLocked(t *terminal, ev Event) error {
-	to, err := sim.Fire(p.cover, terminalFSM, t.screen, ev)
+	to, err := sim.Fire(p.cover.For(t.merchant.ID), terminalFSM, t.screen, ev)
 	if err != nil {
 		return err
 	}

@@ -63,15 +63,13 @@ const (
 	DefaultTimeout = 60 * time.Second
 	// maxQueue bounds a terminal's queue of cards.
 	maxQueue = 32
-	// maxTransactions bounds what a merchant keeps: the oldest
-	// transactions (and their refNumbers and receipts) are forgotten.
-	maxTransactions = 5000
 	// maxTerminals bounds a minted merchant's terminals.
 	maxTerminals = 8
 	// MerchantRetention: a minted merchant nobody used (login, purchase,
 	// terminal action) for this long on its clock is forgotten, with its
 	// terminals, tokens and receipts. The fixture merchant stays. It is the
-	// default of the simulator's --merchant-idle, which sets it.
+	// default of the simulator's --merchant-idle, which sets it (see
+	// retention.go for the other limits).
 	MerchantRetention = sim.DefaultMerchantIdle
 )
 
@@ -132,10 +130,12 @@ type merchant struct {
 	terminals            []*terminal
 	ecrs                 []*ecr
 	refs                 map[string]*transaction // by refNumber
-	history              []*transaction
-	balances             map[string]int64 // by PAN: what a card has left
+	history              []*transaction          // finished transactions, oldest first (retention.go)
+	balances             map[string]int64        // by PAN: what a card has left
 	rrnSeq               int
-	lastUsed             time.Time // minted merchants: evicted when idle for MerchantRetention
+	minted               bool         // the fixture merchant is never evicted
+	lastUsed             time.Time    // minted merchants: evicted when idle for MerchantIdle
+	sweep                *clock.Alarm // rings when something of the merchant may expire
 }
 
 // ecr is a cash register login, paired with one terminal.
@@ -190,11 +190,13 @@ func (p *Provider) newState(gen int) *state {
 
 func (p *Provider) newMerchant(id, nameEn, nameAr string, cvm int64, ttl time.Duration) *merchant {
 	clk := p.deps.MerchantClock(id)
-	return &merchant{
+	m := &merchant{
 		ID: id, NameEn: nameEn, NameAr: nameAr, AddressEn: "Riyadh", AddressAr: "الرياض",
 		MCC: "5411", Acquirer: "INMA", CVMLimit: cvm, TokenTTL: ttl,
 		clock: clk, timers: clock.NewGroup(clk), refs: map[string]*transaction{}, balances: map[string]int64{},
 	}
+	m.sweep = clock.NewAlarm(m.timers, func() { p.sweepMerchant(m) })
+	return m
 }
 
 func (st *state) addMerchant(m *merchant) {
@@ -349,57 +351,10 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		}
 		st.addTerminal(m, tid, "ecr-"+id+"-"+string(rune('1'+i)), auth.TokenFrom(p.deps.Secrets, 12))
 	}
+	m.minted = true
 	m.lastUsed = m.clock.Now()
-	p.armEvictionLocked(m, p.deps.Limits.MerchantIdle)
+	m.sweep.Set(m.lastUsed.Add(p.deps.Limits.MerchantIdle))
 	return p.credentialsLocked(m), nil
-}
-
-// armEvictionLocked checks, after d on the merchant's clock, whether m has
-// been idle for the simulator's MerchantIdle limit (--merchant-idle,
-// default MerchantRetention), and forgets it if so.
-func (p *Provider) armEvictionLocked(m *merchant, d time.Duration) {
-	st := p.st
-	m.timers.AfterFunc(d, func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.st != st || st.merchants[m.ID] != m {
-			return
-		}
-		idle := m.clock.Now().Sub(m.lastUsed)
-		busy := false
-		for _, t := range m.terminals {
-			busy = busy || t.cur != nil
-		}
-		if limit := p.deps.Limits.MerchantIdle; idle < limit || busy {
-			p.armEvictionLocked(m, max(limit-idle, time.Minute))
-			return
-		}
-		p.evictLocked(m)
-	})
-}
-
-// evictLocked forgets a minted merchant.
-func (p *Provider) evictLocked(m *merchant) {
-	st := p.st
-	delete(st.merchants, m.ID)
-	for i, id := range st.order {
-		if id == m.ID {
-			st.order = append(st.order[:i], st.order[i+1:]...)
-			break
-		}
-	}
-	for _, e := range m.ecrs {
-		delete(st.ecrs, e.Username)
-	}
-	for _, t := range m.terminals {
-		delete(st.terminals, t.ID)
-	}
-	for _, tx := range m.history {
-		delete(st.receipts, tx.Answer.Receipt.ID)
-	}
-	st.tokens.RevokeIf(func(e *ecr) bool { return e.merchant == m })
-	m.timers.Stop()
-	p.deps.DropMerchant(m.ID)
 }
 
 // secretDigits returns n digits from the secret source (crypto/rand
@@ -422,39 +377,3 @@ func (p *Provider) secretDigits(n int) string {
 }
 
 var _ sim.Provider = (*Provider)(nil)
-
-// DeleteMerchant implements sim.MerchantDeleter: DELETE
-// /_sim/babpos/merchants/{merchantId} frees a minted merchant, its
-// terminals, ECRs, tokens and receipts at once. The fixture merchant cannot
-// be deleted (reset restores it), nor a merchant while a purchase waits on
-// one of its terminals (the ECR's call would be left hanging).
-func (p *Provider) DeleteMerchant(merchantID string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	m, ok := p.st.merchants[merchantID]
-	if !ok {
-		return sim.ErrNotFound("no babpos merchant with merchantId %q", merchantID)
-	}
-	if m.ID == FixtureMerchantID {
-		return sim.ErrConflict("the fixture merchant cannot be deleted; POST /_sim/reset?provider=babpos restores it")
-	}
-	for _, t := range m.terminals {
-		if t.cur != nil {
-			return sim.ErrConflict("a purchase is in progress on terminal %s; delete the merchant when it ends", t.ID)
-		}
-	}
-	p.evictLocked(m)
-	return nil
-}
-
-// Counts implements sim.Counter.
-func (p *Provider) Counts() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return map[string]int{"merchants": len(p.st.merchants), "terminals": len(p.st.terminals), "receipts": len(p.st.receipts)}
-}
-
-var (
-	_ sim.MerchantDeleter = (*Provider)(nil)
-	_ sim.Counter         = (*Provider)(nil)
-)

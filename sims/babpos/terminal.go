@@ -206,16 +206,7 @@ func (p *Provider) finishLocked(pur *purchase, tx *transaction, err *apiError) {
 	}
 	if tx != nil {
 		t.last = tx
-		m := t.merchant
-		m.refs[tx.RefNumber] = tx
-		m.history = append(m.history, tx)
-		p.st.receipts[tx.Answer.Receipt.ID] = tx
-		if len(m.history) > maxTransactions {
-			old := m.history[0]
-			m.history = m.history[1:]
-			delete(m.refs, old.RefNumber)
-			delete(p.st.receipts, old.Answer.Receipt.ID)
-		}
+		p.recordLocked(t.merchant, tx)
 	}
 	pur.tx, pur.err = tx, err
 	close(pur.done)
@@ -232,6 +223,7 @@ type transaction struct {
 	Printed   bool
 	Answer    Answer
 	terminal  *terminal
+	done      time.Time // when the terminal finished it, on the merchant's clock
 }
 
 // answer is what the ECR gets, the first time and on every replay.

@@ -94,7 +94,7 @@ type webhookBody struct {
 // returns the callbacks to send once the lock is released.
 func (p *Provider) fireLocked(m *merchant, c *checkout, ev Event) (ActionResult, []callback.Request, error) {
 	from := c.Status
-	to, err := sim.Fire(p.cover, checkoutFSM, from, ev)
+	to, err := sim.Fire(p.cover.For(m.MerchantID), checkoutFSM, from, ev)
 	if err != nil {
 		return ActionResult{}, nil, err
 	}

@@ -162,7 +162,7 @@ func (rf *refund) stopTimer() {
 // a payment or refund run with its merchant's mu held.
 func (p *Provider) firePaymentLocked(pay *payment, ev Event) error {
 	from := pay.Status
-	to, err := sim.Fire(p.cover, paymentFSM, from, ev)
+	to, err := sim.Fire(p.cover.For(pay.merchant.BioCode), paymentFSM, from, ev)
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func (p *Provider) armPaymentLocked(pay *payment) {
 // fireRefundLocked applies ev to rf and arms its timers.
 func (p *Provider) fireRefundLocked(rf *refund, ev Event) error {
 	from := rf.Status
-	to, err := sim.Fire(p.cover, refundFSM, from, ev)
+	to, err := sim.Fire(p.cover.For(rf.payment.merchant.BioCode), refundFSM, from, ev)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package mpower_test
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/getkin/kin-openapi/openapi3"
 	"io"
 	"net/http"
 	"net/url"
@@ -212,7 +213,13 @@ func (c *client) advance(d time.Duration) {
 }
 
 // callbackSchema is the Callback schema of openapi.yaml.
-var callbackSchema = oas.MustLoad(mpower.OpenAPI).T.Components.Schemas["Callback"].Value
+var callbackSchema = func() *openapi3.Schema {
+	spec, err := oas.MustLoad(mpower.OpenAPI).Spec()
+	if err != nil {
+		panic(err)
+	}
+	return spec.Components.Schemas["Callback"].Value
+}()
 
 // callbacks decodes what rc received, each body checked against the
 // Callback schema of openapi.yaml.

@@ -140,7 +140,7 @@ type CallbackBody struct {
 // next.
 func (p *Provider) fireLocked(t *txn, ev Event, msg, cbURL string) error {
 	from := t.Status
-	to, err := sim.Fire(p.cover, txFSM, from, ev)
+	to, err := sim.Fire(p.cover.For(t.merchant.ID), txFSM, from, ev)
 	if err != nil {
 		return err
 	}

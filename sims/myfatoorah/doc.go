@@ -178,6 +178,24 @@
 //     AutoCapture false applies only if the customer picks a card gateway
 //     that supports authorization.
 //   - Authorized payments are never auto-released.
+//   - Bounded state (the simulator's shared limits, on the merchant's
+//     clock; MyFatoorah keeps invoices for years): an invoice is finished
+//     when it is Paid, Expired or Canceled and nothing is open on it (an
+//     authorization waiting for capture or release, a Pending refund, or,
+//     for a schedule's first invoice, the schedule still Pending or
+//     Active). A finished invoice is forgotten --retention (default 48h)
+//     after its last change (status, payment attempt, refund, its
+//     schedule's status), with its PaymentIds, refunds, CustomerReference
+//     entry, hosted page and schedule; GetPaymentStatus then answers "No
+//     data match the entered Key value." A Pending invoice is not finished
+//     until it expires (ExpiryDate, default 72h). An account keeps at most
+//     --max-objects (default 10000) invoices, the oldest going first
+//     whatever its status (its schedule stops charging). A minted account
+//     nobody called for --merchant-idle (default 24h) is freed unless
+//     something of it is still open (a running schedule charges without
+//     any call, and its charges count as calls); the fixture account is
+//     never freed. InitiateSession
+//     sessions go after their 30 minutes.
 //   - The library's getPaymentStatus compares ExpiryDate/ExpiryTime with the
 //     machine's wall clock: an invoice that expired only on a virtual clock
 //     advanced past the wall clock shows InvoiceStatus "Expired" but the

@@ -435,7 +435,7 @@ func TestRefunds(t *testing.T) {
 // Recurring schedules charge the stored card on the clock, Iteration
 // times in all.
 func TestRecurringCharges(t *testing.T) {
-	s := newServer(t)
+	s := longRetention(t) // the charges' invoices outlive the schedule
 	c := fixture(t, s)
 	inv := c.execute(with(func(b map[string]any) {
 		b["RecurringModel"] = map[string]any{"RecurringType": "Custom", "IntervalDays": 3, "Iteration": 3}
@@ -477,7 +477,7 @@ func TestRecurringCharges(t *testing.T) {
 }
 
 func TestRecurringDeclineRetryAndCancel(t *testing.T) {
-	s := newServer(t)
+	s := longRetention(t) // the charges' invoices outlive the schedule
 	c := fixture(t, s)
 	inv := c.execute(with(func(b map[string]any) {
 		b["RecurringModel"] = map[string]any{"RecurringType": "Weekly", "RetryCount": 2}
@@ -631,53 +631,6 @@ func TestResetForgetsMinted(t *testing.T) {
 	s.Advance(100 * time.Hour) // old timers are no-ops
 	f := fixture(t, s)
 	f.execute(basic())
-}
-
-// Finished invoices are forgotten a retention period after their expiry;
-// open ones are kept.
-func TestRetention(t *testing.T) {
-	s := newServer(t)
-	c := fixture(t, s)
-	done := c.execute(with(func(b map[string]any) { b["CustomerReference"] = "old" }))
-	c.pay(done.InvoiceID, map[string]any{})
-	open := c.execute(with(func(b map[string]any) { b["ProcessingDetails"] = map[string]any{"AutoCapture": false} }))
-	res := c.pay(open.InvoiceID, map[string]any{})
-	s.Advance(myfatoorah.DefaultInvoiceExpiry + myfatoorah.Retention)
-	for _, k := range []struct {
-		key any
-		kt  string
-	}{{done.InvoiceID, "InvoiceId"}, {"old", "CustomerReference"}} {
-		r, _ := c.call("GetPaymentStatus", map[string]any{"Key": k.key, "KeyType": k.kt})
-		if r.Header.Get(myfatoorah.ErrorHeader) != myfatoorah.CodeKeyNotFound {
-			t.Errorf("%s still there: %s", k.kt, r.Body)
-		}
-	}
-	if st := c.status(res.PaymentID, "PaymentId"); st.InvoiceStatus != "Authorize" {
-		t.Errorf("the authorized invoice: %+v", st)
-	}
-	c.ok("UpdatePaymentStatus", map[string]any{"Operation": "release", "Key": res.PaymentID, "KeyType": "PaymentId"}, nil)
-	s.Advance(myfatoorah.Retention)
-	r, _ := c.call("GetPaymentStatus", map[string]any{"Key": res.PaymentID, "KeyType": "PaymentId"})
-	if r.Header.Get(myfatoorah.ErrorHeader) != myfatoorah.CodeKeyNotFound {
-		t.Errorf("released invoice kept: %s", r.Body)
-	}
-}
-
-// A minted merchant nobody calls for a retention period is forgotten.
-func TestIdleMerchantEvicted(t *testing.T) {
-	s := newServer(t)
-	idle, _ := mint(t, s, nil)
-	busy, _ := mint(t, s, nil)
-	idle.execute(basic())
-	s.Advance(myfatoorah.Retention - time.Hour)
-	busy.ok("InitiateSession", map[string]any{}, nil)
-	s.Advance(2 * time.Hour)
-	if r, _ := idle.call("InitiateSession", map[string]any{}); r.Status != http.StatusUnauthorized {
-		t.Errorf("idle merchant still answers %d", r.Status)
-	}
-	busy.ok("InitiateSession", map[string]any{}, nil)
-	// The fixture merchant is never evicted.
-	fixture(t, s).ok("InitiateSession", map[string]any{}, nil)
 }
 
 // Each merchant's time is its own: advancing one merchant's clock expires

@@ -575,66 +575,14 @@ func (p *Provider) newInvoiceLocked(m *merchant, req *invoiceRequest, v parsed, 
 		inv.Recurring = rc
 		st.recurrings[rc.ID] = rc
 	}
-	st.invoices[inv.ID] = inv
-	m.invoices[inv.ID] = inv
+	inv.touched = now
+	p.addInvoiceLocked(m, inv)
 	st.byPageKey[inv.PageKey] = inv
 	if ref := req.CustomerReference; ref != "" {
 		m.byRef[ref] = append(m.byRef[ref], inv)
 	}
 	inv.expiryTimer = p.afterLocked(m, inv.Expiry.Sub(now), func() { p.expireLocked(inv) })
-	p.afterLocked(m, inv.Expiry.Sub(now)+Retention, func() { p.evictLocked(inv) })
 	return inv
-}
-
-// evictLocked forgets a finished invoice (DESIGN rule 10), or looks again
-// a retention period later while something is still open on it.
-func (p *Provider) evictLocked(inv *invoice) {
-	if inv.busy() {
-		p.afterLocked(inv.m, Retention, func() { p.evictLocked(inv) })
-		return
-	}
-	p.forgetLocked(inv)
-}
-
-// busy: something is still open on the invoice.
-func (inv *invoice) busy() bool {
-	busy := inv.Status == InvoiceAuthorize
-	for _, rf := range inv.Refunds {
-		busy = busy || rf.Status == RefundPending
-	}
-	if rc := inv.Recurring; rc != nil && (rc.Status == RecurringPending || rc.Status == RecurringActive) {
-		busy = true
-	}
-	return busy
-}
-
-func (p *Provider) forgetLocked(inv *invoice) {
-	st, m := p.st, inv.m
-	delete(m.invoices, inv.ID)
-	delete(st.invoices, inv.ID)
-	delete(st.byPageKey, inv.PageKey)
-	for _, tx := range inv.Txs {
-		delete(st.payments, tx.PaymentID)
-	}
-	for _, rf := range inv.Refunds {
-		delete(st.refunds, rf.ID)
-	}
-	if ref := inv.Req.CustomerReference; ref != "" {
-		list := m.byRef[ref][:0]
-		for _, other := range m.byRef[ref] {
-			if other != inv {
-				list = append(list, other)
-			}
-		}
-		if len(list) == 0 {
-			delete(m.byRef, ref)
-		} else {
-			m.byRef[ref] = list
-		}
-	}
-	if rc := inv.Recurring; rc != nil && rc.initial == inv {
-		delete(st.recurrings, rc.ID)
-	}
 }
 
 // expireLocked expires a still-pending invoice.
@@ -654,19 +602,21 @@ func (p *Provider) expireLocked(inv *invoice) bool {
 // closeLocked ends a pending invoice (expire, or cancel by the merchant):
 // attempts in progress fail, a schedule waiting for it is canceled.
 func (p *Provider) closeLocked(inv *invoice, ev Event) bool {
-	if fire(p, invoiceFSM, &inv.Status, ev) != nil {
+	if fire(p, inv.m, invoiceFSM, &inv.Status, ev) != nil {
 		return false
 	}
 	if inv.expiryTimer != nil {
 		inv.expiryTimer.Stop()
 	}
+	p.changedLocked(inv)
 	for _, tx := range inv.Txs {
 		if tx.Status == TxInProgress {
 			p.failTxLocked(inv, tx, outcome{Error: "Invoice " + strings.ToLower(string(inv.Status)), Code: "MF010"})
 		}
 	}
 	if rc := inv.Recurring; rc != nil && rc.Status == RecurringPending && rc.initial == inv {
-		_ = fire(p, recurringFSM, &rc.Status, EvCancel)
+		_ = fire(p, rc.m, recurringFSM, &rc.Status, EvCancel)
+		p.recurringChangedLocked(rc)
 	}
 	return true
 }

@@ -123,9 +123,10 @@ var recurringFSM = fsm.New("recurring",
 	rcT{From: []RecurringStatus{RecurringPending, RecurringActive}, Event: EvCancel, To: RecurringCanceled},
 )
 
-// fire applies ev through a table and records the edge for coverage.
-func fire[S ~string](p *Provider, t *fsm.Table[S, Event], cur *S, ev Event) error {
-	to, err := sim.Fire(p.track, t, *cur, ev)
+// fire applies ev through a table and records the edge for coverage,
+// the provider's and m's.
+func fire[S ~string](p *Provider, m *merchant, t *fsm.Table[S, Event], cur *S, ev Event) error {
+	to, err := sim.Fire(p.track.For(m.ID), t, *cur, ev)
 	if err != nil {
 		return err
 	}
@@ -157,6 +158,7 @@ type invoice struct {
 	Txs         []*transaction
 	Refunds     []*refund
 	expiryTimer interface{ Stop() bool }
+	touched     time.Time // last change (status, attempt, refund), on the merchant's clock
 }
 
 type lineItem struct {
@@ -222,7 +224,8 @@ type recurring struct {
 	retriesUse int
 	declines   int // control: the next n charges decline
 	timer      interface{ Stop() bool }
-	Invoices   []*invoice
+	last       *invoice  // the latest charge's invoice
+	touched    time.Time // last status change, on the merchant's clock
 }
 
 // session is an InitiateSession session.

@@ -105,17 +105,18 @@ func (p *Provider) finishAttemptLocked(inv *invoice, tx *transaction, o outcome)
 		return
 	}
 	if inv.AutoCapture || !tx.Method.Authorize { // a SendPayment customer may pick a method without authorization
-		_ = fire(p, txFSM, &tx.Status, EvSucceed)
-		_ = fire(p, invoiceFSM, &inv.Status, EvPay)
+		_ = fire(p, inv.m, txFSM, &tx.Status, EvSucceed)
+		_ = fire(p, inv.m, invoiceFSM, &inv.Status, EvPay)
 		tx.Captured = inv.Base
 	} else {
-		_ = fire(p, txFSM, &tx.Status, EvAuthorize)
-		_ = fire(p, invoiceFSM, &inv.Status, EvAuthorize)
+		_ = fire(p, inv.m, txFSM, &tx.Status, EvAuthorize)
+		_ = fire(p, inv.m, invoiceFSM, &inv.Status, EvAuthorize)
 	}
 	tx.AuthID = p.st.ids.Digits(6)
 	if inv.expiryTimer != nil {
 		inv.expiryTimer.Stop()
 	}
+	p.changedLocked(inv)
 	p.paymentWebhookLocked(inv, tx)
 	if rc := inv.Recurring; rc != nil && rc.initial == inv && rc.Status == RecurringPending {
 		p.activateRecurringLocked(rc, tx)
@@ -123,10 +124,11 @@ func (p *Provider) finishAttemptLocked(inv *invoice, tx *transaction, o outcome)
 }
 
 func (p *Provider) failTxLocked(inv *invoice, tx *transaction, o outcome) {
-	if fire(p, txFSM, &tx.Status, EvFail) != nil {
+	if fire(p, inv.m, txFSM, &tx.Status, EvFail) != nil {
 		return
 	}
 	tx.Error, tx.ErrorCode = o.Error, o.Code
+	p.changedLocked(inv)
 	p.paymentWebhookLocked(inv, tx)
 }
 

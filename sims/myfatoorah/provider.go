@@ -38,10 +38,6 @@ const (
 	DefaultV2Retries      = 5
 	DefaultV2Delay        = 60 * time.Second
 	MaxV2Delay            = 180 * time.Second
-	// Retention: an invoice is forgotten this long after its expiry date,
-	// unless something is still open on it (an authorization, a pending
-	// refund, a running recurring schedule).
-	Retention = 30 * 24 * time.Hour
 )
 
 // Provider is the MyFatoorah API v2 fake. Create it with New.
@@ -68,7 +64,6 @@ type state struct {
 	recurrings  map[string]*recurring
 	nextInvoice int64
 	nextRefund  int64
-	timers      []clock.Timer
 }
 
 // merchant is one MyFatoorah vendor account.
@@ -81,9 +76,11 @@ type merchant struct {
 	Settings   Settings
 	clock      clock.Clock
 	byRef      map[string][]*invoice // by CustomerReference, oldest first
-	invoices   map[int64]*invoice    // the merchant's own, for eviction
+	invoices   []*invoice            // the merchant's own, oldest first (retention.go)
 	suppliers  map[int]bool
 	lastUsed   time.Time
+	timers     *clock.Group // every timer of the merchant; stopped by reset and delete
+	sweep      *clock.Alarm // rings when something of the merchant may expire
 }
 
 // Settings are the merchant settings of POST /_sim/myfatoorah/merchants.
@@ -137,11 +134,14 @@ func (p *Provider) newState(gen int) *state {
 func (p *Provider) newMerchant(id, key string, s Settings) *merchant {
 	c := countries[s.Country]
 	cur, _ := currencyOf(c.Currency)
-	return &merchant{
+	clk := p.merchantClock(id)
+	m := &merchant{
 		ID: id, APIKey: key, Country: c, Base: cur, Settings: s,
-		clock: p.merchantClock(id), byRef: map[string][]*invoice{}, invoices: map[int64]*invoice{},
+		clock: clk, byRef: map[string][]*invoice{}, timers: clock.NewGroup(clk),
 		suppliers: map[int]bool{1: true, 2: true},
 	}
+	m.sweep = clock.NewAlarm(m.timers, func() { p.sweepMerchant(m) })
+	return m
 }
 
 // merchantClock is the clock a merchant's time and timers run on.
@@ -168,10 +168,8 @@ func (p *Provider) OpenAPI() []byte { return OpenAPI }
 func (p *Provider) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, t := range p.st.timers {
-		t.Stop()
-	}
-	for id := range p.st.merchants {
+	for id, m := range p.st.merchants {
+		m.timers.Stop()
 		if id != FixtureMerchantID && p.deps.DropMerchant != nil {
 			p.deps.DropMerchant(id)
 		}
@@ -181,10 +179,10 @@ func (p *Provider) Reset() {
 }
 
 // afterLocked schedules f on m's clock; f runs with p.mu held, and not at
-// all once the state was reset.
+// all once the state was reset or m deleted (m.timers is stopped then).
 func (p *Provider) afterLocked(m *merchant, d time.Duration, f func()) clock.Timer {
 	st := p.st
-	t := m.clock.AfterFunc(d, func() {
+	return m.timers.AfterFunc(d, func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if p.st != st {
@@ -192,12 +190,6 @@ func (p *Provider) afterLocked(m *merchant, d time.Duration, f func()) clock.Tim
 		}
 		f()
 	})
-	// Keep the list bounded: drop timers of finished work lazily.
-	if len(st.timers) > 4096 {
-		st.timers = st.timers[len(st.timers)-2048:]
-	}
-	st.timers = append(st.timers, t)
-	return t
 }
 
 // Credentials is what GET /_sim/myfatoorah/credentials and POST
@@ -302,76 +294,8 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	}
 	st.addMerchant(m)
 	m.lastUsed = m.clock.Now()
-	p.afterLocked(m, Retention, func() { p.idleCheckLocked(m) })
+	m.sweep.Set(m.lastUsed.Add(p.deps.Limits.MerchantIdle))
 	return p.credentialsLocked(m), nil
 }
-
-// idleCheckLocked forgets a minted merchant nobody has called for a
-// retention period and that has nothing open (DESIGN rule 10).
-func (p *Provider) idleCheckLocked(m *merchant) {
-	st := p.st
-	if st.merchants[m.ID] != m {
-		return
-	}
-	idle := m.clock.Now().Sub(m.lastUsed)
-	if idle < Retention {
-		p.afterLocked(m, Retention-idle, func() { p.idleCheckLocked(m) })
-		return
-	}
-	for _, inv := range m.invoices {
-		if inv.busy() {
-			p.afterLocked(m, Retention, func() { p.idleCheckLocked(m) })
-			return
-		}
-	}
-	p.deleteMerchantLocked(m)
-}
-
-// deleteMerchantLocked forgets a merchant, its invoices and its clock.
-func (p *Provider) deleteMerchantLocked(m *merchant) {
-	st := p.st
-	for _, inv := range m.invoices {
-		p.forgetLocked(inv)
-	}
-	delete(st.merchants, m.ID)
-	delete(st.byAPIKey, m.APIKey)
-	for i, id := range st.order {
-		if id == m.ID {
-			st.order = append(st.order[:i], st.order[i+1:]...)
-			break
-		}
-	}
-	p.deps.DropMerchant(m.ID) // stops the merchant's clock and every timer on it
-}
-
-// DeleteMerchant implements sim.MerchantDeleter: DELETE
-// /_sim/myfatoorah/merchants/{merchantId} frees a minted merchant, its
-// invoices and its API key at once. The fixture merchant cannot be
-// deleted (reset restores it).
-func (p *Provider) DeleteMerchant(merchantID string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	m, ok := p.st.merchants[merchantID]
-	if !ok {
-		return sim.ErrNotFound("no myfatoorah merchant with merchantId %q", merchantID)
-	}
-	if m.ID == FixtureMerchantID {
-		return sim.ErrConflict("the fixture merchant cannot be deleted; POST /_sim/reset?provider=myfatoorah restores it")
-	}
-	p.deleteMerchantLocked(m)
-	return nil
-}
-
-// Counts implements sim.Counter.
-func (p *Provider) Counts() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return map[string]int{"merchants": len(p.st.merchants), "invoices": len(p.st.invoices), "refunds": len(p.st.refunds)}
-}
-
-var (
-	_ sim.MerchantDeleter = (*Provider)(nil)
-	_ sim.Counter         = (*Provider)(nil)
-)
 
 var _ sim.Provider = (*Provider)(nil)

@@ -9,14 +9,16 @@ import (
 // activateRecurringLocked starts a schedule once its initial invoice is
 // paid: the paid invoice is the first charge.
 func (p *Provider) activateRecurringLocked(rc *recurring, tx *transaction) {
-	if fire(p, recurringFSM, &rc.Status, EvActivate) != nil {
+	if fire(p, rc.m, recurringFSM, &rc.Status, EvActivate) != nil {
 		return
 	}
+	p.recurringChangedLocked(rc)
 	rc.charges = 1
-	rc.Invoices = append(rc.Invoices, rc.initial)
+	rc.last = rc.initial
 	p.recurringWebhookLocked(rc, rc.initial)
 	if rc.Iteration == 1 {
-		_ = fire(p, recurringFSM, &rc.Status, EvComplete)
+		_ = fire(p, rc.m, recurringFSM, &rc.Status, EvComplete)
+		p.recurringChangedLocked(rc)
 		p.recurringWebhookLocked(rc, rc.initial)
 		return
 	}
@@ -40,10 +42,13 @@ func (p *Provider) scheduleChargeLocked(rc *recurring, card *transaction) {
 // value, paid without the customer (no 3-D Secure). A failed charge is
 // retried RetryCount times, a day apart, on the same invoice.
 func (p *Provider) chargeLocked(rc *recurring, card *transaction, inv *invoice) {
-	if rc.Status != RecurringActive {
-		return
+	if rc.Status != RecurringActive || p.st.recurrings[rc.ID] != rc {
+		return // ended, or forgotten with its initial invoice (--max-objects)
 	}
 	m := rc.m
+	if inv != nil && p.st.invoices[inv.ID] != inv {
+		return // the invoice being retried was forgotten (--max-objects)
+	}
 	if inv == nil {
 		first := rc.initial
 		req := first.Req
@@ -52,7 +57,10 @@ func (p *Provider) chargeLocked(rc *recurring, card *transaction, inv *invoice) 
 			autoCapture: true, bypass3DS: true, hasMethod: true, method: card.Method, items: first.Items}
 		inv = p.newInvoiceLocked(m, &req, v, false)
 		inv.Recurring = rc
-		rc.Invoices = append(rc.Invoices, inv)
+		rc.last = inv
+		if p.st.recurrings[rc.ID] != rc {
+			return // the new invoice pushed the initial one out (--max-objects)
+		}
 	}
 	a := attempt{Method: card.Method, Number: card.cardNumber, Expiry: card.cardExpiry, CVV: card.cardCVV}
 	if rc.declines > 0 {
@@ -64,12 +72,14 @@ func (p *Provider) chargeLocked(rc *recurring, card *transaction, inv *invoice) 
 		return
 	}
 	if tx.Status == TxSuccess {
-		_ = fire(p, recurringFSM, &rc.Status, EvCharge)
+		_ = fire(p, rc.m, recurringFSM, &rc.Status, EvCharge)
+		p.recurringChangedLocked(rc)
 		rc.charges++
 		rc.retriesUse = 0
 		p.recurringWebhookLocked(rc, inv)
 		if rc.Iteration > 0 && rc.charges >= rc.Iteration {
-			_ = fire(p, recurringFSM, &rc.Status, EvComplete)
+			_ = fire(p, rc.m, recurringFSM, &rc.Status, EvComplete)
+			p.recurringChangedLocked(rc)
 			p.recurringWebhookLocked(rc, inv)
 			return
 		}
@@ -81,7 +91,8 @@ func (p *Provider) chargeLocked(rc *recurring, card *transaction, inv *invoice) 
 		rc.timer = p.afterLocked(m, DefaultRecurringRetry, func() { p.chargeLocked(rc, card, inv) })
 		return
 	}
-	_ = fire(p, recurringFSM, &rc.Status, EvExhaust)
+	_ = fire(p, rc.m, recurringFSM, &rc.Status, EvExhaust)
+	p.recurringChangedLocked(rc)
 	p.recurringWebhookLocked(rc, inv)
 }
 
@@ -100,15 +111,16 @@ func (p *Provider) cancelRecurring(r *http.Request, m *merchant) (any, error) {
 	if rc == nil || rc.m != m {
 		return nil, apiErr(CodeRecurringUnknown, "The recurring payment %s was not found.", id)
 	}
-	if err := fire(p, recurringFSM, &rc.Status, EvCancel); err != nil {
+	if err := fire(p, rc.m, recurringFSM, &rc.Status, EvCancel); err != nil {
 		return nil, apiErr(CodeRecurringEnded, "The recurring payment is already %s.", strings.ToLower(string(rc.Status)))
 	}
 	if rc.timer != nil {
 		rc.timer.Stop()
 	}
+	p.recurringChangedLocked(rc)
 	last := rc.initial
-	if n := len(rc.Invoices); n > 0 {
-		last = rc.Invoices[n-1]
+	if rc.last != nil {
+		last = rc.last
 	}
 	p.recurringWebhookLocked(rc, last)
 	return okEnvelope("Recurring payment has been canceled successfully", true), nil

@@ -82,7 +82,12 @@ func (p *Provider) makeRefund(r *http.Request, m *merchant) (any, error) {
 	}
 	inv.Refunds = append(inv.Refunds, rf)
 	st.refunds[rf.ID] = rf
-	p.afterLocked(m, m.Settings.refundDelay, func() { p.decideRefundLocked(rf, EvComplete) })
+	p.changedLocked(inv)
+	p.afterLocked(m, m.Settings.refundDelay, func() {
+		if p.st.refunds[rf.ID] == rf { // not forgotten meanwhile (--max-objects)
+			_ = p.decideRefundLocked(rf, EvComplete)
+		}
+	})
 	return okEnvelope("Refund has been created successfully", RefundData{
 		Key: string(req.Key), RefundID: rf.ID, RefundReference: rf.Reference, RefundInvoiceID: inv.ID,
 		Amount: amount.Number(), Comment: nullable(req.Comment),
@@ -91,9 +96,10 @@ func (p *Provider) makeRefund(r *http.Request, m *merchant) (any, error) {
 
 // decideRefundLocked completes or rejects a pending refund.
 func (p *Provider) decideRefundLocked(rf *refund, ev Event) error {
-	if err := fire(p, refundFSM, &rf.Status, ev); err != nil {
+	if err := fire(p, rf.inv.m, refundFSM, &rf.Status, ev); err != nil {
 		return err
 	}
+	p.changedLocked(rf.inv)
 	p.refundWebhookLocked(rf)
 	return nil
 }

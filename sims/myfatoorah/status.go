@@ -306,13 +306,14 @@ func (p *Provider) updatePaymentStatus(r *http.Request, m *merchant) (any, error
 		amount = a
 	}
 	if op == "capture" {
-		_ = fire(p, txFSM, &tx.Status, EvCapture)
-		_ = fire(p, invoiceFSM, &inv.Status, EvCapture)
+		_ = fire(p, inv.m, txFSM, &tx.Status, EvCapture)
+		_ = fire(p, inv.m, invoiceFSM, &inv.Status, EvCapture)
 		tx.Captured = amount
 	} else {
-		_ = fire(p, txFSM, &tx.Status, EvRelease)
-		_ = fire(p, invoiceFSM, &inv.Status, EvRelease)
+		_ = fire(p, inv.m, txFSM, &tx.Status, EvRelease)
+		_ = fire(p, inv.m, invoiceFSM, &inv.Status, EvRelease)
 	}
+	p.changedLocked(inv)
 	p.paymentWebhookLocked(inv, tx)
 	return okEnvelope("Payment status updated successfully", UpdateData{
 		InvoiceID: inv.ID, PaymentID: tx.PaymentID, Operation: op, Amount: amount.Number(),

@@ -1,0 +1,170 @@
+package babpos
+
+import "github.com/paysandbox/paysandbox/sim"
+
+// Bounded state (DESIGN rule 10), following the simulator's limits
+// (sim.Limits: --retention, --merchant-idle, --max-objects).
+//
+// A transaction is finished the moment it exists (the terminal answered:
+// approved, declined or insufficient funds; a purchase that produced none
+// leaves nothing behind), so each merchant keeps its transactions in the
+// order they finished. A sweep on the merchant's clock forgets those
+// finished longer than Retention ago, with their refNumbers (a later
+// purchase may use the refNumber again) and receipts, and a minted
+// merchant nobody used for MerchantIdle, unless a purchase is waiting on
+// one of its terminals. Past MaxObjects the merchant's oldest transaction
+// is forgotten at once.
+//
+// The sweep is an alarm, never a ticker (see sim.Sweep): a clock that
+// jumps years ahead rings it once.
+
+// sweepMerchant runs when m's alarm rings.
+func (p *Provider) sweepMerchant(m *merchant) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.st.merchants[m.ID] != m {
+		return // deleted or reset meanwhile
+	}
+	l := p.deps.Limits
+	now := m.clock.Now()
+	busy := m.busy()
+	if m.minted && !busy && now.Sub(m.lastUsed) >= l.MerchantIdle {
+		p.evictLocked(m)
+		return
+	}
+	// history is in finishing order on one clock: the expired ones lead.
+	n := 0
+	for _, tx := range m.history {
+		if now.Before(tx.done.Add(l.Retention)) {
+			break
+		}
+		p.forgetLocked(m, tx)
+		n++
+	}
+	m.dropOldest(n)
+	var next sim.Sweep
+	if len(m.history) > 0 {
+		next.Due(m.history[0].done.Add(l.Retention))
+	}
+	if m.minted {
+		if busy {
+			next.Due(now) // look again soon (no sooner than sim.Sweep allows)
+		} else {
+			next.Due(m.lastUsed.Add(l.MerchantIdle))
+		}
+	}
+	next.Arm(m.sweep, now, l)
+}
+
+// busy: a purchase is waiting on one of m's terminals (the ECR's call is
+// open).
+func (m *merchant) busy() bool {
+	for _, t := range m.terminals {
+		if t.cur != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// recordLocked keeps a transaction that just finished, forgetting m's
+// oldest past MaxObjects, and tells m's alarm when it can be forgotten.
+func (p *Provider) recordLocked(m *merchant, tx *transaction) {
+	tx.done = m.clock.Now()
+	n := 0
+	for len(m.history)-n >= p.deps.Limits.MaxObjects {
+		p.forgetLocked(m, m.history[n])
+		n++
+	}
+	m.dropOldest(n)
+	m.refs[tx.RefNumber] = tx
+	m.history = append(m.history, tx)
+	p.st.receipts[tx.Answer.Receipt.ID] = tx
+	m.sweep.Set(tx.done.Add(p.deps.Limits.Retention))
+}
+
+// dropOldest removes the first n transactions of m's history.
+func (m *merchant) dropOldest(n int) {
+	if n == 0 {
+		return
+	}
+	clear(m.history[:n])
+	m.history = m.history[n:]
+	if len(m.history) == 0 {
+		m.history = nil // let the emptied array go
+	}
+}
+
+// forgetLocked drops a transaction of m from the indexes: its refNumber,
+// its receipt and the terminal's last-transaction display.
+func (p *Provider) forgetLocked(m *merchant, tx *transaction) {
+	if m.refs[tx.RefNumber] == tx {
+		delete(m.refs, tx.RefNumber)
+	}
+	delete(p.st.receipts, tx.Answer.Receipt.ID)
+	if t := tx.terminal; t != nil && t.last == tx {
+		t.last = nil
+	}
+}
+
+// evictLocked frees a minted merchant: terminals, ECRs, tokens, receipts
+// and timers.
+func (p *Provider) evictLocked(m *merchant) {
+	st := p.st
+	delete(st.merchants, m.ID)
+	for i, id := range st.order {
+		if id == m.ID {
+			st.order = append(st.order[:i], st.order[i+1:]...)
+			break
+		}
+	}
+	for _, e := range m.ecrs {
+		delete(st.ecrs, e.Username)
+	}
+	for _, t := range m.terminals {
+		delete(st.terminals, t.ID)
+	}
+	for _, tx := range m.history {
+		delete(st.receipts, tx.Answer.Receipt.ID)
+	}
+	m.history = nil
+	st.tokens.RevokeIf(func(e *ecr) bool { return e.merchant == m })
+	m.timers.Stop()
+	p.deps.DropMerchant(m.ID)
+}
+
+// DeleteMerchant implements sim.MerchantDeleter: DELETE
+// /_sim/babpos/merchants/{merchantId} frees a minted merchant, its
+// terminals, ECRs, tokens and receipts at once. The fixture merchant cannot
+// be deleted (reset restores it), nor a merchant while a purchase waits on
+// one of its terminals (the ECR's call would be left hanging).
+func (p *Provider) DeleteMerchant(merchantID string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, ok := p.st.merchants[merchantID]
+	if !ok {
+		return sim.ErrNotFound("no babpos merchant with merchantId %q", merchantID)
+	}
+	if !m.minted {
+		return sim.ErrConflict("the fixture merchant cannot be deleted; POST /_sim/reset?provider=babpos restores it")
+	}
+	for _, t := range m.terminals {
+		if t.cur != nil {
+			return sim.ErrConflict("a purchase is in progress on terminal %s; delete the merchant when it ends", t.ID)
+		}
+	}
+	p.evictLocked(m)
+	return nil
+}
+
+// Counts implements sim.Counter.
+func (p *Provider) Counts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return map[string]int{"merchants": len(p.st.merchants), "terminals": len(p.st.terminals), "receipts": len(p.st.receipts)}
+}
+
+var (
+	_ sim.MerchantDeleter = (*Provider)(nil)
+	_ sim.Counter         = (*Provider)(nil)
+)
