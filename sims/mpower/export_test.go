@@ -32,10 +32,16 @@ func CheckIndexes(sp sim.Provider) error {
 			errs = append(errs, fmt.Errorf("user %s is not the current state's", id))
 		}
 	}
-	for _, s := range st.sessions {
+	for jti, s := range st.sessions {
 		if !owners[s.merchant] {
 			errs = append(errs, fmt.Errorf("a session of merchant %s is not the current state's", s.merchant.ID))
 		}
+		if s.jti != jti || st.issued[s.token] != s {
+			errs = append(errs, fmt.Errorf("session %s is not filed under its jti and token", jti))
+		}
+	}
+	if len(st.issued) != len(st.sessions) {
+		errs = append(errs, fmt.Errorf("%d sessions by jti, %d by token", len(st.sessions), len(st.issued)))
 	}
 	for _, t := range st.tenants {
 		for _, m := range t.merchants {

@@ -121,6 +121,7 @@ type state struct {
 	users     map[string]*user     // by userId
 	txns      map[string]*txn      // by transactionId
 	sessions  map[string]*session  // by the token's jti
+	issued    map[string]*session  // the same, by the signed token
 	sweepAt   int                  // session count that triggers the next sweep
 }
 
@@ -241,6 +242,7 @@ func (p *Provider) newState(gen int) *state {
 		users:     map[string]*user{},
 		txns:      map[string]*txn{},
 		sessions:  map[string]*session{},
+		issued:    map[string]*session{},
 	}
 	m := &merchant{
 		ID: FixtureMerchantID, Name: FixtureMerchantName, TenantID: FixtureTenant,

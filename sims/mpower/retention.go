@@ -120,6 +120,7 @@ func (p *Provider) deleteMerchantLocked(m *merchant) {
 	for k, s := range st.sessions {
 		if s.merchant == m {
 			delete(st.sessions, k)
+			delete(st.issued, s.token)
 		}
 	}
 	if t := st.tenants[m.TenantID]; t != nil && t.merchants[m.ClientID] == m {
