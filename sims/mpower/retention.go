@@ -91,10 +91,16 @@ func (p *Provider) forgetLocked(t *txn) {
 	}
 	u := t.user
 	for i, x := range u.txns {
-		if x == t {
-			u.txns = append(u.txns[:i], u.txns[i+1:]...)
-			break
+		if x != t {
+			continue
 		}
+		if i == 0 { // the oldest, as past MaxObjects: no copy of the rest
+			u.txns[0] = nil
+			u.txns = u.txns[1:]
+		} else {
+			u.txns = append(u.txns[:i], u.txns[i+1:]...)
+		}
+		break
 	}
 }
 
