@@ -8,8 +8,9 @@ import (
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
 
-// authedFunc is an API handler body: it runs with p.mu held, after the
-// request's fields were decoded and its accessToken + bioCode checked.
+// authedFunc is an API handler body: it runs with the merchant's mu held,
+// after the request's fields were decoded and its accessToken + bioCode
+// checked.
 type authedFunc func(ps params, m *merchant) (any, error)
 
 // authed adapts an authenticated API handler.
@@ -19,12 +20,11 @@ func (p *Provider) authed(fn authedFunc) httpx.HandlerFunc {
 		if err != nil {
 			return httpx.Response{}, err
 		}
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		m, err := p.authenticateLocked(ps)
+		m, err := p.authenticate(ps)
 		if err != nil {
 			return httpx.Response{}, err
 		}
+		defer m.mu.Unlock()
 		sim.SetMerchant(r, m.BioCode)
 		m.lastSeen = m.clk.Now()
 		body, err := fn(ps, m)
@@ -35,15 +35,14 @@ func (p *Provider) authed(fn authedFunc) httpx.HandlerFunc {
 	}
 }
 
-// public adapts an API handler that needs no accessToken (the token calls).
+// public adapts an API handler that needs no accessToken (the token calls,
+// which lock the merchant they name themselves).
 func (p *Provider) public(fn func(ps params) (any, error)) httpx.HandlerFunc {
 	return func(r *http.Request) (httpx.Response, error) {
 		ps, err := readParams(r)
 		if err != nil {
 			return httpx.Response{}, err
 		}
-		p.mu.Lock()
-		defer p.mu.Unlock()
 		body, err := fn(ps)
 		if err != nil {
 			return httpx.Response{}, err
@@ -66,13 +65,20 @@ func respond(body any) httpx.Response {
 // deniedMessage is ASP.NET Web API's answer to a failed authorization.
 const deniedMessage = "Authorization has been denied for this request."
 
-// authenticateLocked finds the merchant whose bioCode and accessToken the
-// request carries. Every failure looks the same, so a caller cannot probe
-// which bioCodes exist.
-func (p *Provider) authenticateLocked(ps params) (*merchant, error) {
+// authenticate finds the merchant whose bioCode and accessToken the
+// request carries and returns it locked. Every failure looks the same, so
+// a caller cannot probe which bioCodes exist.
+func (p *Provider) authenticate(ps params) (*merchant, error) {
 	bio, token := ps.get("bioCode"), ps.get("accessToken")
-	m, found := p.st.merchants[bio]
-	if bio == "" || token == "" || !found || m.AccessToken == "" || !auth.Equal(token, m.AccessToken) {
+	if bio == "" || token == "" {
+		return nil, apiErr(CodeUnauthorized, deniedMessage)
+	}
+	m := p.lockMerchant(bio)
+	if m == nil {
+		return nil, apiErr(CodeUnauthorized, deniedMessage)
+	}
+	if m.AccessToken == "" || !auth.Equal(token, m.AccessToken) {
+		m.mu.Unlock()
 		return nil, apiErr(CodeUnauthorized, deniedMessage)
 	}
 	return m, nil

@@ -86,7 +86,37 @@ func posState(t *terminal) PosState {
 	return s
 }
 
-// findPosLocked resolves a control request's posId or terminalId.
+// lockPos resolves a control request's posId or terminalId and returns the
+// terminal with its merchant's mu held; the caller unlocks it.
+func (p *Provider) lockPos(posID, terminalID, bioCode string) (*terminal, error) {
+	for {
+		p.mu.RLock()
+		t, err := p.findPosLocked(posID, terminalID, bioCode)
+		p.mu.RUnlock()
+		if err != nil {
+			return nil, err
+		}
+		m := t.merchant
+		m.mu.Lock()
+		if !m.gone {
+			// Look again: the PoS may have been deleted meanwhile.
+			p.mu.RLock()
+			again, err := p.findPosLocked(posID, terminalID, bioCode)
+			p.mu.RUnlock()
+			if err != nil {
+				m.mu.Unlock()
+				return nil, err
+			}
+			if again == t {
+				return t, nil
+			}
+		}
+		m.mu.Unlock()
+	}
+}
+
+// findPosLocked resolves a control request's posId or terminalId, with
+// Provider.mu held.
 func (p *Provider) findPosLocked(posID, terminalID, bioCode string) (*terminal, error) {
 	switch {
 	case posID != "":
@@ -132,12 +162,11 @@ func (p *Provider) CheckIn(req CheckInRequest) (PosState, error) {
 	if len(c.Name) > 100 {
 		return PosState{}, sim.ErrBadRequest("customer.name: at most 100 bytes")
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, err := p.findPosLocked(req.PosID, req.TerminalID, req.BioCode)
+	t, err := p.lockPos(req.PosID, req.TerminalID, req.BioCode)
 	if err != nil {
 		return PosState{}, err
 	}
+	defer t.merchant.mu.Unlock()
 	t.checkin = &checkin{Name: c.Name, Age: c.Age, At: t.merchant.clk.Now()}
 	if pay := t.active; pay != nil && paymentFSM.Can(pay.Status, EvCheckIn) {
 		if err := p.firePaymentLocked(pay, EvCheckIn); err != nil {
@@ -150,24 +179,22 @@ func (p *Provider) CheckIn(req CheckInRequest) (PosState, error) {
 // Leave is the Go form of DELETE /_sim/mobilepay/checkins/{posId}: the
 // customer walks away. Payments already issued keep their state.
 func (p *Provider) Leave(posID string) (PosState, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, err := p.findPosLocked(posID, "", "")
+	t, err := p.lockPos(posID, "", "")
 	if err != nil {
 		return PosState{}, err
 	}
+	defer t.merchant.mu.Unlock()
 	t.checkin = nil
 	return posState(t), nil
 }
 
 // PosState returns a PoS's check-in and active payment.
 func (p *Provider) PosState(posID string) (PosState, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, err := p.findPosLocked(posID, "", "")
+	t, err := p.lockPos(posID, "", "")
 	if err != nil {
 		return PosState{}, err
 	}
+	defer t.merchant.mu.Unlock()
 	return posState(t), nil
 }
 
@@ -178,16 +205,34 @@ func (p *Provider) Act(paymentID, action string) (ActionResult, error) {
 	if !known {
 		return ActionResult{}, sim.ErrNotFound("unknown payment action %q; want accept, reject, age-reject, mobilepay-cancel or expire", action)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	pay, found := p.st.payments[paymentID]
-	if !found {
+	pay := p.lockPayment(paymentID)
+	if pay == nil {
 		return ActionResult{}, sim.ErrNotFound("no mobilepay payment %q", paymentID)
 	}
+	defer pay.merchant.mu.Unlock()
 	if err := p.firePaymentLocked(pay, ev); err != nil {
 		return ActionResult{}, sim.ErrConflict("%s: payment %s is %s", action, pay.ID, pay.Status)
 	}
 	return ActionResult{PaymentID: pay.ID, PosID: pay.PosID, TerminalID: pay.terminal.ID, Status: pay.Status}, nil
+}
+
+// lockPayment returns the payment with id paymentID with its merchant's
+// mu held (nil when there is none); the caller unlocks it.
+func (p *Provider) lockPayment(paymentID string) *payment {
+	for {
+		p.mu.RLock()
+		pay := p.st.payments[paymentID]
+		p.mu.RUnlock()
+		if pay == nil {
+			return nil
+		}
+		m := pay.merchant
+		m.mu.Lock()
+		if !m.gone && !pay.gone {
+			return pay
+		}
+		m.mu.Unlock() // forgotten, deleted or reset meanwhile: look again
+	}
 }
 
 // ctlCheckIn handles POST /_sim/mobilepay/checkins.

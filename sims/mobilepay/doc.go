@@ -241,4 +241,9 @@
 //   - Age: check-ins record the customer's age and the check-in status
 //     reports it; the age-restriction rejection is a control action (Integra
 //     has no restriction parameters).
+//   - Isolation: each merchant's requests, timers, retention sweep and
+//     virtual-customer actions run under that merchant's own lock; the
+//     provider-wide lock covers only the id lookups (see "Locking" in
+//     provider.go), so no merchant waits on another's work. Requests of one
+//     merchant still run one at a time, as before.
 package mobilepay

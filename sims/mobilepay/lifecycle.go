@@ -111,7 +111,8 @@ type payment struct {
 	refunds        []*refund
 
 	timer clock.Timer
-	gen   int // bumped on every transition; stale timers compare it
+	gen   int  // bumped on every transition; stale timers compare it
+	gone  bool // forgotten (retention, cap, merchant deleted)
 }
 
 func (pay *payment) stopTimer() {
@@ -157,7 +158,8 @@ func (rf *refund) stopTimer() {
 }
 
 // firePaymentLocked applies ev to pay: the state change, the PoS's active
-// slot and the timers that follow the new state.
+// slot and the timers that follow the new state. The *Locked functions of
+// a payment or refund run with its merchant's mu held.
 func (p *Provider) firePaymentLocked(pay *payment, ev Event) error {
 	from := pay.Status
 	to, err := sim.Fire(p.cover.For(pay.merchant.BioCode), paymentFSM, from, ev)
@@ -194,12 +196,12 @@ func (p *Provider) armPaymentLocked(pay *payment) {
 	default:
 		return
 	}
-	gen := pay.gen
-	pay.timer = pay.merchant.timers.AfterFunc(d, func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if pay.gen != gen {
-			return // moved on meanwhile
+	gen, m := pay.gen, pay.merchant
+	pay.timer = m.timers.AfterFunc(d, func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if pay.gen != gen || pay.gone || m.gone {
+			return // moved on, forgotten or reset meanwhile
 		}
 		pay.timer = nil
 		_ = p.firePaymentLocked(pay, ev)
@@ -234,12 +236,12 @@ func (p *Provider) armRefundLocked(rf *refund) {
 	default:
 		return
 	}
-	gen := rf.gen
-	rf.timer = rf.payment.merchant.timers.AfterFunc(d, func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if rf.gen != gen {
-			return // moved on meanwhile
+	gen, m := rf.gen, rf.payment.merchant
+	rf.timer = m.timers.AfterFunc(d, func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if rf.gen != gen || rf.payment.gone || m.gone {
+			return // moved on, forgotten or reset meanwhile
 		}
 		rf.timer = nil
 		_ = p.fireRefundLocked(rf, ev)

@@ -42,14 +42,15 @@ func (p *Provider) createToken(ps params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, found := p.st.merchants[bio]
-	if !found {
+	m := p.lockMerchant(bio)
+	if m == nil {
 		return nil, apiErr(CodeMerchantNotFound, "No merchant information was found for bioCode '%s'.", bio)
 	}
+	defer m.mu.Unlock()
 	if m.AccessToken != "" {
 		return nil, apiErr(CodeTokenExists, "The merchant already has an accessToken; reset it with api/pos/manage/token/reset and the previousAccessToken.")
 	}
-	m.AccessToken = p.newTokenLocked()
+	m.AccessToken = p.newToken()
 	return tokenMessage(m.AccessToken), nil
 }
 
@@ -64,11 +65,15 @@ func (p *Provider) resetToken(ps params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, found := p.st.merchants[bio]
-	if !found || m.AccessToken == "" || !auth.Equal(prev, m.AccessToken) {
+	m := p.lockMerchant(bio)
+	if m == nil {
 		return nil, apiErr(CodeUnauthorized, deniedMessage)
 	}
-	m.AccessToken = p.newTokenLocked()
+	defer m.mu.Unlock()
+	if m.AccessToken == "" || !auth.Equal(prev, m.AccessToken) {
+		return nil, apiErr(CodeUnauthorized, deniedMessage)
+	}
+	m.AccessToken = p.newToken()
 	return tokenMessage(m.AccessToken), nil
 }
 
@@ -78,7 +83,9 @@ func (p *Provider) terminalLocked(ps params, m *merchant) (*terminal, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, found := p.st.terminals[id]
+	p.mu.RLock()
+	t, found := m.st.terminals[id]
+	p.mu.RUnlock()
 	if !found || t.merchant != m {
 		return nil, apiErr(CodeTerminalNotFound, "No terminal '%s' was found for this merchant.", id)
 	}
@@ -91,7 +98,9 @@ func (p *Provider) posLocked(ps params, m *merchant) (*terminal, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, found := p.st.pos[id]
+	p.mu.RLock()
+	t, found := m.st.pos[id]
+	p.mu.RUnlock()
 	if !found || t.merchant != m {
 		return nil, apiErr(CodePosNotFound, "No point of sale '%s' was found for this merchant.", id)
 	}
@@ -124,7 +133,10 @@ func (p *Provider) createPos(ps params, m *merchant) (any, error) {
 	if t.PosID != "" {
 		return nil, apiErr(CodePosExists, "The terminal '%s' already has a point of sale; delete it first to create a new one.", t.ID)
 	}
-	p.st.attachPos(t, p.st.ids.UUID(), "QR-"+t.ID)
+	id := m.st.ids.UUID()
+	p.mu.Lock()
+	m.st.attachPos(t, id, "QR-"+t.ID)
+	p.mu.Unlock()
 	return message("PosManageViewModel", t.PosID), nil
 }
 
@@ -140,8 +152,11 @@ func (p *Provider) deletePos(ps params, m *merchant) (any, error) {
 		return nil, apiErr(CodePosBusy, "The point of sale has an active payment; capture or cancel it before deleting the point of sale.")
 	}
 	id := t.PosID
-	delete(p.st.pos, id)
-	t.PosID, t.BeaconID, t.checkin = "", "", nil
+	p.mu.Lock()
+	delete(m.st.pos, id)
+	t.PosID = ""
+	p.mu.Unlock()
+	t.BeaconID, t.checkin = "", nil
 	return message("PosManageViewModel", id), nil
 }
 

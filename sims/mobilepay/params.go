@@ -77,7 +77,7 @@ func queryParams(raw string) (params, error) {
 		if err1 != nil || err2 != nil {
 			return nil, apiErr(CodeInvalidRequest, "The query string is not correctly encoded.")
 		}
-		key = strings.ToLower(key)
+		key = fieldKey(key)
 		if _, dup := out[key]; !dup {
 			out[key] = val
 		}
@@ -112,7 +112,7 @@ func bodyParams(b []byte) (params, error) {
 		if err != nil || !isKey || dec.Decode(&v) != nil {
 			return nil, invalid
 		}
-		key := strings.ToLower(k)
+		key := fieldKey(k)
 		v = bytes.TrimSpace(v)
 		var val string
 		switch {
@@ -215,7 +215,27 @@ func xmlParams(b []byte) (params, error) {
 const complexValue = "\x00complex"
 
 // get returns the value of name ("" when absent).
-func (ps params) get(name string) string { return ps[strings.ToLower(name)] }
+func (ps params) get(name string) string { return ps[fieldKey(name)] }
+
+// fieldKeys are the lower-case keys of the fields handlers read, so that
+// reading a field costs no allocation.
+var fieldKeys = func() map[string]string {
+	out := map[string]string{}
+	for _, n := range []string{"accessToken", "bioCode", "currencyCode", "orderId", "paymentId", "paymentState", "posId",
+		"previousAccessToken", "refundId", "refundOrderId", "storeId", "terminalId"} {
+		out[n] = strings.ToLower(n)
+	}
+	return out
+}()
+
+// fieldKey is name's key in params: name in lower case. Field names as
+// the documentation spells them cost no allocation.
+func fieldKey(name string) string {
+	if k, ok := fieldKeys[name]; ok {
+		return k
+	}
+	return strings.ToLower(name)
+}
 
 // required returns the trimmed value of name or a missing-field error.
 func (ps params) required(name string) (string, error) {
@@ -369,6 +389,9 @@ func (ps params) guid(name string) (string, error) {
 }
 
 func canonicalGUID(s string) (string, bool) {
+	if isCanonicalGUID(s) {
+		return s, true // the usual case: the form the fake hands out
+	}
 	hyphens := true
 	switch {
 	case len(s) == 38 && (s[0] == '{' && s[37] == '}' || s[0] == '(' && s[37] == ')'):
@@ -389,4 +412,26 @@ func canonicalGUID(s string) (string, bool) {
 	}
 	s = strings.ToLower(s)
 	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:], true
+}
+
+// isCanonicalGUID reports whether s is a GUID in the fake's canonical form
+// already: lower-case hex digits, hyphenated 8-4-4-4-12.
+func isCanonicalGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -56,12 +56,11 @@ func (p *Provider) startPaymentLocked(m *merchant, t *terminal, orderID string, 
 		return nil, apiErr(CodePaymentActive, "A payment will only be initiated if there is no active payment on the PoS; capture or cancel the active payment first (api/pos/payments lists it).")
 	}
 	now := m.clk.Now()
-	p.st.seq++
 	pay := &payment{
-		ID: p.st.ids.UUID(), merchant: m, terminal: t, PosID: t.PosID, OrderID: orderID,
+		ID: m.st.ids.UUID(), merchant: m, terminal: t, PosID: t.PosID, OrderID: orderID,
 		Amount: in(amt, currency), HasAmount: hasAmount, Currency: currency, Status: from,
 		CapturedAmount: in(money.FromMinor(0, dkk), currency),
-		CreatedAt:      now, UpdatedAt: now, seq: p.st.seq,
+		CreatedAt:      now, UpdatedAt: now,
 	}
 	p.addPaymentLocked(m, pay)
 	t.active = pay
@@ -138,7 +137,9 @@ func (p *Provider) paymentLocked(ps params, m *merchant) (*payment, error) {
 	if err != nil {
 		return nil, err
 	}
-	pay, found := p.st.payments[id]
+	p.mu.RLock()
+	pay, found := m.st.payments[id]
+	p.mu.RUnlock()
 	if !found || pay.merchant != m {
 		return nil, apiErr(CodePaymentNotFound, "No payment '%s' was found for this merchant.", id)
 	}

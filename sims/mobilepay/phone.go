@@ -53,9 +53,9 @@ func phoneError(status int, msg string) httpx.Response {
 // check-in URL of its phone page.
 func (p *Provider) qrPNG(r *http.Request) (httpx.Response, error) {
 	posID := mux.Vars(r)["posId"]
-	p.mu.Lock()
+	p.mu.RLock()
 	_, found := p.st.pos[posID]
-	p.mu.Unlock()
+	p.mu.RUnlock()
 	if !found {
 		return httpx.Response{}, apiErr(CodePosNotFound, "No point of sale '%s' was found.", posID)
 	}
@@ -72,18 +72,16 @@ func (p *Provider) phoneURL(posID string) string { return p.deps.BaseURL() + "/p
 // the QR code.
 func (p *Provider) phonePage(r *http.Request) (httpx.Response, error) {
 	posID := mux.Vars(r)["posId"]
-	p.mu.Lock()
-	t, found := p.st.pos[posID]
-	if !found {
-		p.mu.Unlock()
+	t, err := p.lockPos(posID, "", "")
+	if err != nil {
 		return phoneError(http.StatusNotFound, "This QR code does not belong to a point of sale."), nil
 	}
 	s := posState(t)
+	t.merchant.mu.Unlock()
 	d := phoneData{
 		Base: p.phoneURL(posID), StoreName: t.store.Name, TerminalID: t.ID,
 		CheckedIn: s.CheckedIn, Payment: s.Payment, Message: phoneMessages[r.URL.Query().Get("m")],
 	}
-	p.mu.Unlock()
 	if s.Customer != nil {
 		d.CustomerName, d.CustomerAge = s.Customer.Name, s.Customer.Age
 	}

@@ -47,10 +47,41 @@ type Provider struct {
 	cover *sim.Tracker
 	api   httpx.Adapter
 
-	mu     sync.Mutex
+	// mu guards st and resets, and the global maps and seq of every
+	// state (also of a state a reset replaced). It is held only for map
+	// operations, never while waiting for another lock. See "Locking".
+	mu     sync.RWMutex
 	resets int // how often Reset ran: the id stream of the state
 	st     *state
 }
+
+// Locking (issue 8, point 7: no tenant waits on another's work).
+//
+// Each merchant has its own mutex, merchant.mu. It guards everything of
+// that merchant: its accessToken, lastSeen, payments and refunds, and its
+// terminals' PoS, check-in and active payment. Every API request runs
+// under its merchant's mu, and so do the merchant's timers, retention
+// sweep, virtual-customer actions (control plane and phone page) and its
+// deletion.
+//
+// Provider.mu (an RWMutex) guards the global maps (merchants, PoS,
+// terminals, payments and refunds by id) and the creation counter; it is
+// held only for the lookup or the insertion, so a busy merchant delays
+// another by map operations at most. The id generator and the secret
+// source are safe for concurrent use on their own.
+//
+// Lock order: a merchant's mu first, then Provider.mu; never two
+// merchants' mu at once, and never a merchant's mu while holding
+// Provider.mu. A handler that starts from a global id (a bioCode, posId or
+// paymentId) looks it up under Provider.mu, lets go, locks the merchant
+// and then checks that what it found is still there (lockMerchant,
+// lockPos, lockPayment): the merchant may have been deleted, or the whole
+// state replaced by a reset, meanwhile.
+//
+// Fields the global maps index (terminal.PosID) change with both locks
+// held, so either lock is enough to read them. A merchant keeps the state
+// it was made in (merchant.st) and writes only there: a request or timer
+// still holding a merchant from before a reset cannot touch the new state.
 
 type state struct {
 	ids       *ids.Generator
@@ -65,7 +96,12 @@ type state struct {
 }
 
 // merchant is one Integra merchant (a cinema, identified by its bioCode).
+// Its mutable fields are guarded by mu (see "Locking").
 type merchant struct {
+	mu   sync.Mutex
+	st   *state // the state the merchant belongs to
+	gone bool   // deleted, or its state replaced by a reset
+
 	BioCode     string
 	AccessToken string // "" until api/pos/manage/token creates one
 	Name        string
@@ -168,7 +204,7 @@ func (p *Provider) newState(gen int) *state {
 		payments:  map[string]*payment{},
 		refunds:   map[string]*refund{},
 	}
-	m := p.newMerchant(FixtureBioCode, "Sandbox Bio", defaultTimings())
+	m := p.newMerchant(st, FixtureBioCode, "Sandbox Bio", defaultTimings())
 	m.AccessToken = FixtureAccessToken
 	for i, fs := range fixtureLayout {
 		s := newStore(m, fs.id, fs.name, fs.city, fs.location, i)
@@ -185,9 +221,9 @@ func (p *Provider) newState(gen int) *state {
 
 // newMerchant makes a merchant on its own clock (bioCode is its merchantId
 // for the control plane's per-merchant clock).
-func (p *Provider) newMerchant(bioCode, name string, t timings) *merchant {
+func (p *Provider) newMerchant(st *state, bioCode, name string, t timings) *merchant {
 	clk := p.deps.MerchantClock(bioCode)
-	m := &merchant{BioCode: bioCode, Name: name, Timings: t, clk: clk, timers: clock.NewGroup(clk), lastSeen: clk.Now()}
+	m := &merchant{st: st, BioCode: bioCode, Name: name, Timings: t, clk: clk, timers: clock.NewGroup(clk), lastSeen: clk.Now()}
 	m.sweep = clock.NewAlarm(m.timers, func() { p.sweep(m) })
 	return m
 }
@@ -226,15 +262,46 @@ func (p *Provider) OpenAPI() []byte { return OpenAPI }
 
 // Reset implements sim.Provider: merchants, payments, refunds, check-ins
 // and id streams go back to start-up. Pending timers become no-ops.
+//
+// The new state replaces the old under Provider.mu; then each old merchant
+// is marked gone under its own mu, so a request or timer that still holds
+// one finds it gone (or, before that, writes only into the old state).
 func (p *Provider) Reset() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.resets++
+	old := make([]*merchant, 0, len(p.st.merchants))
 	for _, m := range p.st.merchants {
-		m.timers.Stop()
+		old = append(old, m)
 		p.deps.DropMerchant(m.BioCode)
 	}
+	p.resets++
 	p.st = p.newState(p.resets)
+	p.mu.Unlock()
+	for _, m := range old {
+		m.mu.Lock()
+		m.gone = true
+		m.timers.Stop()
+		m.mu.Unlock()
+	}
+}
+
+// lockMerchant returns the live merchant with bioCode bio, locked (nil
+// when there is none). The caller unlocks m.mu.
+func (p *Provider) lockMerchant(bio string) *merchant {
+	for {
+		p.mu.RLock()
+		m := p.st.merchants[bio]
+		p.mu.RUnlock()
+		if m == nil {
+			return nil
+		}
+		m.mu.Lock()
+		if !m.gone {
+			return m
+		}
+		// Deleted or reset since the lookup: look again (a reset's new
+		// state has the fixture merchant under the same bioCode).
+		m.mu.Unlock()
+	}
 }
 
 // Credentials is what GET /_sim/mobilepay/credentials and POST
@@ -287,9 +354,9 @@ func (p *Provider) credentialsLocked(m *merchant) Credentials {
 
 // Credentials implements sim.Provider.
 func (p *Provider) Credentials() any {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.credentialsLocked(p.st.merchants[FixtureBioCode])
+	m := p.lockMerchant(FixtureBioCode)
+	defer m.mu.Unlock()
+	return p.credentialsLocked(m)
 }
 
 // Settings are the optional settings of POST /_sim/mobilepay/merchants.
@@ -338,6 +405,8 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Provider.mu is held throughout: a few id draws and map insertions,
+	// and the merchant is not visible to anyone before it is complete.
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := p.st
@@ -345,11 +414,10 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	for st.merchants[bio] != nil {
 		bio = "BIO" + st.ids.Digits(8)
 	}
-	m := p.newMerchant(bio, "Sandbox Bio "+bio[3:], t)
+	m := p.newMerchant(st, bio, "Sandbox Bio "+bio[3:], t)
 	m.minted = true
-	m.sweep.Set(m.lastSeen.Add(p.deps.Limits.MerchantIdle))
 	if !s.WithoutAccessToken {
-		m.AccessToken = p.newTokenLocked()
+		m.AccessToken = p.newToken()
 	}
 	for i, fs := range fixtureLayout {
 		str := newStore(m, st.ids.UUID(), fs.name, fs.city, fs.location, i)
@@ -362,10 +430,13 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 			}
 		}
 	}
+	c := p.credentialsLocked(m) // m is not shared yet
 	st.addMerchant(m)
-	return p.credentialsLocked(m), nil
+	// Armed last, once m is complete: the alarm's callback locks m.mu.
+	m.sweep.Set(m.lastSeen.Add(p.deps.Limits.MerchantIdle))
+	return c, nil
 }
 
-func (p *Provider) newTokenLocked() string { return "mp_" + auth.TokenFrom(p.deps.Secrets, 20) }
+func (p *Provider) newToken() string { return "mp_" + auth.TokenFrom(p.deps.Secrets, 20) }
 
 var _ sim.Provider = (*Provider)(nil)

@@ -66,12 +66,15 @@ func (p *Provider) createRefund(ps params, m *merchant) (any, error) {
 			amt.Decimal(), money.FromMinor(left, amt.Currency).Decimal(), pay.CapturedAmount.Decimal())
 	}
 	now := pay.merchant.clk.Now()
-	p.st.seq++
 	rf := &refund{
-		ID: p.st.ids.UUID(), payment: pay, OrderID: orderID, Amount: amt, Currency: currency,
-		Status: Initiated, CreatedAt: now, UpdatedAt: now, seq: p.st.seq,
+		ID: m.st.ids.UUID(), payment: pay, OrderID: orderID, Amount: amt, Currency: currency,
+		Status: Initiated, CreatedAt: now, UpdatedAt: now,
 	}
-	p.st.refunds[rf.ID] = rf
+	p.mu.Lock()
+	m.st.seq++
+	rf.seq = m.st.seq
+	m.st.refunds[rf.ID] = rf
+	p.mu.Unlock()
 	pay.refunds = append(pay.refunds, rf)
 	p.armRefundLocked(rf)
 	return refundIDView{envelope: ok(), RefundID: rf.ID}, nil
@@ -83,7 +86,9 @@ func (p *Provider) refundLocked(ps params, m *merchant) (*refund, error) {
 	if err != nil {
 		return nil, err
 	}
-	rf, found := p.st.refunds[id]
+	p.mu.RLock()
+	rf, found := m.st.refunds[id]
+	p.mu.RUnlock()
 	if !found || rf.payment.merchant != m {
 		return nil, apiErr(CodeRefundNotFound, "No refund '%s' was found for this merchant.", id)
 	}

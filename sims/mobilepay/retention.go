@@ -18,10 +18,10 @@ import (
 
 // sweep runs when m's alarm rings.
 func (p *Provider) sweep(m *merchant) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.st.merchants[m.BioCode] != m {
-		return // deleted meanwhile
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.gone {
+		return // deleted or reset meanwhile
 	}
 	l := p.deps.Limits
 	now := m.clk.Now()
@@ -75,7 +75,7 @@ func (p *Provider) expiredLocked(pay *payment, now time.Time) bool {
 }
 
 // addPaymentLocked records a new payment of m, forgetting m's oldest past
-// MaxObjects.
+// MaxObjects. m.mu is held.
 func (p *Provider) addPaymentLocked(m *merchant, pay *payment) {
 	for len(m.payments) >= p.deps.Limits.MaxObjects {
 		p.forgetLocked(m.payments[0])
@@ -83,52 +83,80 @@ func (p *Provider) addPaymentLocked(m *merchant, pay *payment) {
 		m.payments = m.payments[1:]
 	}
 	m.payments = append(m.payments, pay)
-	p.st.payments[pay.ID] = pay
+	p.mu.Lock()
+	m.st.seq++
+	pay.seq = m.st.seq
+	m.st.payments[pay.ID] = pay
+	p.mu.Unlock()
 }
 
 // forgetLocked drops a payment and its refunds from the indexes and stops
-// their timers.
+// their timers. The merchant's mu is held.
 func (p *Provider) forgetLocked(pay *payment) {
+	pay.gone = true
 	pay.stopTimer()
 	for _, rf := range pay.refunds {
 		rf.stopTimer()
-		delete(p.st.refunds, rf.ID)
 	}
 	if pay.terminal.active == pay {
 		pay.terminal.active = nil
 	}
-	delete(p.st.payments, pay.ID)
+	st := pay.merchant.st
+	p.mu.Lock()
+	for _, rf := range pay.refunds {
+		delete(st.refunds, rf.ID)
+	}
+	delete(st.payments, pay.ID)
+	p.mu.Unlock()
 }
 
-// deleteMerchantLocked frees a merchant, its terminals and payments.
+// deleteMerchantLocked frees a merchant, its terminals and payments. m.mu
+// is held.
 func (p *Provider) deleteMerchantLocked(m *merchant) {
+	m.gone = true
 	m.timers.Stop()
 	for _, pay := range m.payments {
-		p.forgetLocked(pay)
+		pay.gone = true
+		pay.stopTimer()
+		for _, rf := range pay.refunds {
+			rf.stopTimer()
+		}
 	}
-	m.payments = nil
+	st := m.st
+	p.mu.Lock()
+	for _, pay := range m.payments {
+		for _, rf := range pay.refunds {
+			delete(st.refunds, rf.ID)
+		}
+		delete(st.payments, pay.ID)
+	}
 	for _, s := range m.Stores {
 		for _, t := range s.Terminals {
-			delete(p.st.terminals, t.ID)
+			delete(st.terminals, t.ID)
 			if t.PosID != "" {
-				delete(p.st.pos, t.PosID)
+				delete(st.pos, t.PosID)
 			}
 		}
 	}
-	delete(p.st.merchants, m.BioCode)
-	p.deps.DropMerchant(m.BioCode)
+	delete(st.merchants, m.BioCode)
+	// A merchant of a state a reset replaced has had its clock dropped
+	// already; its bioCode may belong to a new merchant now.
+	if st == p.st {
+		p.deps.DropMerchant(m.BioCode)
+	}
+	p.mu.Unlock()
+	m.payments = nil
 }
 
 // DeleteMerchant implements sim.MerchantDeleter: DELETE
 // /_sim/mobilepay/merchants/{merchantId} (the bioCode) frees a minted
 // merchant at once. The fixture merchant cannot be deleted.
 func (p *Provider) DeleteMerchant(merchantID string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	m, ok := p.st.merchants[merchantID]
-	if !ok {
+	m := p.lockMerchant(merchantID)
+	if m == nil {
 		return sim.ErrNotFound("no mobilepay merchant with merchantId (bioCode) %q", merchantID)
 	}
+	defer m.mu.Unlock()
 	if !m.minted {
 		return sim.ErrConflict("the fixture merchant cannot be deleted; POST /_sim/reset?provider=mobilepay restores it")
 	}
@@ -138,8 +166,8 @@ func (p *Provider) DeleteMerchant(merchantID string) error {
 
 // Counts implements sim.Counter.
 func (p *Provider) Counts() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	return map[string]int{"merchants": len(p.st.merchants), "payments": len(p.st.payments), "refunds": len(p.st.refunds)}
 }
 

@@ -19,6 +19,16 @@ const (
 // body with the same fields.
 func (p *Provider) Routes(r *mux.Router) {
 	h, a, pub := p.api.H, p.authed, p.public
+	// exact holds the operations under their documented spelling, matched
+	// by one map lookup ahead of the case-folding routes below, which
+	// answer every other spelling (and wrong methods) as before.
+	exact := map[string]map[string]http.Handler{}
+	r.MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool {
+		_, ok := exact[req.URL.Path][req.Method]
+		return ok
+	}).Handler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		exact[req.URL.Path][req.Method].ServeHTTP(w, req)
+	}))
 	for _, rt := range []struct {
 		method, path string
 		fn           http.Handler
@@ -76,6 +86,10 @@ func (p *Provider) Routes(r *mux.Router) {
 		// Integra runs on ASP.NET, whose routes ignore case (the seed
 		// itself writes both byPosId and byposId) and a trailing slash.
 		r.MatcherFunc(pathFold(rt.path)).Handler(rt.fn).Methods(rt.method)
+		if exact[rt.path] == nil {
+			exact[rt.path] = map[string]http.Handler{}
+		}
+		exact[rt.path][rt.method] = rt.fn
 	}
 }
 

@@ -21,6 +21,7 @@ const (
 	xmlInstanceNS      = "http://www.w3.org/2001/XMLSchema-instance"
 	contentTypeXML     = "application/xml; charset=utf-8"
 	contentTypeTextXML = "text/xml; charset=utf-8"
+	contentTypeJSON    = "application/json; charset=utf-8" // as httpx.EncodeJSON
 )
 
 // viewModeler names the XML root element of a response body, after the
@@ -34,8 +35,17 @@ func negotiate(r *http.Request) string {
 	if r == nil {
 		return ""
 	}
+	accept := r.Header.Values("Accept")
+	if !mentionsXML(accept) {
+		return "" // no XML media range, so JSON (most clients: none or */*)
+	}
+	return negotiateAccept(accept)
+}
+
+// negotiateAccept weighs the Accept header's media ranges.
+func negotiateAccept(accept []string) string {
 	best, bestQ := "", -1.0
-	for _, h := range r.Header.Values("Accept") {
+	for _, h := range accept {
 		for part := range strings.SplitSeq(h, ",") {
 			mt, ps, err := mime.ParseMediaType(strings.TrimSpace(part))
 			if err != nil {
@@ -69,10 +79,28 @@ func negotiate(r *http.Request) string {
 	return best
 }
 
+// mentionsXML reports whether an Accept header holds "xml" in any case;
+// without it no media range can pick XML.
+func mentionsXML(values []string) bool {
+	for _, v := range values {
+		for i := 0; i+3 <= len(v); i++ {
+			if v[i]|0x20 == 'x' && v[i+1]|0x20 == 'm' && v[i+2]|0x20 == 'l' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // encodeBody is the adapter's Encode hook: JSON, or XML when asked.
 func encodeBody(r *http.Request, body any) ([]byte, string, error) {
 	ct := negotiate(r)
 	if ct == "" {
+		if v, ok := body.(statusView); ok {
+			if b, ok := v.appendJSON(make([]byte, 0, 128)); ok {
+				return b, contentTypeJSON, nil
+			}
+		}
 		return httpx.EncodeJSON(r, body)
 	}
 	b, err := encodeXML(body)
@@ -164,4 +192,33 @@ func scalar(v any) string {
 	default:
 		return ""
 	}
+}
+
+// appendJSON renders v as httpx.EncodeJSON does (the same bytes, a
+// newline after), without reflection: the status call is what a PoS polls
+// every second. ok is false when a value needs escaping; the caller then
+// falls back to encoding/json.
+func (v statusView) appendJSON(b []byte) ([]byte, bool) {
+	if !v.Success || v.Errors == nil || len(v.Errors) != 0 || !plainJSON(v.PaymentID) || !plainJSON(string(v.Status)) {
+		return nil, false
+	}
+	b = append(b, `{"success":true,"errors":[],"paymentId":"`...)
+	b = append(b, v.PaymentID...)
+	b = append(b, `","status":"`...)
+	b = append(b, v.Status...)
+	b = append(b, `","pollDelayInMs":`...)
+	b = strconv.AppendInt(b, int64(v.PollDelayInMs), 10)
+	return append(b, "}\n"...), true
+}
+
+// plainJSON reports whether encoding/json writes s inside its quotes as it
+// is: printable ASCII without '"', '\\' and the HTML characters it escapes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }

@@ -86,12 +86,11 @@ type AppState struct {
 
 // appState handles GET /app/{userId}/state, which the page polls.
 func (p *Provider) appState(r *http.Request) (httpx.Response, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	u, ok := p.st.users[mux.Vars(r)["userId"]]
-	if !ok {
+	u := p.lockUser(mux.Vars(r)["userId"])
+	if u == nil {
 		return httpx.Response{}, apiErr(CodeNotFound, "No such user")
 	}
+	defer u.merchant.mu.Unlock()
 	t := currentLocked(u)
 	s := AppState{Version: version(t)}
 	if t != nil {
@@ -103,10 +102,8 @@ func (p *Provider) appState(r *http.Request) (httpx.Response, error) {
 // appPage handles GET /app/{userId}.
 func (p *Provider) appPage(r *http.Request) (httpx.Response, error) {
 	userID := mux.Vars(r)["userId"]
-	p.mu.Lock()
-	u, ok := p.st.users[userID]
-	if !ok {
-		p.mu.Unlock()
+	u := p.lockUser(userID)
+	if u == nil {
 		return appError(http.StatusNotFound, "No such mPower user."), nil
 	}
 	base := p.appURL(userID)
@@ -120,7 +117,7 @@ func (p *Provider) appPage(r *http.Request) (httpx.Response, error) {
 			Reference: t.ReferenceNumber, Lines: t.Content, Status: t.Status, StatusText: t.Message,
 		}
 	}
-	p.mu.Unlock()
+	u.merchant.mu.Unlock()
 	var b bytes.Buffer
 	if err := appTemplate.Execute(&b, d); err != nil {
 		return httpx.Response{}, err
@@ -140,13 +137,14 @@ func (p *Provider) appAction(r *http.Request) (httpx.Response, error) {
 	}
 	form, _ := httpx.ReadBody(r)
 	vals, _ := url.ParseQuery(string(form))
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	u, ok := p.st.users[userID]
-	if !ok {
+	u := p.lockUser(userID)
+	if u == nil {
 		return appError(http.StatusNotFound, "No such mPower user."), nil
 	}
-	t, ok := p.st.txns[id]
+	defer u.merchant.mu.Unlock()
+	p.mu.RLock()
+	t, ok := u.merchant.st.txns[id]
+	p.mu.RUnlock()
 	if !ok || t.user != u {
 		return appError(http.StatusNotFound, "No such payment request."), nil
 	}
@@ -157,4 +155,23 @@ func (p *Provider) appAction(r *http.Request) (httpx.Response, error) {
 		return back("gone")
 	}
 	return back(map[string]string{ActApprove: "approved", ActReject: "rejected", Act3DS: "verified"}[action])
+}
+
+// lockUser returns the app user with id, with its merchant's mu held (nil
+// when there is none); the caller unlocks it.
+func (p *Provider) lockUser(id string) *user {
+	for {
+		p.mu.RLock()
+		u := p.st.users[id]
+		p.mu.RUnlock()
+		if u == nil {
+			return nil
+		}
+		m := u.merchant
+		m.mu.Lock()
+		if !m.gone {
+			return u
+		}
+		m.mu.Unlock() // deleted or reset meanwhile: look again
+	}
 }

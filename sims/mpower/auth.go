@@ -23,6 +23,8 @@ import (
 type session struct {
 	merchant *merchant
 	expires  time.Time
+	jti      string
+	token    string // the signed token as handed out
 }
 
 // maxSessions is the least number of sessions that triggers a sweep of
@@ -150,9 +152,9 @@ func (p *Provider) token(r *http.Request) (httpx.Response, error) {
 // password grant, in Keycloak's order of checks.
 func (p *Provider) passwordGrant(r *http.Request, resolve func(*http.Request) (*tenant, error)) (httpx.Response, error) {
 	raw, readErr := httpx.ReadBody(r)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, err := resolve(r)
+	p.mu.RLock()
+	_, err := resolve(r)
+	p.mu.RUnlock()
 	if err != nil {
 		return httpx.Response{}, kcErr(CodeUnknownTenant, "Realm does not exist")
 	}
@@ -176,13 +178,30 @@ func (p *Provider) passwordGrant(r *http.Request, resolve func(*http.Request) (*
 	if id, sec, ok := r.BasicAuth(); ok {
 		clientID, clientSecret = id, sec
 	}
-	m, found := t.merchants[clientID]
-	if clientID == "" || !found || !equalSecret(clientSecret, m.ClientSecret) {
-		return httpx.Response{}, kcErr(CodeInvalidClient, "Invalid client or Invalid client credentials")
+	var m *merchant
+	for {
+		p.mu.RLock()
+		t, err := resolve(r)
+		if err == nil {
+			m = t.merchants[clientID]
+		}
+		p.mu.RUnlock()
+		if err != nil {
+			return httpx.Response{}, kcErr(CodeUnknownTenant, "Realm does not exist")
+		}
+		if clientID == "" || m == nil || !equalSecret(clientSecret, m.ClientSecret) {
+			return httpx.Response{}, kcErr(CodeInvalidClient, "Invalid client or Invalid client credentials")
+		}
+		if form.Get("username") != m.Username || !equalSecret(form.Get("password"), m.Password) {
+			return httpx.Response{}, kcErr(CodeInvalidGrant, "Invalid user credentials")
+		}
+		m.mu.Lock()
+		if !m.gone {
+			break
+		}
+		m.mu.Unlock() // deleted or reset meanwhile: look again
 	}
-	if form.Get("username") != m.Username || !equalSecret(form.Get("password"), m.Password) {
-		return httpx.Response{}, kcErr(CodeInvalidGrant, "Invalid user credentials")
-	}
+	defer m.mu.Unlock()
 	sim.SetMerchant(r, m.ID)
 	m.lastSeen = m.clock.Now()
 	tok, err := p.issueLocked(m)
@@ -214,47 +233,83 @@ func (p *Provider) issueLocked(m *merchant) (TokenResponse, error) {
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	if len(p.st.sessions) >= max(maxSessions, p.st.sweepAt) {
-		for k, s := range p.st.sessions {
+	st := m.st
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(st.sessions) >= max(maxSessions, st.sweepAt) {
+		for k, s := range st.sessions {
 			if !s.merchant.clock.Now().Before(s.expires) {
-				delete(p.st.sessions, k)
+				delete(st.sessions, k)
+				delete(st.issued, s.token)
 			}
 		}
 		// Sweep again only when the live sessions have doubled: a login
 		// costs O(1) amortised however many tokens are live.
-		p.st.sweepAt = 2 * len(p.st.sessions)
+		st.sweepAt = 2 * len(st.sessions)
 	}
-	p.st.sessions[jti] = &session{merchant: m, expires: exp}
+	s := &session{merchant: m, expires: exp, jti: jti, token: signed}
+	st.sessions[jti] = s
+	st.issued[signed] = s
 	return TokenResponse{
 		AccessToken: signed, ExpiresIn: int(m.timings.TokenLifetime / time.Second), TokenType: "Bearer",
 		SessionState: sid, Scope: "openid profile email",
 	}, nil
 }
 
-// authenticateLocked checks the bearer token of r for tenant t, the way
-// Spring Security's resource server does, and returns its merchant.
-func (p *Provider) authenticateLocked(r *http.Request, t *tenant) (*merchant, error) {
+// authenticate checks the bearer token of r for the tenant resolve finds,
+// the way Spring Security's resource server does, and returns its merchant
+// with its mu held; the caller unlocks it. The signature is checked
+// outside every lock, and only for a token that is not exactly one the
+// fake handed out and still knows: those passed the check when they were
+// signed (RSA verification was half of an API call's CPU).
+func (p *Provider) authenticate(r *http.Request, resolve func(*http.Request) (*tenant, error)) (*merchant, error) {
+	p.mu.RLock()
+	t, err := resolve(r)
+	p.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
 	raw, ok := auth.Bearer(r.Header.Get("Authorization"))
 	if !ok {
 		return nil, apiErr(CodeMissingToken, "Full authentication is required to access this resource")
 	}
-	var claims jwt.RegisteredClaims
-	_, err := jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { key, _ := p.signingKey(); return &key.PublicKey, nil },
-		jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation())
-	if err != nil {
-		return nil, apiErr(CodeInvalidToken, "An error occurred while attempting to decode the Jwt: %s", jwtReason(err))
+	p.mu.RLock()
+	known := p.st.issued[raw]
+	p.mu.RUnlock()
+	var jti string
+	if known != nil {
+		jti = known.jti
+	} else {
+		var claims jwt.RegisteredClaims
+		_, err = jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { key, _ := p.signingKey(); return &key.PublicKey, nil },
+			jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation())
+		if err != nil {
+			return nil, apiErr(CodeInvalidToken, "An error occurred while attempting to decode the Jwt: %s", jwtReason(err))
+		}
+		jti = claims.ID
 	}
-	s, ok := p.st.sessions[claims.ID]
-	if !ok {
-		return nil, apiErr(CodeInvalidToken, "Token is not active")
+	for {
+		p.mu.RLock()
+		s, ok := p.st.sessions[jti]
+		p.mu.RUnlock()
+		if !ok {
+			return nil, apiErr(CodeInvalidToken, "Token is not active")
+		}
+		if s.merchant.TenantID != t.ID {
+			return nil, apiErr(CodeInvalidToken, "The iss claim is not valid")
+		}
+		if !s.merchant.clock.Now().Before(s.expires) {
+			return nil, apiErr(CodeExpiredToken, "Jwt expired at %s", s.expires.UTC().Format(time.RFC3339))
+		}
+		m := s.merchant
+		m.mu.Lock()
+		if !m.gone {
+			return m, nil
+		}
+		// Deleted or reset since the lookup, which dropped its sessions:
+		// look again.
+		m.mu.Unlock()
 	}
-	if s.merchant.TenantID != t.ID {
-		return nil, apiErr(CodeInvalidToken, "The iss claim is not valid")
-	}
-	if !s.merchant.clock.Now().Before(s.expires) {
-		return nil, apiErr(CodeExpiredToken, "Jwt expired at %s", s.expires.UTC().Format(time.RFC3339))
-	}
-	return s.merchant, nil
 }
 
 func jwtReason(err error) string {
@@ -269,9 +324,10 @@ func jwtReason(err error) string {
 
 // certs handles GET /auth/realms/{tenantId}/protocol/openid-connect/certs.
 func (p *Provider) certs(r *http.Request) (httpx.Response, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if _, err := p.pathTenantLocked(r); err != nil {
+	p.mu.RLock()
+	_, err := p.pathTenantLocked(r)
+	p.mu.RUnlock()
+	if err != nil {
 		return httpx.Response{}, kcErr(CodeUnknownTenant, "Realm does not exist")
 	}
 	key, kid := p.signingKey()
@@ -285,9 +341,9 @@ func (p *Provider) certs(r *http.Request) (httpx.Response, error) {
 
 // discovery handles GET /auth/realms/{tenantId}/.well-known/openid-configuration.
 func (p *Provider) discovery(r *http.Request) (httpx.Response, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.mu.RLock()
 	t, err := p.pathTenantLocked(r)
+	p.mu.RUnlock()
 	if err != nil {
 		return httpx.Response{}, kcErr(CodeUnknownTenant, "Realm does not exist")
 	}

@@ -82,12 +82,11 @@ func (p *Provider) actLocked(t *txn, action, msg string) (Status, error) {
 // user answers the payment request in the app. message is the failure
 // message of ActFail ("" for the default).
 func (p *Provider) Act(transactionID, action, message string) (TransactionView, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, ok := p.st.txns[transactionID]
-	if !ok {
+	t := p.lockTxn(transactionID)
+	if t == nil {
 		return TransactionView{}, sim.ErrNotFound("no mpower transaction %q", transactionID)
 	}
+	defer t.merchant.mu.Unlock()
 	if _, err := p.actLocked(t, action, message); err != nil {
 		return TransactionView{}, err
 	}
@@ -110,13 +109,31 @@ func (p *Provider) Complete3DS(id string) (TransactionView, error) { return p.Ac
 
 // Transaction is the Go form of GET /_sim/mpower/transactions/{id}.
 func (p *Provider) Transaction(id string) (TransactionView, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, ok := p.st.txns[id]
-	if !ok {
+	t := p.lockTxn(id)
+	if t == nil {
 		return TransactionView{}, sim.ErrNotFound("no mpower transaction %q", id)
 	}
+	defer t.merchant.mu.Unlock()
 	return view(t), nil
+}
+
+// lockTxn returns the transaction with id, with its merchant's mu held
+// (nil when there is none); the caller unlocks it.
+func (p *Provider) lockTxn(id string) *txn {
+	for {
+		p.mu.RLock()
+		t := p.st.txns[id]
+		p.mu.RUnlock()
+		if t == nil {
+			return nil
+		}
+		m := t.merchant
+		m.mu.Lock()
+		if !m.gone && !t.gone {
+			return t
+		}
+		m.mu.Unlock() // forgotten, deleted or reset meanwhile: look again
+	}
 }
 
 // ActionRequest is the optional body of a control action.

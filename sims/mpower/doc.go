@@ -189,4 +189,10 @@
 //     /_sim/mpower/merchants/{merchantId} frees a minted merchant at once;
 //     /_sim/health counts tenants, merchants, users, transactions and
 //     sessions.
+//   - Isolation: each merchant's requests, timers, retention sweep and
+//     app-page and control actions run under that merchant's own lock; the
+//     provider-wide lock covers only the id lookups (see "Locking" in
+//     provider.go), and tokens are verified outside every lock, so no
+//     merchant waits on another's work. Requests of one merchant still run
+//     one at a time (a login's token signing included).
 package mpower

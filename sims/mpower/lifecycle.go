@@ -210,12 +210,12 @@ func (p *Provider) armLocked(t *txn) {
 	default:
 		return
 	}
-	st, gen := p.st, t.gen
+	gen := t.gen
 	t.step = m.timers.AfterFunc(d, func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.st != st || t.gen != gen {
-			return // reset, or moved on meanwhile
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.gone || t.gen != gen {
+			return // reset, deleted, or moved on meanwhile
 		}
 		t.step = nil
 		act()
@@ -224,11 +224,11 @@ func (p *Provider) armLocked(t *txn) {
 
 // armTimeoutLocked starts t's transactionTimeout.
 func (p *Provider) armTimeoutLocked(t *txn) {
-	st := p.st
-	t.timeout = t.merchant.timers.AfterFunc(t.Lifetime, func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.st != st || !txFSM.Can(t.Status, EvTimeout) {
+	m := t.merchant
+	t.timeout = m.timers.AfterFunc(t.Lifetime, func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.gone || t.gone || !txFSM.Can(t.Status, EvTimeout) {
 			return
 		}
 		t.timeout = nil

@@ -78,10 +78,41 @@ type Provider struct {
 	key     *rsa.PrivateKey
 	kid     string
 
-	mu     sync.Mutex
+	// mu guards st and resets, and the global maps of every state (also
+	// of a state a reset replaced). It is held only for map operations,
+	// never while waiting for another lock. See "Locking".
+	mu     sync.RWMutex
 	resets int
 	st     *state
 }
+
+// Locking (issue 8, point 7: no tenant waits on another's work).
+//
+// Each merchant has its own mutex, merchant.mu. It guards everything of
+// that merchant that changes: lastSeen, its transactions (their fields and
+// timers), its idempotency index and its users' transaction lists. Every
+// API request runs under its merchant's mu, and so do the merchant's
+// timers (the app's automatic answers, processing, timeouts), its
+// retention sweep, the control plane's and the app page's actions on its
+// transactions, and its deletion. A merchant's identity (ids, client
+// credentials, users, timings, clock) never changes after it is made.
+//
+// Provider.mu (an RWMutex) guards the global maps: tenants and their
+// clients, merchants, users, transactions and sessions by id. It is held
+// only for the lookup or the insertion, so a busy merchant delays another
+// by map operations at most; signing and verifying tokens (RSA) happen
+// outside both locks. The id generator and the secret source are safe for
+// concurrent use on their own.
+//
+// Lock order: a merchant's mu first, then Provider.mu; never two
+// merchants' mu at once, and never a merchant's mu while holding
+// Provider.mu. A handler that starts from a global id (a token, a client
+// id, a user or transaction id) looks it up under Provider.mu, lets go,
+// locks the merchant and checks that it is not gone (deleted, or its state
+// replaced by a reset); if it is, it looks again. A merchant keeps the
+// state it was made in (merchant.st) and writes only there, so a request
+// or timer still holding a merchant from before a reset cannot touch the
+// new state.
 
 type state struct {
 	ids       *ids.Generator
@@ -90,6 +121,7 @@ type state struct {
 	users     map[string]*user     // by userId
 	txns      map[string]*txn      // by transactionId
 	sessions  map[string]*session  // by the token's jti
+	issued    map[string]*session  // the same, by the signed token
 	sweepAt   int                  // session count that triggers the next sweep
 }
 
@@ -105,7 +137,12 @@ type timings struct {
 }
 
 // merchant is a merchant's service (its Keycloak client) and login user.
+// Its changing fields are guarded by mu (see "Locking").
 type merchant struct {
+	mu   sync.Mutex
+	st   *state // the state the merchant belongs to
+	gone bool   // deleted, or its state replaced by a reset
+
 	ID, Name, TenantID          string
 	ClientID, ClientSecret      string
 	Username, Password, Subject string
@@ -173,7 +210,8 @@ type txn struct {
 	created                                       CreateResponse
 
 	step, timeout clock.Timer
-	gen           int // bumped on every transition; stale step timers compare it
+	gen           int  // bumped on every transition; stale step timers compare it
+	gone          bool // forgotten (retention, cap, merchant deleted)
 }
 
 // New builds the provider with its fixture tenant and merchant.
@@ -204,6 +242,7 @@ func (p *Provider) newState(gen int) *state {
 		users:     map[string]*user{},
 		txns:      map[string]*txn{},
 		sessions:  map[string]*session{},
+		issued:    map[string]*session{},
 	}
 	m := &merchant{
 		ID: FixtureMerchantID, Name: FixtureMerchantName, TenantID: FixtureTenant,
@@ -216,10 +255,11 @@ func (p *Provider) newState(gen int) *state {
 }
 
 func (st *state) addMerchant(p *Provider, m *merchant, userID func(behaviour) string) {
+	m.st = st
 	m.clock = p.merchantClock(m.ID)
 	m.timers = clock.NewGroup(m.clock)
 	m.lastSeen = m.clock.Now()
-	m.sweep = clock.NewAlarm(m.timers, func() { p.sweep(st, m) })
+	m.sweep = clock.NewAlarm(m.timers, func() { p.sweep(m) })
 	m.idem = map[string]*txn{}
 	t := st.tenants[m.TenantID]
 	if t == nil {
@@ -251,14 +291,25 @@ func (p *Provider) OpenAPI() []byte { return openapiYAML }
 // Reset implements sim.Provider: tenants, merchants, users, transactions
 // and tokens go back to start-up; pending timers become no-ops. The
 // signing key stays (it lives as long as the process).
+//
+// The new state replaces the old under Provider.mu; then each old merchant
+// is marked gone under its own mu, so a request or timer that still holds
+// one finds it gone (or, before that, writes only into the old state).
 func (p *Provider) Reset() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.resets++
+	old := make([]*merchant, 0, len(p.st.merchants))
 	for _, m := range p.st.merchants {
-		m.timers.Stop()
+		old = append(old, m)
 	}
+	p.resets++
 	p.st = p.newState(p.resets)
+	p.mu.Unlock()
+	for _, m := range old {
+		m.mu.Lock()
+		m.gone = true
+		m.timers.Stop()
+		m.mu.Unlock()
+	}
 }
 
 // Credentials is what GET /_sim/mpower/credentials and POST
@@ -285,7 +336,8 @@ type Credentials struct {
 	ProcessingDelay     string            `json:"processingDelay"`
 }
 
-func (p *Provider) credentialsLocked(m *merchant) Credentials {
+// credentials reads only what never changes of m: no lock is needed.
+func (p *Provider) credentials(m *merchant) Credentials {
 	base := p.deps.BaseURL()
 	realm := "/auth/realms/" + m.TenantID
 	c := Credentials{
@@ -308,9 +360,10 @@ func (p *Provider) credentialsLocked(m *merchant) Credentials {
 
 // Credentials implements sim.Provider.
 func (p *Provider) Credentials() any {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.credentialsLocked(p.st.merchants[FixtureMerchantID])
+	p.mu.RLock()
+	m := p.st.merchants[FixtureMerchantID]
+	p.mu.RUnlock()
+	return p.credentials(m)
 }
 
 // Settings are the optional settings of POST /_sim/mpower/merchants.
@@ -378,6 +431,8 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Provider.mu is held throughout: a few id draws, secrets and map
+	// insertions, and the merchant is not visible before it is complete.
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := p.st
@@ -396,7 +451,7 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		Subject: st.ids.UUID(), timings: t, minted: true,
 	}
 	st.addMerchant(p, m, func(behaviour) string { return p.secretUUID() })
-	return p.credentialsLocked(m), nil
+	return p.credentials(m), nil
 }
 
 var _ sim.Provider = (*Provider)(nil)

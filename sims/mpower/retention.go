@@ -27,10 +27,10 @@ var settled = map[Status]bool{
 // years ahead rings it once.
 
 // sweep runs when m's alarm rings.
-func (p *Provider) sweep(st *state, m *merchant) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.st != st || st.merchants[m.ID] != m {
+func (p *Provider) sweep(m *merchant) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.gone {
 		return // reset or deleted meanwhile
 	}
 	l := p.deps.Limits
@@ -61,7 +61,8 @@ func (p *Provider) sweep(st *state, m *merchant) {
 }
 
 // addTxnLocked records a new transaction of m, forgetting m's oldest past
-// MaxObjects.
+// MaxObjects. m.mu is held (as for every *Locked function of a merchant,
+// transaction or user).
 func (p *Provider) addTxnLocked(m *merchant, t *txn) {
 	for len(m.txns) >= p.deps.Limits.MaxObjects {
 		p.forgetLocked(m.txns[0])
@@ -71,7 +72,9 @@ func (p *Provider) addTxnLocked(m *merchant, t *txn) {
 	m.txns = append(m.txns, t)
 	m.idem[t.IdempotencyID] = t
 	t.user.txns = append(t.user.txns, t)
-	p.st.txns[t.ID] = t
+	p.mu.Lock()
+	m.st.txns[t.ID] = t
+	p.mu.Unlock()
 }
 
 // forgetLocked drops t from the indexes and stops its timers (the caller
@@ -79,52 +82,89 @@ func (p *Provider) addTxnLocked(m *merchant, t *txn) {
 func (p *Provider) forgetLocked(t *txn) {
 	t.stopTimers()
 	t.gen++ // a step timer already running finds it moved on
-	delete(p.st.txns, t.ID)
+	t.gone = true
+	p.mu.Lock()
+	delete(t.merchant.st.txns, t.ID)
+	p.mu.Unlock()
 	if t.merchant.idem[t.IdempotencyID] == t {
 		delete(t.merchant.idem, t.IdempotencyID)
 	}
 	u := t.user
 	for i, x := range u.txns {
-		if x == t {
-			u.txns = append(u.txns[:i], u.txns[i+1:]...)
-			break
+		if x != t {
+			continue
 		}
+		if i == 0 { // the oldest, as past MaxObjects: no copy of the rest
+			u.txns[0] = nil
+			u.txns = u.txns[1:]
+		} else {
+			u.txns = append(u.txns[:i], u.txns[i+1:]...)
+		}
+		break
 	}
 }
 
 // deleteMerchantLocked frees a merchant and everything it has: its
 // transactions, users, tokens and clock.
+// m.mu is held.
 func (p *Provider) deleteMerchantLocked(m *merchant) {
+	m.gone = true
 	m.timers.Stop()
 	for _, t := range m.txns {
-		p.forgetLocked(t)
+		t.stopTimers()
+		t.gen++
+		t.gone = true
 	}
-	m.txns = nil
+	st := m.st
+	p.mu.Lock()
+	for _, t := range m.txns {
+		delete(st.txns, t.ID)
+	}
 	for _, u := range m.users {
-		delete(p.st.users, u.ID)
+		delete(st.users, u.ID)
 	}
-	for k, s := range p.st.sessions {
+	for k, s := range st.sessions {
 		if s.merchant == m {
-			delete(p.st.sessions, k)
+			delete(st.sessions, k)
+			delete(st.issued, s.token)
 		}
 	}
-	if t := p.st.tenants[m.TenantID]; t != nil && t.merchants[m.ClientID] == m {
+	if t := st.tenants[m.TenantID]; t != nil && t.merchants[m.ClientID] == m {
 		delete(t.merchants, m.ClientID)
 	}
-	delete(p.st.merchants, m.ID)
-	p.deps.DropMerchant(m.ID)
+	delete(st.merchants, m.ID)
+	// A merchant of a state a reset replaced has had its clock dropped
+	// already; its id may belong to a new merchant now.
+	if st == p.st {
+		p.deps.DropMerchant(m.ID)
+	}
+	p.mu.Unlock()
+	m.txns = nil
+	m.idem = map[string]*txn{}
+	for _, u := range m.users {
+		u.txns = nil
+	}
 }
 
 // DeleteMerchant implements sim.MerchantDeleter: DELETE
 // /_sim/mpower/merchants/{merchantId} frees a minted merchant at once. The
 // fixture merchant cannot be deleted (reset restores it).
 func (p *Provider) DeleteMerchant(merchantID string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	m, ok := p.st.merchants[merchantID]
-	if !ok {
-		return sim.ErrNotFound("no mpower merchant with merchantId %q", merchantID)
+	var m *merchant
+	for {
+		p.mu.RLock()
+		m = p.st.merchants[merchantID]
+		p.mu.RUnlock()
+		if m == nil {
+			return sim.ErrNotFound("no mpower merchant with merchantId %q", merchantID)
+		}
+		m.mu.Lock()
+		if !m.gone {
+			break
+		}
+		m.mu.Unlock() // deleted or reset meanwhile: look again
 	}
+	defer m.mu.Unlock()
 	if !m.minted {
 		return sim.ErrConflict("the fixture merchant cannot be deleted; POST /_sim/reset?provider=mpower restores it")
 	}
@@ -134,8 +174,8 @@ func (p *Provider) DeleteMerchant(merchantID string) error {
 
 // Counts implements sim.Counter.
 func (p *Provider) Counts() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	return map[string]int{
 		"tenants": len(p.st.tenants), "merchants": len(p.st.merchants), "users": len(p.st.users),
 		"transactions": len(p.st.txns), "sessions": len(p.st.sessions),

@@ -17,7 +17,7 @@ const (
 	shiftBase = "/mpower/v1/payment"
 )
 
-// apiFunc is a payment API handler body: it runs with p.mu held, after
+// apiFunc is a payment API handler body: it runs with m.mu held, after
 // the tenant was resolved, the bearer token checked and the body parsed.
 type apiFunc func(m *merchant, f fields) (any, error)
 
@@ -27,16 +27,11 @@ type apiFunc func(m *merchant, f fields) (any, error)
 func (p *Provider) authed(resolve func(*http.Request) (*tenant, error), fn apiFunc) httpx.HandlerFunc {
 	return func(r *http.Request) (httpx.Response, error) {
 		raw, readErr := httpx.ReadBody(r)
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		t, err := resolve(r)
+		m, err := p.authenticate(r, resolve)
 		if err != nil {
 			return httpx.Response{}, err
 		}
-		m, err := p.authenticateLocked(r, t)
-		if err != nil {
-			return httpx.Response{}, err
-		}
+		defer m.mu.Unlock()
 		sim.SetMerchant(r, m.ID)
 		m.lastSeen = m.clock.Now()
 		if readErr != nil {
@@ -79,7 +74,9 @@ func (p *Provider) create(m *merchant, f fields) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, ok := p.st.users[userID]
+	p.mu.RLock()
+	u, ok := m.st.users[userID]
+	p.mu.RUnlock()
 	if !ok || u.merchant != m {
 		return nil, fieldErr(CodeUnknownUser, "userId", userID, "no such user")
 	}
@@ -133,7 +130,7 @@ func (p *Provider) create(m *merchant, f fields) (any, error) {
 			return first.created, nil // the first transaction, never a second
 		}
 	} else {
-		idem = p.st.ids.UUID()
+		idem = m.st.ids.UUID()
 	}
 	if ref == "" {
 		ref = DefaultReferenceNumber
@@ -143,7 +140,7 @@ func (p *Provider) create(m *merchant, f fields) (any, error) {
 	}
 	now := m.clock.Now()
 	t := &txn{
-		ID: p.st.ids.UUID(), IdempotencyID: idem, ReferenceNumber: ref, ProcessID: processID,
+		ID: m.st.ids.UUID(), IdempotencyID: idem, ReferenceNumber: ref, ProcessID: processID,
 		merchant: m, user: u, MerchantName: name, Amount: amount, Currency: currency, Callback: cb,
 		Lifetime: time.Duration(timeout) * time.Second, Content: content,
 		Status: StatusNew, Message: statusMessages[StatusNew], CreatedAt: now, UpdatedAt: now,
@@ -178,7 +175,9 @@ func (p *Provider) findLocked(m *merchant, f fields, names ...string) (*txn, err
 	if err != nil {
 		return nil, err
 	}
-	t, ok := p.st.txns[id]
+	p.mu.RLock()
+	t, ok := m.st.txns[id]
+	p.mu.RUnlock()
 	if !ok || t.merchant != m {
 		return nil, apiErr(CodeTransactionNotFound, "Transaction '%s' not found", id)
 	}
@@ -324,7 +323,7 @@ func (p *Provider) refund(m *merchant, f fields) (any, error) {
 	if amount == left {
 		ev = EvRefundRest
 	}
-	id := p.st.ids.UUID()
+	id := m.st.ids.UUID()
 	t.Refunded += amount
 	t.Refunds = append(t.Refunds, id)
 	t.lastRefund = id
