@@ -67,3 +67,14 @@ func (p *Provider) CheckIndexes() error {
 	}
 	return nil
 }
+
+// HoldMerchant locks the merchant with app id appID, as a long request,
+// timeout run or sweep of it would, until release is called.
+func (p *Provider) HoldMerchant(appID string) (release func()) {
+	m := p.merchant(appID)
+	if m == nil {
+		panic("HoldMerchant: no merchant " + appID)
+	}
+	m.mu.Lock()
+	return m.mu.Unlock
+}

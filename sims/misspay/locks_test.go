@@ -187,3 +187,63 @@ func TestMerchantsConcurrentWithResetDeleteAndClock(t *testing.T) {
 		t.Errorf("after the clock passed every retention: %v, want the fixture merchant alone", got)
 	}
 }
+
+// TestMerchantNotBlockedByAnother (issue 8, point 7): while another
+// merchant's lock is held (a long request, a timeout run, a sweep of its
+// checkouts), a merchant still runs a whole flow: token, start-checkout,
+// track, the hosted page and its button, the control plane, refund, end,
+// update-order-id, its own clock's timeouts, /_sim/health, minting and
+// deleting merchants, and finally a reset. With one provider lock this
+// test never finishes.
+func TestMerchantNotBlockedByAnother(t *testing.T) {
+	t.Parallel()
+	s, p := providerServer(t, sim.Limits{})
+	a, b, other := mint(t, s, map[string]string{"checkoutTimeout": "10m"}), mint(t, s, nil), mint(t, s, nil)
+	bc := login(t, s, b)
+	bc.startV12(t) // b has a checkout, and an armed timeout of its own
+	release := p.HoldMerchant(b.AppID)
+	defer release()
+
+	c := login(t, s, a)
+	track := c.startV12(t).TrackID
+	if got := c.track(t, track).Status; got != "in-progress" {
+		t.Fatalf("track: %s", got)
+	}
+	if r := s.Do(simtest.Request{Method: http.MethodGet, Path: "/misspay/pay/" + track}); r.Status != http.StatusOK {
+		t.Fatalf("hosted page: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(simtest.Request{Method: http.MethodPost, Path: "/misspay/pay/" + track + "/approve"}); r.Status != http.StatusSeeOther {
+		t.Fatalf("hosted page approve: %d %s", r.Status, r.Body)
+	}
+	var view struct {
+		Status     misspay.Status
+		CheckoutID *string
+	}
+	s.Control(http.MethodGet, "/_sim/misspay/checkouts/"+track, nil, http.StatusOK, &view)
+	if view.Status != misspay.StatusSuccess || view.CheckoutID == nil {
+		t.Fatalf("after approve: %+v", view)
+	}
+	id := *view.CheckoutID
+	if r := c.do(http.MethodGet, "/checkout/"+id, nil); r.Status != http.StatusOK {
+		t.Fatalf("get checkout: %d %s", r.Status, r.Body)
+	}
+	if r := c.do(http.MethodPost, "/refund", refundBody(t, id, "1233-ABCD", "200", "5")); r.Status != http.StatusCreated {
+		t.Fatalf("refund: %d %s", r.Status, r.Body)
+	}
+	if r := c.do(http.MethodPut, "/checkout/"+id+"/end", nil); r.Status != http.StatusOK {
+		t.Fatalf("end: %d %s", r.Status, r.Body)
+	}
+	if r := c.do(http.MethodPut, "/update-order-id/"+id, map[string]string{"orderId": "renamed"}); r.Status != http.StatusOK {
+		t.Fatalf("update-order-id: %d %s", r.Status, r.Body)
+	}
+	open := c.startV12(t).TrackID
+	s.Control(http.MethodPost, "/_sim/clock/advance", map[string]string{"provider": misspay.Name, "merchantId": a.MerchantID, "by": "11m"}, http.StatusOK, nil)
+	if got := c.track(t, open).Status; got != "canceled" {
+		t.Fatalf("a's checkout after its own timeout: %s, want canceled", got)
+	}
+	s.Control(http.MethodGet, "/_sim/health", nil, http.StatusOK, nil)
+	s.Control(http.MethodPut, "/_sim/misspay/merchants/"+a.AppID, map[string]string{"checkoutTimeout": "20m"}, http.StatusOK, nil)
+	login(t, s, mint(t, s, nil)).startV12(t)
+	s.Control(http.MethodDelete, "/_sim/misspay/merchants/"+other.MerchantID, nil, http.StatusOK, nil)
+	s.Control(http.MethodPost, "/_sim/reset?provider=misspay", nil, http.StatusOK, nil)
+}
