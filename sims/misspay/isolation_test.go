@@ -28,7 +28,7 @@ import (
 // merchant waits on the others only for index reads: "beside-data" costs
 // what "alone" costs, and "beside-busy" only what the others take of the
 // CPU (on a machine with cores to spare, about the same; with one provider
-// lock it waited for whole timeout runs and sweeps). lockwait-ns/op is the
+// lock it waited for whole timeout runs and sweeps). mutex-wait-ns/op is the
 // time goroutines spent blocked on locks per tracked request, which the
 // CPU the others take does not inflate; others-ops/s shows the busy
 // merchants really ran.
@@ -122,7 +122,7 @@ func BenchmarkTrackCheckoutBeside(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(mutexWait()-waited)/float64(b.N), "lockwait-ns/op")
+			b.ReportMetric(float64(mutexWait()-waited)/float64(b.N), "mutex-wait-ns/op")
 			stop.Store(true)
 			wg.Wait()
 			if bc.busy {
