@@ -87,10 +87,11 @@ func (p *Provider) now(m *merchant) time.Time {
 }
 
 // verify parses and checks a bearer JWT at the time of m, the x-app-id's
-// merchant (nil when there is none). A token that passed before passes again without being parsed
-// and its signature checked again, while its time window (exp, nbf) still
-// holds at that time; anything else goes through the parser, so its
-// answers (and error messages) are the parser's.
+// merchant (nil when there is none). A token that passed before passes
+// again without being parsed and its signature checked again, while its
+// time window (exp, nbf) still holds at that time; anything else goes
+// through the parser, so its answers (and error messages) are the
+// parser's.
 func (p *Provider) verify(raw string, m *merchant) (claims, error) {
 	if c, ok := p.tokens.get(raw); ok {
 		now := p.now(m)
@@ -112,9 +113,9 @@ func (p *Provider) verify(raw string, m *merchant) (claims, error) {
 }
 
 // tokenCache holds the claims of tokens that passed verify, up to
-// tokenCacheSize of them (then it starts again empty).
-// It is shared by all merchants: a call holds its lock for one map
-// operation, and reads share it.
+// tokenCacheSize of them (then it starts again empty). It is shared by
+// all merchants: a call holds its lock for one map operation, and reads
+// share it.
 type tokenCache struct {
 	mu sync.RWMutex
 	m  map[string]claims
