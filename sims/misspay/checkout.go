@@ -92,19 +92,21 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 	req.compact()
 	req.Warning = joinNotes(req.Warning, controlNote("orderId", req.OrderID), note)
 	now := m.clk.Now()
-	m.mu.Lock()
-	// The merchant may have been deleted or reset away since authenticate:
-	// a checkout of a merchant that is gone would be found by nobody.
-	if m.gone.Load() {
-		m.mu.Unlock()
-		return httpx.Response{}, apiErr(ME10, "the token belongs to a merchant that no longer exists")
-	}
+	// Built before the merchant's lock is taken: its ids come from the
+	// state's generator and the secrets, not from the merchant.
 	c := &checkout{hidx: -1,
 		TrackID: auth.UUIDFrom(p.deps.Secrets), AppID: m.AppID, OrderID: req.OrderID, InvoiceID: req.InvoiceID,
 		Amount: req.PurchaseAmount, Currency: req.Currency, Lang: req.Lang, Version: req.Version,
 		Items: req.Items, Customer: req.Customer, Discount: req.Discount.Minor, Shipping: req.Shipping.Minor,
 		VAT: req.VAT.Minor, TotalPrice: req.TotalPrice.Minor, CallbackURI: req.CallbackURI,
 		Status: StatusInProgress, CreatedAt: now, UpdatedAt: now, UserID: m.st.objectID(),
+	}
+	m.mu.Lock()
+	// The merchant may have been deleted or reset away since authenticate:
+	// a checkout of a merchant that is gone would be found by nobody.
+	if m.gone.Load() {
+		m.mu.Unlock()
+		return httpx.Response{}, apiErr(ME10, "the token belongs to a merchant that no longer exists")
 	}
 	p.addCheckoutLocked(m, c)
 	p.scheduleTimeoutLocked(m, c)
