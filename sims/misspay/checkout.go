@@ -43,9 +43,8 @@ type checkout struct {
 	// CallbackURI overrides the merchant's callbackUrl for this checkout.
 	CallbackURI string
 
-	deadline time.Time // when the open checkout times out
-	hidx     int       // index in the merchant's deadline heap, -1 if not in it
-	gone     bool      // forgotten: no longer in the indexes
+	hidx int  // index in the merchant's deadline heap, -1 if not in it
+	gone bool // forgotten: no longer in the indexes
 }
 
 func (c *checkout) checkoutIDPtr() *string {

@@ -40,17 +40,17 @@ func (p *Provider) CheckIndexes() error {
 					completed++
 				}
 				open := !checkoutFSM.Terminal(c.Status)
-				if inHeap := c.hidx >= 0 && c.hidx < len(m.deadlines) && m.deadlines[c.hidx] == c; open != inHeap {
+				if inHeap := c.hidx >= 0 && c.hidx < len(m.deadlines) && m.deadlines[c.hidx].c == c; open != inHeap {
 					return fmt.Errorf("checkout %s is %s; on the deadline heap: %v", c.TrackID, c.Status, inHeap)
 				}
 			}
-			for _, c := range m.deadlines {
-				if !slices.Contains(m.checkouts, c) {
+			for _, d := range m.deadlines {
+				if c := d.c; !slices.Contains(m.checkouts, c) {
 					return fmt.Errorf("checkout %s is on the deadline heap of %s but not among its checkouts", c.TrackID, m.AppID)
 				}
 			}
-			if len(m.deadlines) > 0 && (m.timeout == nil || m.timeoutAt.After(m.deadlines[0].deadline)) {
-				return fmt.Errorf("merchant %s: timeout armed %v for %v, earliest deadline %v", m.AppID, m.timeout != nil, m.timeoutAt, m.deadlines[0].deadline)
+			if len(m.deadlines) > 0 && (m.timeout == nil || m.timeoutAt.After(m.deadlines[0].at)) {
+				return fmt.Errorf("merchant %s: timeout armed %v for %v, earliest deadline %v", m.AppID, m.timeout != nil, m.timeoutAt, m.deadlines[0].at)
 			}
 			return nil
 		}(); err != nil {

@@ -1,7 +1,6 @@
 package misspay
 
 import (
-	"container/heap"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -190,9 +189,9 @@ func withQuery(raw string, params url.Values) string {
 // it alone (it may then ring early, find nothing due and re-arm), so a
 // busy merchant does not move its timer on every request.
 func (p *Provider) scheduleTimeoutLocked(m *merchant, c *checkout) {
-	c.deadline = m.clk.Now().Add(m.CheckoutTimeout)
-	heap.Push(&m.deadlines, c)
-	if m.timeout == nil || c.deadline.Before(m.timeoutAt) {
+	at := m.clk.Now().Add(m.CheckoutTimeout)
+	m.deadlines.push(c, at)
+	if m.timeout == nil || at.Before(m.timeoutAt) {
 		p.armTimeoutsLocked(m)
 	}
 }
@@ -202,7 +201,7 @@ func (p *Provider) cancelTimeoutLocked(m *merchant, c *checkout) {
 	if c.hidx < 0 {
 		return
 	}
-	heap.Remove(&m.deadlines, c.hidx)
+	m.deadlines.remove(c.hidx)
 	if len(m.deadlines) == 0 && m.timeout != nil {
 		m.timeout.Stop()
 		m.timeout = nil
@@ -219,7 +218,7 @@ func (p *Provider) armTimeoutsLocked(m *merchant) {
 	if len(m.deadlines) == 0 {
 		return
 	}
-	m.timeoutAt = m.deadlines[0].deadline
+	m.timeoutAt = m.deadlines[0].at
 	m.timeoutSeq++
 	seq := m.timeoutSeq
 	d := max(m.timeoutAt.Sub(m.clk.Now()), time.Nanosecond)
@@ -232,8 +231,8 @@ func (p *Provider) armTimeoutsLocked(m *merchant) {
 		m.timeout = nil
 		now := m.clk.Now()
 		var cbs []callback.Request
-		for len(m.deadlines) > 0 && !m.deadlines[0].deadline.After(now) {
-			c := heap.Pop(&m.deadlines).(*checkout)
+		for len(m.deadlines) > 0 && !m.deadlines[0].at.After(now) {
+			c := m.deadlines.remove(0)
 			if _, out, err := p.fireLocked(m, c, EventTimeout); err == nil {
 				cbs = append(cbs, out...)
 			}
@@ -244,29 +243,76 @@ func (p *Provider) armTimeoutsLocked(m *merchant) {
 	})
 }
 
-// deadlineHeap orders a merchant's open checkouts by deadline.
-type deadlineHeap []*checkout
+// deadlineHeap orders a merchant's open checkouts by deadline: a binary
+// min-heap as container/heap keeps it (the same moves, so checkouts due at
+// the same moment time out in the same order), with each deadline stored
+// beside its checkout's pointer, so ordering does not read the checkouts.
+type deadlineHeap []deadline
 
-func (h deadlineHeap) Len() int { return len(h) }
-func (h deadlineHeap) Less(i, j int) bool {
-	return h[i].deadline.Before(h[j].deadline)
+type deadline struct {
+	at time.Time
+	c  *checkout
 }
-func (h deadlineHeap) Swap(i, j int) {
+
+func (h deadlineHeap) less(i, j int) bool { return h[i].at.Before(h[j].at) }
+
+func (h deadlineHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].hidx, h[j].hidx = i, j
+	h[i].c.hidx, h[j].c.hidx = i, j
 }
-func (h *deadlineHeap) Push(x any) {
-	c := x.(*checkout)
+
+// push adds c, due at at.
+func (h *deadlineHeap) push(c *checkout, at time.Time) {
 	c.hidx = len(*h)
-	*h = append(*h, c)
+	*h = append(*h, deadline{at: at, c: c})
+	h.up(len(*h) - 1)
 }
-func (h *deadlineHeap) Pop() any {
-	old := *h
-	c := old[len(old)-1]
-	old[len(old)-1] = nil
+
+// remove takes the checkout at index i off the heap and returns it.
+func (h *deadlineHeap) remove(i int) *checkout {
+	n := len(*h) - 1
+	if n != i {
+		h.swap(i, n)
+		if !h.down(i, n) {
+			h.up(i)
+		}
+	}
+	c := (*h)[n].c
+	(*h)[n] = deadline{}
+	*h = (*h)[:n]
 	c.hidx = -1
-	*h = old[:len(old)-1]
 	return c
+}
+
+func (h deadlineHeap) up(j int) {
+	for {
+		i := (j - 1) / 2 // parent
+		if i == j || !h.less(j, i) {
+			break
+		}
+		h.swap(i, j)
+		j = i
+	}
+}
+
+func (h deadlineHeap) down(i0, n int) bool {
+	i := i0
+	for {
+		j1 := 2*i + 1
+		if j1 >= n || j1 < 0 { // j1 < 0 after int overflow
+			break
+		}
+		j := j1 // left child
+		if j2 := j1 + 1; j2 < n && h.less(j2, j1) {
+			j = j2 // right child
+		}
+		if !h.less(j, i) {
+			break
+		}
+		h.swap(i, j)
+		i = j
+	}
+	return i > i0
 }
 
 // Act performs a customer action on a checkout. It is the Go form of

@@ -393,7 +393,14 @@ func (d *doc) lookup(o int32, name string) (value, bool) {
 	sp := d.objs[o]
 	for k := sp.hi - 1; k >= sp.lo; k-- {
 		m := &d.members[k]
-		if m.decoded && m.key == name || !m.decoded && string(d.in[m.klo:m.khi]) == name {
+		if m.decoded {
+			if m.key == name {
+				return m.val, true
+			}
+			continue
+		}
+		// Length and first byte first: most keys differ there.
+		if int(m.khi-m.klo) == len(name) && (name == "" || d.in[m.klo] == name[0]) && string(d.in[m.klo:m.khi]) == name {
 			return m.val, true
 		}
 	}
