@@ -108,7 +108,7 @@ func (p *Provider) startCheckout(r *http.Request) (httpx.Response, error) {
 		return httpx.Response{}, apiErr(ME10, "the token belongs to a merchant that no longer exists")
 	}
 	p.addCheckoutLocked(m, c)
-	p.scheduleTimeoutLocked(m, c)
+	p.scheduleTimeoutLocked(m, c, now)
 	m.mu.Unlock()
 	resp := success(http.StatusCreated, startCheckoutResult{
 		URL:     p.deps.BaseURL() + "/pay/" + c.TrackID,

@@ -188,8 +188,8 @@ func withQuery(raw string, params url.Values) string {
 // later than the earliest deadline; taking a checkout off the heap leaves
 // it alone (it may then ring early, find nothing due and re-arm), so a
 // busy merchant does not move its timer on every request.
-func (p *Provider) scheduleTimeoutLocked(m *merchant, c *checkout) {
-	at := m.clk.Now().Add(m.CheckoutTimeout)
+func (p *Provider) scheduleTimeoutLocked(m *merchant, c *checkout, now time.Time) {
+	at := now.Add(m.CheckoutTimeout)
 	m.deadlines.push(c, at)
 	if m.timeout == nil || at.Before(m.timeoutAt) {
 		p.armTimeoutsLocked(m)

@@ -86,15 +86,14 @@ func (p *Provider) now(m *merchant) time.Time {
 	return m.clk.Now()
 }
 
-// verify parses and checks a bearer JWT at the time of m, the x-app-id's
-// merchant (nil when there is none). A token that passed before passes
+// verify parses and checks a bearer JWT at now, the time of m, the
+// x-app-id's merchant (nil when there is none). A token that passed before passes
 // again without being parsed and its signature checked again, while its
 // time window (exp, nbf) still holds at that time; anything else goes
 // through the parser, so its answers (and error messages) are the
 // parser's.
-func (p *Provider) verify(raw string, m *merchant) (claims, error) {
+func (p *Provider) verify(raw string, m *merchant, now time.Time) (claims, error) {
 	if c, ok := p.tokens.get(raw); ok {
-		now := p.now(m)
 		if c.ExpiresAt != nil && now.Before(c.ExpiresAt.Time) && (c.NotBefore == nil || !now.Before(c.NotBefore.Time)) {
 			return c, nil
 		}
@@ -102,7 +101,7 @@ func (p *Provider) verify(raw string, m *merchant) (claims, error) {
 	var c claims
 	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return p.jwtKey, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithTimeFunc(func() time.Time { return p.now(m) }),
+		jwt.WithTimeFunc(func() time.Time { return now }),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuer(issuer),
 	)
@@ -149,7 +148,10 @@ func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
 	}
 	appID := r.Header.Get("x-app-id")
 	m := p.merchant(appID)
-	c, err := p.verify(raw, m)
+	// One reading of the merchant's clock serves the token's time window
+	// and lastSeen.
+	now := p.now(m)
+	c, err := p.verify(raw, m, now)
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return nil, apiErr(ME11, "the token expired; get a new one from GET /token")
@@ -163,7 +165,7 @@ func (p *Provider) authenticate(r *http.Request) (*merchant, error) {
 	if !gone {
 		m.mu.Lock()
 		if gone = m.gone.Load(); !gone {
-			m.lastSeen = m.clk.Now()
+			m.lastSeen = now
 		}
 		m.mu.Unlock()
 	}
