@@ -60,11 +60,17 @@ func (p *Provider) findInvoiceLocked(m *merchant, k key, kt string) (*invoice, *
 	switch kt {
 	case "InvoiceId":
 		id, err := strconv.ParseInt(string(k), 10, 64)
-		if inv := p.st.invoices[id]; err == nil && inv != nil && inv.m == m {
+		if err != nil {
+			break
+		}
+		p.mu.RLock()
+		inv := m.st.invoices[id]
+		p.mu.RUnlock()
+		if inv != nil && inv.m == m {
 			return inv, nil
 		}
 	case "PaymentId":
-		if inv := p.st.payments[string(k)]; inv != nil && inv.m == m {
+		if inv := m.payments[string(k)]; inv != nil {
 			for _, tx := range inv.Txs {
 				if tx.PaymentID == string(k) {
 					return inv, tx
