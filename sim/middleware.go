@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -93,7 +94,12 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 		bw := writers.get()
 		defer writers.put(bw)
 		info := &requestInfo{}
-		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
+		// The handler's request: the one copy that carries info (for
+		// SetMerchant) and the path below the mount prefix.
+		hr := r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
+		if prefix != "" {
+			hr.URL = belowPrefix(r.URL, prefix)
+		}
 		reqBody, tooLarge := s.readBody(r)
 		reqHeader := r.Header
 		switch {
@@ -117,8 +123,8 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 				s.faultAnswer(p, bw, r, info.hit)
 				break
 			}
-			r.Body = httpx.NewBody(reqBody)
-			s.serveRecovering(p, bw, r, next, info)
+			hr.Body = httpx.NewBody(reqBody)
+			s.serveRecovering(p, bw, r, hr, next, info)
 		}
 		if bw.status == 0 {
 			bw.status = http.StatusOK
@@ -216,7 +222,9 @@ func (s *Server) readBody(r *http.Request) (body []byte, tooLarge bool) {
 	return b, false
 }
 
-func (s *Server) serveRecovering(p Provider, bw *bufferedWriter, r *http.Request, next http.Handler, info *requestInfo) {
+// serveRecovering serves hr (r as the provider's router sees it) with
+// next, turning a panic into the provider's error envelope for r.
+func (s *Server) serveRecovering(p Provider, bw *bufferedWriter, r, hr *http.Request, next http.Handler, info *requestInfo) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -235,7 +243,24 @@ func (s *Server) serveRecovering(p Provider, bw *bufferedWriter, r *http.Request
 			httpx.Adapter{}.Write(bw, r, p.Fault(r, FaultInternal))
 		}
 	}()
-	next.ServeHTTP(bw, r)
+	next.ServeHTTP(bw, hr)
+}
+
+// belowPrefix is u with the mount prefix the root handler has already
+// matched on the decoded path taken off, as http.StripPrefix would.
+// Where the escaped path spells the prefix differently
+// ("/%6Disspay/token"), http.StripPrefix would answer a bare text 404;
+// this drops the escaped form so the provider's router (and its error
+// envelope) sees the request.
+func belowPrefix(u *url.URL, prefix string) *url.URL {
+	rawPath, ok := strings.CutPrefix(u.RawPath, prefix)
+	if !ok {
+		rawPath = ""
+	}
+	out := *u
+	out.Path = strings.TrimPrefix(u.Path, prefix)
+	out.RawPath = rawPath
+	return &out
 }
 
 // headerSize is about what the request line and header block of r took on

@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -413,7 +412,7 @@ func New(opts Options, factories ...Factory) (*Server, error) {
 		m := &mounted{p: p, doc: doc}
 		router := s.providerRouter(p)
 		m.root = s.wrap(p, "", router)
-		m.prefixed = s.wrap(p, "/"+name, stripPrefix("/"+name, router))
+		m.prefixed = s.wrap(p, "/"+name, router)
 		s.providers[name] = m
 		s.names = append(s.names, name)
 	}
@@ -628,27 +627,6 @@ func (s *Server) providerRouter(p Provider) *mux.Router {
 	r.MethodNotAllowedHandler = s.faultHandler(p, FaultMethodNotAllowed)
 	p.Routes(r)
 	return r
-}
-
-// stripPrefix is http.StripPrefix for a mount prefix the root handler has
-// already matched on the decoded path. Where the escaped path spells the
-// prefix differently ("/%6Disspay/token"), http.StripPrefix would answer a
-// bare text 404; this drops the escaped form so the provider's router (and
-// its error envelope) sees the request.
-func stripPrefix(prefix string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rawPath, ok := strings.CutPrefix(r.URL.RawPath, prefix)
-		if !ok {
-			rawPath = ""
-		}
-		r2 := new(http.Request)
-		*r2 = *r
-		r2.URL = new(url.URL)
-		*r2.URL = *r.URL
-		r2.URL.Path = strings.TrimPrefix(r.URL.Path, prefix)
-		r2.URL.RawPath = rawPath
-		h.ServeHTTP(w, r2)
-	})
 }
 
 func (s *Server) faultHandler(p Provider, f Fault) http.Handler {
