@@ -272,11 +272,14 @@ func (p *Provider) SetFault(id, fault string) (TerminalState, error) {
 
 // Receipt renders a receipt: format text (default), html or json.
 func (p *Provider) Receipt(id int64, format string) (httpx.Response, error) {
-	// A transaction does not change once recorded: the provider lock
-	// (for the map) is all it takes.
+	// A transaction does not change once recorded: the lock of the map is
+	// all it takes.
 	p.mu.RLock()
-	tx, ok := p.st.receipts[id]
+	st := p.st
 	p.mu.RUnlock()
+	p.objMu.RLock()
+	tx, ok := st.receipts[id]
+	p.objMu.RUnlock()
 	if !ok {
 		return httpx.Response{}, sim.ErrNotFound("no receipt %d", id)
 	}

@@ -96,21 +96,29 @@ var Faults = []string{FaultOffline, FaultBusy, FaultCardReadError, FaultConnecti
 //
 // Locks: one merchant's work never waits on another's.
 //
-//   - p.mu (a RWMutex) guards p.st, p.resets and the state's global maps:
-//     merchants by merchantId, ECRs by username, terminals by terminalId,
-//     receipts by id. It is held only for map reads and writes (and for
-//     minting a merchant, which picks unique ids), never across a
-//     merchant's work.
+//   - p.mu (a RWMutex) guards p.st, p.resets and the state's maps of
+//     merchants by merchantId, ECRs by username and terminals by
+//     terminalId, which change only when a merchant is minted, deleted or
+//     evicted and on reset. Logins and terminal actions read them under
+//     the read lock.
+//   - p.objMu (a RWMutex) guards the state's map of receipts by id, which
+//     every finished purchase writes, so a purchase of one merchant does
+//     not hold up another's login or terminal read.
+//
+// Both provider locks are held only for map reads and writes (and p.mu
+// for minting a merchant, which picks unique ids), never across a
+// merchant's work.
 //   - merchant.mu guards everything of one merchant: its terminals
 //     (screen, mode, queue, fault, purchase, last transaction), its
 //     refNumbers, history, balances, lastUsed and gone. Requests, control
 //     actions, the terminal page, timers and the retention alarm of a
 //     merchant take it.
 //
-// Lock order: a merchant's lock before the provider lock. Code holding
-// m.mu may take p.mu briefly (to add or drop a receipt, or to evict the
-// merchant from the maps); code holding p.mu never takes a merchant lock,
-// and no code holds two merchant locks. The self-locked helpers
+// Lock order: a merchant's lock before a provider lock. Code holding m.mu
+// may take p.mu or p.objMu briefly (to add or drop a receipt, or to evict
+// the merchant from the maps); code holding either provider lock never
+// takes a merchant lock nor the other provider lock, and no code holds two
+// merchant locks. The self-locked helpers
 // (auth.Store, ids.Generator, clock.Group and clock.Alarm, the coverage
 // tracker, Deps.MerchantClock and Deps.DropMerchant) take none of these
 // locks, so they may be called under either. Timer and alarm callbacks
@@ -129,13 +137,16 @@ type Provider struct {
 	mu     sync.RWMutex
 	resets int
 	st     *state
+
+	objMu sync.RWMutex // the state's receipts
 	// Sequences of transactionId and receipt.id; they survive resets so an
 	// id never names two transactions.
 	txSeq, receiptSeq atomic.Int64
 }
 
-// state is what Reset replaces. Its maps are guarded by Provider.mu; ids,
-// tokens and gone are safe on their own.
+// state is what Reset replaces. Its receipts are guarded by
+// Provider.objMu, its other maps by Provider.mu; ids, tokens and gone are
+// safe on their own.
 type state struct {
 	ids       *ids.Generator
 	merchants map[string]*merchant // by merchantId

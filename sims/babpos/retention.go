@@ -18,7 +18,7 @@ import "github.com/paysandbox/paysandbox/sim"
 // The sweep is an alarm, never a ticker (see sim.Sweep): a clock that
 // jumps years ahead rings it once.
 //
-// Everything here runs under the merchant's lock; the provider lock is
+// Everything here runs under the merchant's lock; a provider lock is
 // taken under it only for the global maps (receipts; the merchant, its
 // ECRs and terminals on eviction), never across a merchant's work.
 
@@ -45,11 +45,11 @@ func (p *Provider) sweepMerchant(m *merchant) {
 		n++
 	}
 	if n > 0 {
-		p.mu.Lock()
+		p.objMu.Lock()
 		for _, tx := range m.history[:n] {
 			delete(m.st.receipts, tx.Answer.Receipt.ID)
 		}
-		p.mu.Unlock()
+		p.objMu.Unlock()
 	}
 	m.dropOldest(n)
 	var next sim.Sweep
@@ -86,12 +86,12 @@ func (p *Provider) recordLocked(m *merchant, tx *transaction) {
 		p.forgetLocked(m, m.history[n])
 		n++
 	}
-	p.mu.Lock()
+	p.objMu.Lock()
 	for _, old := range m.history[:n] {
 		delete(m.st.receipts, old.Answer.Receipt.ID)
 	}
 	m.st.receipts[tx.Answer.Receipt.ID] = tx
-	p.mu.Unlock()
+	p.objMu.Unlock()
 	m.dropOldest(n)
 	m.refs[tx.RefNumber] = tx
 	m.history = append(m.history, tx)
@@ -141,10 +141,12 @@ func (p *Provider) evictLocked(m *merchant) {
 			delete(st.terminals, t.ID)
 		}
 	}
+	p.mu.Unlock()
+	p.objMu.Lock()
 	for _, tx := range m.history {
 		delete(st.receipts, tx.Answer.Receipt.ID)
 	}
-	p.mu.Unlock()
+	p.objMu.Unlock()
 	m.history = nil
 	for _, tk := range m.tokens {
 		st.tokens.Revoke(tk.token)
@@ -182,8 +184,12 @@ func (p *Provider) DeleteMerchant(merchantID string) error {
 // Counts implements sim.Counter.
 func (p *Provider) Counts() map[string]int {
 	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return map[string]int{"merchants": len(p.st.merchants), "terminals": len(p.st.terminals), "receipts": len(p.st.receipts)}
+	st := p.st
+	merchants, terminals := len(st.merchants), len(st.terminals)
+	p.mu.RUnlock()
+	p.objMu.RLock()
+	defer p.objMu.RUnlock()
+	return map[string]int{"merchants": merchants, "terminals": terminals, "receipts": len(st.receipts)}
 }
 
 var (
