@@ -556,10 +556,10 @@ func (p *Provider) pageURL(inv *invoice) string {
 func (p *Provider) newInvoiceLocked(m *merchant, req *invoiceRequest, v parsed, send bool) *invoice {
 	st := m.st
 	step := 1 + int64(st.ids.IntN(7))
-	p.mu.Lock()
+	p.objMu.Lock()
 	st.nextInvoice += step
 	id := st.nextInvoice
-	p.mu.Unlock()
+	p.objMu.Unlock()
 	now := m.clock.Now()
 	inv := &invoice{
 		ID: id, PageKey: p.secretToken(16), m: m, Status: InvoicePending,
@@ -580,13 +580,13 @@ func (p *Provider) newInvoiceLocked(m *merchant, req *invoiceRequest, v parsed, 
 	}
 	inv.touched = now
 	p.addInvoiceLocked(m, inv)
-	p.mu.Lock()
+	p.objMu.Lock()
 	st.invoices[inv.ID] = inv
 	st.byPageKey[inv.PageKey] = inv
 	if rc := inv.Recurring; rc != nil {
 		st.recurrings[rc.ID] = rc
 	}
-	p.mu.Unlock()
+	p.objMu.Unlock()
 	if ref := req.CustomerReference; ref != "" {
 		m.byRef[ref] = append(m.byRef[ref], inv)
 	}

@@ -44,12 +44,20 @@ const (
 //
 // Locks: one merchant's work never waits on another's.
 //
-//   - p.mu (a RWMutex) guards p.st, p.resets and the state's global maps:
-//     merchants by id and by API key, and the objects the control plane
-//     and the hosted page find without a merchant (invoices by InvoiceId
-//     and by page key, refunds by RefundId, schedules by RecurringId), with
-//     the InvoiceId and RefundId sequences. It is held only for map reads
-//     and writes and for drawing an id, never across a merchant's work.
+//   - p.mu (a RWMutex) guards p.st, p.resets and the state's maps of
+//     merchants by id and by API key, which change only when a merchant is
+//     minted, deleted or evicted and on reset. Every API call reads them
+//     (authentication) under the read lock.
+//   - p.objMu (a RWMutex) guards the state's maps of the objects the
+//     control plane and the hosted page find without a merchant (invoices
+//     by InvoiceId and by page key, refunds by RefundId, schedules by
+//     RecurringId) and the InvoiceId and RefundId sequences. A merchant's
+//     own API calls find their objects in the merchant's indexes instead
+//     (invoices by id, PaymentIds, CustomerReferences), so reading one's
+//     invoices does not wait on others creating theirs.
+//
+// Both provider locks are held only for map reads and writes and for
+// drawing an id, never across a merchant's work.
 //   - merchant.mu guards everything of one merchant: its settings, key
 //     expiry, invoices and everything on them (transactions, refunds,
 //     schedules), its own indexes (PaymentIds, CustomerReferences,
@@ -57,10 +65,11 @@ const (
 //     actions, the hosted page, the merchant's timers and its retention
 //     alarm take it.
 //
-// Lock order: a merchant's lock before the provider lock. Code holding
-// m.mu may take p.mu briefly (to add or drop an object in the global
-// maps, or draw an id); code holding p.mu never takes a merchant lock, and
-// no code holds two merchant locks. The self-locked helpers (ids.Generator,
+// Lock order: a merchant's lock before a provider lock. Code holding m.mu
+// may take p.mu or p.objMu briefly (to add or drop something in the global
+// maps, or draw an id); code holding either provider lock never takes a
+// merchant lock nor the other provider lock, and no code holds two
+// merchant locks. The self-locked helpers (ids.Generator,
 // clock.Group and clock.Alarm, the coverage tracker, the callback
 // dispatcher, Deps.MerchantClock and Deps.DropMerchant) take none of these
 // locks, so they may be called under either. Timer and alarm callbacks
@@ -83,10 +92,13 @@ type Provider struct {
 	mu     sync.RWMutex
 	resets int
 	st     *state
+
+	objMu sync.RWMutex // the state's object maps and sequences
 }
 
-// state is what Reset replaces. Its maps and sequences are guarded by
-// Provider.mu; ids is safe on its own.
+// state is what Reset replaces. Its maps of merchants are guarded by
+// Provider.mu, its object maps and sequences by Provider.objMu; ids is
+// safe on its own.
 type state struct {
 	ids         *ids.Generator
 	merchants   map[string]*merchant // by merchant id
@@ -212,8 +224,11 @@ func (m *merchant) lock() bool {
 // or its merchant gone before the lock was taken.
 func (p *Provider) lockInvoice(find func(st *state) *invoice) *invoice {
 	p.mu.RLock()
-	inv := find(p.st)
+	st := p.st
 	p.mu.RUnlock()
+	p.objMu.RLock()
+	inv := find(st)
+	p.objMu.RUnlock()
 	if inv == nil || !inv.m.lock() {
 		return nil
 	}

@@ -107,9 +107,9 @@ func (p *Provider) cancelRecurring(r *http.Request, m *merchant) (any, error) {
 	if id == "" {
 		return nil, fieldsErr([]FieldError{{Name: "recurringId", Error: "The recurringId field is required."}})
 	}
-	p.mu.RLock()
+	p.objMu.RLock()
 	rc := m.st.recurrings[id]
-	p.mu.RUnlock()
+	p.objMu.RUnlock()
 	if rc == nil || rc.m != m {
 		return nil, apiErr(CodeRecurringUnknown, "The recurring payment %s was not found.", id)
 	}

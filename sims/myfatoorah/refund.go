@@ -75,19 +75,19 @@ func (p *Provider) makeRefund(r *http.Request, m *merchant) (any, error) {
 	}
 	st := m.st
 	step := 1 + int64(st.ids.IntN(5))
-	p.mu.Lock()
+	p.objMu.Lock()
 	st.nextRefund += step
 	id := st.nextRefund
-	p.mu.Unlock()
+	p.objMu.Unlock()
 	now := m.clock.Now()
 	rf := &refund{
 		ID: id, Reference: fmt.Sprintf("%d%06d", now.In(m.Country.Zone).Year(), id%1000000),
 		Status: RefundPending, inv: inv, Amount: amount, Comment: req.Comment, ExternalID: req.ExternalIdentifier, Created: now,
 	}
 	inv.Refunds = append(inv.Refunds, rf)
-	p.mu.Lock()
+	p.objMu.Lock()
 	st.refunds[rf.ID] = rf
-	p.mu.Unlock()
+	p.objMu.Unlock()
 	p.changedLocked(inv)
 	p.afterLocked(m, m.Settings.refundDelay, func() {
 		if !inv.forgotten { // not forgotten meanwhile (--max-objects)
@@ -140,9 +140,9 @@ func (p *Provider) getRefundStatus(r *http.Request, m *merchant) (any, error) {
 	var list []*refund
 	if kt == "RefundId" {
 		id, err := strconv.ParseInt(string(req.Key), 10, 64)
-		p.mu.RLock()
+		p.objMu.RLock()
 		rf := m.st.refunds[id]
-		p.mu.RUnlock()
+		p.objMu.RUnlock()
 		if err == nil && rf != nil && rf.inv.m == m {
 			list = []*refund{rf}
 		}

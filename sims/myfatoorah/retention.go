@@ -26,7 +26,7 @@ import (
 // The sweep is an alarm, never a ticker (see sim.Sweep): a clock that
 // jumps years ahead rings it once.
 //
-// Everything here runs under the merchant's lock; the provider lock is
+// Everything here runs under the merchant's lock; a provider lock is
 // taken under it only for the global maps, one object at a time, never
 // across a merchant's work.
 
@@ -125,7 +125,9 @@ func (m *merchant) busy() bool {
 }
 
 // addInvoiceLocked records a new invoice of m, forgetting m's oldest past
-// MaxObjects.
+// MaxObjects. m.invoices stays in InvoiceId order: a merchant's invoices
+// are made one at a time under its lock, each drawing a larger id, and
+// forgetting keeps the order (invoiceByID searches it).
 func (p *Provider) addInvoiceLocked(m *merchant, inv *invoice) {
 	n := 0
 	for len(m.invoices)-n >= p.deps.Limits.MaxObjects {
@@ -154,7 +156,7 @@ func (p *Provider) forgetLocked(inv *invoice) {
 	}
 	rc := inv.Recurring
 	initial := rc != nil && rc.initial == inv
-	p.mu.Lock()
+	p.objMu.Lock()
 	delete(st.invoices, inv.ID)
 	delete(st.byPageKey, inv.PageKey)
 	for _, rf := range inv.Refunds {
@@ -163,7 +165,7 @@ func (p *Provider) forgetLocked(inv *invoice) {
 	if initial {
 		delete(st.recurrings, rc.ID)
 	}
-	p.mu.Unlock()
+	p.objMu.Unlock()
 	if ref := inv.Req.CustomerReference; ref != "" {
 		m.byRef[ref] = without(m.byRef[ref], inv)
 		if len(m.byRef[ref]) == 0 {
@@ -236,8 +238,12 @@ func (p *Provider) DeleteMerchant(merchantID string) error {
 // Counts implements sim.Counter.
 func (p *Provider) Counts() map[string]int {
 	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return map[string]int{"merchants": len(p.st.merchants), "invoices": len(p.st.invoices), "refunds": len(p.st.refunds)}
+	st := p.st
+	merchants := len(st.merchants)
+	p.mu.RUnlock()
+	p.objMu.RLock()
+	defer p.objMu.RUnlock()
+	return map[string]int{"merchants": merchants, "invoices": len(st.invoices), "refunds": len(st.refunds)}
 }
 
 var (
