@@ -104,24 +104,24 @@ var Faults = []string{FaultOffline, FaultBusy, FaultCardReadError, FaultConnecti
 //   - p.objMu (a RWMutex) guards the state's map of receipts by id, which
 //     every finished purchase writes, so a purchase of one merchant does
 //     not hold up another's login or terminal read.
+//   - merchant.mu guards everything of one merchant: its terminals
+//     (screen, mode, queue, fault, purchase, last transaction), its
+//     refNumbers, history, balances, tokens, lastUsed and gone. Requests,
+//     control actions, the terminal page, timers and the retention alarm
+//     of a merchant take it.
 //
 // Both provider locks are held only for map reads and writes (and p.mu
 // for minting a merchant, which picks unique ids), never across a
 // merchant's work.
-//   - merchant.mu guards everything of one merchant: its terminals
-//     (screen, mode, queue, fault, purchase, last transaction), its
-//     refNumbers, history, balances, lastUsed and gone. Requests, control
-//     actions, the terminal page, timers and the retention alarm of a
-//     merchant take it.
 //
 // Lock order: a merchant's lock before a provider lock. Code holding m.mu
 // may take p.mu or p.objMu briefly (to add or drop a receipt, or to evict
 // the merchant from the maps); code holding either provider lock never
 // takes a merchant lock nor the other provider lock, and no code holds two
-// merchant locks. The self-locked helpers
-// (auth.Store, ids.Generator, clock.Group and clock.Alarm, the coverage
-// tracker, Deps.MerchantClock and Deps.DropMerchant) take none of these
-// locks, so they may be called under either. Timer and alarm callbacks
+// merchant locks. The self-locked helpers (auth.Store, ids.Generator,
+// clock.Group and clock.Alarm, the coverage tracker, Deps.MerchantClock
+// and Deps.DropMerchant) take none of these locks, so they may be called
+// under any of them. Timer and alarm callbacks
 // run on the clock's goroutine and take the merchant's lock only.
 //
 // A merchant leaves the state (evicted, deleted, or replaced by Reset)

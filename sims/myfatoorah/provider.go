@@ -55,24 +55,24 @@ const (
 //     own API calls find their objects in the merchant's indexes instead
 //     (invoices by id, PaymentIds, CustomerReferences), so reading one's
 //     invoices does not wait on others creating theirs.
+//   - merchant.mu guards everything of one merchant: its settings, key
+//     expiry, invoices and everything on them (transactions, refunds,
+//     schedules), its own indexes (invoices in id order, PaymentIds,
+//     CustomerReferences, sessions), lastUsed and gone. API calls (the
+//     authed wrapper), control actions, the hosted page, the merchant's
+//     timers and its retention alarm take it.
 //
 // Both provider locks are held only for map reads and writes and for
 // drawing an id, never across a merchant's work.
-//   - merchant.mu guards everything of one merchant: its settings, key
-//     expiry, invoices and everything on them (transactions, refunds,
-//     schedules), its own indexes (PaymentIds, CustomerReferences,
-//     sessions), lastUsed and gone. API calls (the authed wrapper), control
-//     actions, the hosted page, the merchant's timers and its retention
-//     alarm take it.
 //
 // Lock order: a merchant's lock before a provider lock. Code holding m.mu
 // may take p.mu or p.objMu briefly (to add or drop something in the global
 // maps, or draw an id); code holding either provider lock never takes a
 // merchant lock nor the other provider lock, and no code holds two
-// merchant locks. The self-locked helpers (ids.Generator,
-// clock.Group and clock.Alarm, the coverage tracker, the callback
-// dispatcher, Deps.MerchantClock and Deps.DropMerchant) take none of these
-// locks, so they may be called under either. Timer and alarm callbacks
+// merchant locks. The self-locked helpers (ids.Generator, clock.Group and
+// clock.Alarm, the coverage tracker, the callback dispatcher,
+// Deps.MerchantClock and Deps.DropMerchant) take none of these locks, so
+// they may be called under any of them. Timer and alarm callbacks
 // run on the clock's goroutine and take the merchant's lock only.
 // Webhooks are queued to the dispatcher under the merchant's lock (so a
 // merchant's events keep their order) and delivered by its workers,
