@@ -1,14 +1,20 @@
 package babpos_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"runtime/metrics"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/gorilla/mux"
+	"github.com/paysandbox/paysandbox/sim"
 	"github.com/paysandbox/paysandbox/sim/simtest"
 	"github.com/paysandbox/paysandbox/sims/babpos"
 )
@@ -174,45 +180,78 @@ func TestMerchantsHammered(t *testing.T) {
 	es[0].buy("100", http.StatusOK)
 }
 
-// BenchmarkReadBesideWriters: one merchant reads its terminal (in-process,
-// Provider.Terminal) alone, then beside writers of other merchants driving
-// their own terminals as fast as they can, one writer per core but the
-// reader's. ns/op compares the two (on a shared machine the writers take
-// CPU from the reader too); mutex-wait-ns/op, the time any
-// goroutine spent blocked on a sync.Mutex or RWMutex per read (from
-// runtime/metrics), is the measure that does not depend on the machine:
-// with per-merchant locks the reader and the writers do not wait on each
-// other, and it stays near zero beside as alone.
+// BenchmarkReadBesideWriters: one merchant reads its terminal
+// (Provider.Terminal, which renders the last receipt) alone, then beside
+// writers of other merchants purchasing on their own terminals as fast as
+// they can (the provider's routes in-process, without the platform's
+// middleware, so only the provider's own locking is measured), one writer
+// per core but the reader's. ns/op compares the two (on a shared machine
+// the writers take CPU from the reader too); mutex-wait-ns/op, the time
+// any goroutine spent blocked on a sync.Mutex or RWMutex per read (from
+// runtime/metrics, which counts the runtime's own locks too), is the
+// measure that does not depend on the machine: with per-merchant locks
+// the reader and the writers do not wait on each other, and it stays
+// near zero beside as alone. writes/op is how many purchases the writers
+// got done per read.
 func BenchmarkReadBesideWriters(b *testing.B) {
-	s := newServer(b)
-	pv, _ := s.Provider(babpos.Name)
-	p := pv.(*babpos.Provider)
-	reader, _ := fixtureECRs(s, b)
-	// A last transaction: the state renders its receipt.
-	receipt := reader.answer(reader.buy("100", http.StatusOK)).Receipt.ID
-	var writers []*ecr
-	for range max(1, runtime.GOMAXPROCS(0)-1) { // a core for the reader
-		es, _ := mintedECRs(s, b, map[string]any{"terminals": 1})
-		es[0].buy("100", http.StatusOK)
-		writers = append(writers, es[0])
+	p := babpos.New(sim.Deps{Seed: 1})
+	r := mux.NewRouter()
+	p.Routes(r)
+	post := func(path, token string, body any) *httptest.ResponseRecorder {
+		j, _ := json.Marshal(body)
+		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(j))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w
 	}
-	card := babpos.Card{Name: "visa-approve"}
+	login := func(user, pass string) string {
+		w := post("/api/v1/auth/login", "", map[string]string{"username": user, "password": pass})
+		var a babpos.LoginAnswer
+		if err := json.Unmarshal(w.Body.Bytes(), &a); err != nil || w.Code != http.StatusOK {
+			b.Fatalf("login = %d %s", w.Code, w.Body)
+		}
+		return a.AccessToken
+	}
+	buy := func(token, ref string) bool {
+		w := post("/api/v1/transactions/purchase", token, map[string]string{"amount": "100", "refNumber": ref})
+		if w.Code != http.StatusOK {
+			b.Errorf("purchase = %d %s", w.Code, w.Body)
+		}
+		return w.Code == http.StatusOK
+	}
+	fixture := p.Credentials().(babpos.Credentials)
+	buy(login(fixture.Username, fixture.Password), "first") // a last transaction: the state renders its receipt
+	var tokens []string
+	for range max(1, runtime.GOMAXPROCS(0)-1) { // a core for the reader
+		c, err := p.NewMerchant([]byte(`{"terminals":1}`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		cr := c.(babpos.Credentials)
+		tokens = append(tokens, login(cr.Username, cr.Password))
+	}
+	var bought atomic.Int64 // the writers' purchases
 	read := func(b *testing.B) {
-		wait := mutexWait()
+		wait, writes := mutexWait(), bought.Load()
 		b.ResetTimer()
 		for b.Loop() {
-			if _, err := p.Terminal(reader.tid); err != nil {
+			if _, err := p.Terminal(fixture.TerminalID); err != nil {
 				b.Fatal(err)
 			}
 		}
 		b.StopTimer()
 		b.ReportMetric(float64(mutexWait()-wait)/float64(b.N), "mutex-wait-ns/op")
+		b.ReportMetric(float64(bought.Load()-writes)/float64(b.N), "writes/op")
 	}
 	b.Run("alone", read)
 	b.Run("beside", func(b *testing.B) {
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
-		for _, w := range writers {
+		for _, token := range tokens {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -222,24 +261,10 @@ func BenchmarkReadBesideWriters(b *testing.B) {
 						return
 					default:
 					}
-					if _, err := p.QueueCard(w.tid, card); err != nil {
-						b.Error(err)
+					if !buy(token, "w-"+strconv.Itoa(i)) {
 						return
 					}
-					if _, err := p.Terminal(w.tid); err != nil {
-						b.Error(err)
-						return
-					}
-					if _, err := p.ClearQueue(w.tid); err != nil {
-						b.Error(err)
-						return
-					}
-					if i%64 == 0 {
-						if _, err := p.Receipt(receipt, "text"); err != nil {
-							b.Error(err)
-							return
-						}
-					}
+					bought.Add(1)
 				}
 			}()
 		}
