@@ -92,15 +92,31 @@ var (
 type Store[V any] struct {
 	clockOf func(V) clock.Clock
 
-	mu        sync.Mutex
-	tokens    map[string]entry[V]
-	nextSweep int
+	mu     sync.Mutex
+	tokens map[string]entry[V]
+	// queue holds every token once (as of its latest Put), for the sweep:
+	// each Put looks at the sweepPerPut oldest, forgets those expired for
+	// longer than Grace and sends the others to the back. A Put's cost
+	// stays the same however many tokens other merchants hold, and every
+	// token is looked at once per turn of the queue, so the store holds at
+	// most about twice its live and recently expired tokens.
+	queue []queued
+	seq   uint64
 }
 
 type entry[V any] struct {
 	v       V
 	expires time.Time
+	seq     uint64 // of the Put that stored it, to tell its queue place
 }
+
+type queued struct {
+	token string
+	seq   uint64
+}
+
+// sweepPerPut is how many queued tokens each Put looks at.
+const sweepPerPut = 2
 
 // Grace is how long an expired token is still recognised as expired
 // before it is forgotten.
@@ -109,7 +125,7 @@ const Grace = 24 * time.Hour
 // NewStore returns an empty store. clockOf gives the clock a value's
 // tokens are measured against.
 func NewStore[V any](clockOf func(V) clock.Clock) *Store[V] {
-	return &Store[V]{clockOf: clockOf, tokens: map[string]entry[V]{}, nextSweep: 64}
+	return &Store[V]{clockOf: clockOf, tokens: map[string]entry[V]{}}
 }
 
 // Issue mints a random token for v that lives for ttl.
@@ -128,20 +144,29 @@ func (s *Store[V]) Put(token string, v V, ttl time.Duration) time.Time {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens[token] = entry[V]{v: v, expires: exp}
-	if len(s.tokens) >= s.nextSweep {
-		s.sweepLocked()
-		s.nextSweep = max(64, 2*len(s.tokens))
-	}
+	s.seq++
+	s.tokens[token] = entry[V]{v: v, expires: exp, seq: s.seq}
+	s.queue = append(s.queue, queued{token, s.seq})
+	s.sweepLocked(sweepPerPut)
 	return exp
 }
 
-// sweepLocked forgets tokens that expired more than Grace ago.
-func (s *Store[V]) sweepLocked() {
-	for tok, e := range s.tokens {
-		if !e.expires.IsZero() && s.clockOf(e.v).Now().After(e.expires.Add(Grace)) {
-			delete(s.tokens, tok)
+// sweepLocked looks at the n oldest queued tokens: it forgets those that
+// expired more than Grace ago and sends the others to the back.
+func (s *Store[V]) sweepLocked(n int) {
+	for ; n > 0 && len(s.queue) > 0; n-- {
+		q := s.queue[0]
+		s.queue[0] = queued{}
+		s.queue = s.queue[1:]
+		e, ok := s.tokens[q.token]
+		if !ok || e.seq != q.seq {
+			continue // revoked, or queued again by a later Put
 		}
+		if !e.expires.IsZero() && s.clockOf(e.v).Now().After(e.expires.Add(Grace)) {
+			delete(s.tokens, q.token)
+			continue
+		}
+		s.queue = append(s.queue, q)
 	}
 }
 
@@ -193,7 +218,7 @@ func (s *Store[V]) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.tokens)
-	s.nextSweep = 64
+	s.queue = nil
 }
 
 // Len is the number of tokens held, live or recently expired.

@@ -111,3 +111,25 @@ func TestStoreStaysBounded(t *testing.T) {
 	}
 	require.Less(t, s.Len(), 200)
 }
+
+// A Put looks at a fixed number of other tokens, however many the store
+// holds: one merchant's login never pays for a sweep of every merchant's
+// expired tokens.
+func TestStorePutCostIsBounded(t *testing.T) {
+	c := clock.New(clock.Options{Frozen: true})
+	looked := 0
+	s := auth.NewStore(func(*owner) clock.Clock { looked++; return c })
+	o := &owner{}
+	for range 5000 {
+		s.Issue(o, time.Minute)
+	}
+	_, _ = c.Advance(48 * time.Hour) // every token is past its grace
+	most := 0
+	for range 5000 {
+		looked = 0
+		s.Issue(o, time.Minute)
+		most = max(most, looked)
+	}
+	require.LessOrEqual(t, most, 3, "clock lookups in one Put")
+	require.Less(t, s.Len(), 5100, "the expired tokens are gone once the queue has turned")
+}

@@ -245,24 +245,25 @@ func (d *Dispatcher) Send(req Request, policy Policy) string {
 			req = *f.Request
 		}
 	}
-	ct := req.Header.Get("Content-Type")
+	// The redacted record is built outside the lock: the lock is the
+	// whole simulator's, and every merchant's callbacks pass through it.
+	e := &entry{req: req, policy: policy, rec: Record{
+		Provider: req.Provider,
+		Merchant: req.Merchant,
+		Method:   req.Method,
+		URL:      redactURL(req.URL),
+		Headers:  journal.Headers(req.Header),
+		Body:     journal.Body(req.Body, req.Header.Get("Content-Type"), 4096),
+		State:    StatePending,
+		Attempts: []Attempt{},
+	}}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if _, ok := d.gen[req.Provider]; !ok {
 		d.gen[req.Provider] = 0 // so a reset of every provider reaches it
 	}
 	d.seq++
-	e := &entry{req: req, policy: policy, rec: Record{
-		ID:       "cb_" + strconv.Itoa(d.seq),
-		Provider: req.Provider,
-		Merchant: req.Merchant,
-		Method:   req.Method,
-		URL:      redactURL(req.URL),
-		Headers:  journal.Headers(req.Header),
-		Body:     journal.Body(req.Body, ct, 4096),
-		State:    StatePending,
-		Attempts: []Attempt{},
-	}}
+	e.rec.ID = "cb_" + strconv.Itoa(d.seq)
 	d.addLocked(e)
 	j := job{e: e, gen: d.gen[req.Provider]}
 	if f == nil {

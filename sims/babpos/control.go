@@ -132,24 +132,27 @@ func (p *Provider) stateLocked(t *terminal) TerminalState {
 	return s
 }
 
-func (p *Provider) terminalLocked(id string) (*terminal, error) {
+// onTerminal runs fn on terminal id under its merchant's lock (the
+// provider lock is held only to find the terminal), and marks the
+// merchant used.
+func (p *Provider) onTerminal(id string, fn func(t *terminal) (TerminalState, error)) (TerminalState, error) {
+	p.mu.RLock()
 	t, ok := p.st.terminals[id]
-	if !ok {
-		return nil, sim.ErrNotFound("no terminal %q", id)
+	p.mu.RUnlock()
+	if !ok || !t.merchant.lock() {
+		return TerminalState{}, sim.ErrNotFound("no terminal %q", id)
 	}
-	t.merchant.lastUsed = t.merchant.clock.Now()
-	return t, nil
+	m := t.merchant
+	defer m.mu.Unlock()
+	m.lastUsed = m.clock.Now()
+	return fn(t)
 }
 
 // Terminal returns a terminal's state.
 func (p *Provider) Terminal(id string) (TerminalState, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, err := p.terminalLocked(id)
-	if err != nil {
-		return TerminalState{}, err
-	}
-	return p.stateLocked(t), nil
+	return p.onTerminal(id, func(t *terminal) (TerminalState, error) {
+		return p.stateLocked(t), nil
+	})
 }
 
 // QueueCard queues the card the next cardholder presents at a terminal.
@@ -158,29 +161,21 @@ func (p *Provider) QueueCard(id string, c Card) (TerminalState, error) {
 	if err != nil {
 		return TerminalState{}, sim.ErrBadRequest("%v", err)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, err := p.terminalLocked(id)
-	if err != nil {
-		return TerminalState{}, err
-	}
-	if len(t.queue) >= maxQueue {
-		return TerminalState{}, sim.ErrConflict("terminal %s already has %d queued cards", id, maxQueue)
-	}
-	t.queue = append(t.queue, c)
-	return p.stateLocked(t), nil
+	return p.onTerminal(id, func(t *terminal) (TerminalState, error) {
+		if len(t.queue) >= maxQueue {
+			return TerminalState{}, sim.ErrConflict("terminal %s already has %d queued cards", id, maxQueue)
+		}
+		t.queue = append(t.queue, c)
+		return p.stateLocked(t), nil
+	})
 }
 
 // ClearQueue empties a terminal's queue of cards.
 func (p *Provider) ClearQueue(id string) (TerminalState, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, err := p.terminalLocked(id)
-	if err != nil {
-		return TerminalState{}, err
-	}
-	t.queue = nil
-	return p.stateLocked(t), nil
+	return p.onTerminal(id, func(t *terminal) (TerminalState, error) {
+		t.queue = nil
+		return p.stateLocked(t), nil
+	})
 }
 
 // SetMode sets a terminal's mode: auto presents the queued (or default)
@@ -198,19 +193,15 @@ func (p *Provider) SetMode(id string, req ModeRequest) (TerminalState, error) {
 	if err != nil {
 		return TerminalState{}, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, err := p.terminalLocked(id)
-	if err != nil {
-		return TerminalState{}, err
-	}
-	t.mode, t.delay, t.timeout = req.Mode, delay, timeout
-	if t.cur != nil && t.screen == AwaitingCard {
-		// A purchase waits for a card: it now follows the new mode (auto
-		// presents after the delay; manual waits, its timeout starting now).
-		p.awaitCardLocked(t.cur)
-	}
-	return p.stateLocked(t), nil
+	return p.onTerminal(id, func(t *terminal) (TerminalState, error) {
+		t.mode, t.delay, t.timeout = req.Mode, delay, timeout
+		if t.cur != nil && t.screen == AwaitingCard {
+			// A purchase waits for a card: it now follows the new mode (auto
+			// presents after the delay; manual waits, its timeout starting now).
+			p.awaitCardLocked(t.cur)
+		}
+		return p.stateLocked(t), nil
+	})
 }
 
 func duration(name, s string, def time.Duration) (time.Duration, error) {
@@ -234,22 +225,18 @@ func (p *Provider) Tap(id string, c *Card) (TerminalState, error) {
 			return TerminalState{}, sim.ErrBadRequest("%v", err)
 		}
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, err := p.terminalLocked(id)
-	if err != nil {
-		return TerminalState{}, err
-	}
-	if t.cur == nil || t.screen != AwaitingCard {
-		return TerminalState{}, sim.ErrConflict("terminal %s shows %s: no purchase waits for a card", id, t.screen)
-	}
-	if c == nil {
-		card = p.nextCardLocked(t)
-	}
-	if err := p.presentLocked(t.cur, card); err != nil {
-		return TerminalState{}, err
-	}
-	return p.stateLocked(t), nil
+	return p.onTerminal(id, func(t *terminal) (TerminalState, error) {
+		if t.cur == nil || t.screen != AwaitingCard {
+			return TerminalState{}, sim.ErrConflict("terminal %s shows %s: no purchase waits for a card", id, t.screen)
+		}
+		if c == nil {
+			card = p.nextCardLocked(t)
+		}
+		if err := p.presentLocked(t.cur, card); err != nil {
+			return TerminalState{}, err
+		}
+		return p.stateLocked(t), nil
+	})
 }
 
 // EnterPIN types a PIN on a terminal that asks for one.
@@ -257,19 +244,15 @@ func (p *Provider) EnterPIN(id, pin string) (TerminalState, error) {
 	if !allDigits(pin) || len(pin) < 4 || len(pin) > 12 {
 		return TerminalState{}, sim.ErrBadRequest("pin: want 4 to 12 digits")
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, err := p.terminalLocked(id)
-	if err != nil {
-		return TerminalState{}, err
-	}
-	if t.cur == nil || t.screen != PinEntry {
-		return TerminalState{}, sim.ErrConflict("terminal %s shows %s: it does not ask for a PIN", id, t.screen)
-	}
-	if err := p.enterPINLocked(t.cur, pin); err != nil {
-		return TerminalState{}, err
-	}
-	return p.stateLocked(t), nil
+	return p.onTerminal(id, func(t *terminal) (TerminalState, error) {
+		if t.cur == nil || t.screen != PinEntry {
+			return TerminalState{}, sim.ErrConflict("terminal %s shows %s: it does not ask for a PIN", id, t.screen)
+		}
+		if err := p.enterPINLocked(t.cur, pin); err != nil {
+			return TerminalState{}, err
+		}
+		return p.stateLocked(t), nil
+	})
 }
 
 // SetFault gives a terminal a hardware fault ("" clears it).
@@ -281,21 +264,22 @@ func (p *Provider) SetFault(id, fault string) (TerminalState, error) {
 	if !known {
 		return TerminalState{}, sim.ErrBadRequest("fault %q: want one of offline, busy, card-read-error, connection-lost, paper-out, or null", fault)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, err := p.terminalLocked(id)
-	if err != nil {
-		return TerminalState{}, err
-	}
-	t.fault = fault
-	return p.stateLocked(t), nil
+	return p.onTerminal(id, func(t *terminal) (TerminalState, error) {
+		t.fault = fault
+		return p.stateLocked(t), nil
+	})
 }
 
 // Receipt renders a receipt: format text (default), html or json.
 func (p *Provider) Receipt(id int64, format string) (httpx.Response, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	tx, ok := p.st.receipts[id]
+	// A transaction does not change once recorded: the lock of the map is
+	// all it takes.
+	p.mu.RLock()
+	st := p.st
+	p.mu.RUnlock()
+	p.objMu.RLock()
+	tx, ok := st.receipts[id]
+	p.objMu.RUnlock()
 	if !ok {
 		return httpx.Response{}, sim.ErrNotFound("no receipt %d", id)
 	}

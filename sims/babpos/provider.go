@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
@@ -92,23 +93,63 @@ const (
 var Faults = []string{FaultOffline, FaultBusy, FaultCardReadError, FaultConnectionLost, FaultPaperOut}
 
 // Provider is the BAB POS fake. Create it with New.
+//
+// Locks: one merchant's work never waits on another's.
+//
+//   - p.mu (a RWMutex) guards p.st, p.resets and the state's maps of
+//     merchants by merchantId, ECRs by username and terminals by
+//     terminalId, which change only when a merchant is minted, deleted or
+//     evicted and on reset. Logins and terminal actions read them under
+//     the read lock.
+//   - p.objMu (a RWMutex) guards the state's map of receipts by id, which
+//     every finished purchase writes, so a purchase of one merchant does
+//     not hold up another's login or terminal read.
+//   - merchant.mu guards everything of one merchant: its terminals
+//     (screen, mode, queue, fault, purchase, last transaction), its
+//     refNumbers, history, balances, tokens, lastUsed and gone. Requests,
+//     control actions, the terminal page, timers and the retention alarm
+//     of a merchant take it.
+//
+// Both provider locks are held only for map reads and writes (and p.mu
+// for minting a merchant, which picks unique ids), never across a
+// merchant's work.
+//
+// Lock order: a merchant's lock before a provider lock. Code holding m.mu
+// may take p.mu or p.objMu briefly (to add or drop a receipt, or to evict
+// the merchant from the maps); code holding either provider lock never
+// takes a merchant lock nor the other provider lock, and no code holds two
+// merchant locks. The self-locked helpers (auth.Store, ids.Generator,
+// clock.Group and clock.Alarm, the coverage tracker, Deps.MerchantClock
+// and Deps.DropMerchant) take none of these locks, so they may be called
+// under any of them. Timer and alarm callbacks
+// run on the clock's goroutine and take the merchant's lock only.
+//
+// A merchant leaves the state (evicted, deleted, or replaced by Reset)
+// marked gone under its own lock, and whoever takes that lock checks gone
+// first (merchant.lock): a request that found the merchant before a reset
+// touches only the merchant and the old state it belongs to (m.st), never
+// the new one.
 type Provider struct {
 	deps  sim.Deps
 	api   httpx.Adapter
 	cover *sim.Tracker
 
-	mu     sync.Mutex
+	mu     sync.RWMutex
 	resets int
 	st     *state
+
+	objMu sync.RWMutex // the state's receipts
 	// Sequences of transactionId and receipt.id; they survive resets so an
 	// id never names two transactions.
-	txSeq, receiptSeq int64
+	txSeq, receiptSeq atomic.Int64
 }
 
+// state is what Reset replaces. Its receipts are guarded by
+// Provider.objMu, its other maps by Provider.mu; ids, tokens and gone are
+// safe on their own.
 type state struct {
 	ids       *ids.Generator
 	merchants map[string]*merchant // by merchantId
-	order     []string
 	ecrs      map[string]*ecr      // by username
 	terminals map[string]*terminal // by terminalId
 	receipts  map[int64]*transaction
@@ -119,6 +160,10 @@ type state struct {
 // merchant is one acquirer merchant: names, address, its terminals and the
 // ECRs paired with them.
 type merchant struct {
+	mu   sync.Mutex // guards what follows the immutable fields (see Provider)
+	st   *state     // the state the merchant belongs to
+	gone bool       // evicted, deleted or reset: nothing may act on it
+
 	ID                   string
 	NameEn, NameAr       string
 	AddressEn, AddressAr string
@@ -136,6 +181,24 @@ type merchant struct {
 	minted               bool         // the fixture merchant is never evicted
 	lastUsed             time.Time    // minted merchants: evicted when idle for MerchantIdle
 	sweep                *clock.Alarm // rings when something of the merchant may expire
+	tokens               []issued     // tokens of its ECRs, oldest first: revoked on eviction
+}
+
+// issued is a token a merchant's ECR got, and when the token store
+// forgets it anyway.
+type issued struct {
+	token  string
+	forget time.Time
+}
+
+// lock takes m's lock, unless m is gone (then it returns false, unlocked).
+func (m *merchant) lock() bool {
+	m.mu.Lock()
+	if m.gone {
+		m.mu.Unlock()
+		return false
+	}
+	return true
 }
 
 // ecr is a cash register login, paired with one terminal.
@@ -164,7 +227,9 @@ type terminal struct {
 // New builds the provider with its fixture merchant.
 func New(deps sim.Deps) *Provider {
 	deps = deps.WithDefaults(Name)
-	p := &Provider{deps: deps, txSeq: 1000, receiptSeq: 400}
+	p := &Provider{deps: deps}
+	p.txSeq.Store(1000)
+	p.receiptSeq.Store(400)
 	p.api = httpx.Adapter{Errors: p.errorResponse}
 	p.cover = deps.Cover.Track(Name, ErrorCodes, terminalFSM)
 	p.st = p.newState(0)
@@ -200,8 +265,8 @@ func (p *Provider) newMerchant(id, nameEn, nameAr string, cvm int64, ttl time.Du
 }
 
 func (st *state) addMerchant(m *merchant) {
+	m.st = st
 	st.merchants[m.ID] = m
-	st.order = append(st.order, m.ID)
 }
 
 func (st *state) addTerminal(m *merchant, id, user, password string) *terminal {
@@ -222,21 +287,31 @@ func (p *Provider) OpenAPI() []byte { return openapiYAML }
 
 // Reset implements sim.Provider: merchants, terminals, tokens and
 // transactions go back to start-up; purchases waiting for a terminal give
-// up at once and their timers become no-ops.
+// up at once and their timers become no-ops. The new state is in place
+// when the provider lock is released; the old merchants are then marked
+// gone one by one (each after the work holding its lock ends), so when
+// Reset returns nothing acts on the old state any more.
 func (p *Provider) Reset() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.resets++
 	old := p.st
-	for _, t := range old.terminals {
-		t.gen++
-	}
+	ms := make([]*merchant, 0, len(old.merchants))
 	for _, m := range old.merchants {
 		m.timers.Stop()
 		p.deps.DropMerchant(m.ID)
+		ms = append(ms, m)
 	}
 	close(old.gone)
 	p.st = p.newState(p.resets)
+	p.mu.Unlock()
+	for _, m := range ms {
+		m.mu.Lock()
+		m.gone = true
+		for _, t := range m.terminals {
+			t.gen++
+		}
+		m.mu.Unlock()
+	}
 }
 
 // Credentials is what GET /_sim/babpos/credentials and POST
@@ -263,7 +338,8 @@ type ECRCredentials struct {
 	PageURL    string `json:"pageUrl"`
 }
 
-func (p *Provider) credentialsLocked(m *merchant) Credentials {
+// credentials reads only what never changes after the merchant is made.
+func (p *Provider) credentials(m *merchant) Credentials {
 	c := Credentials{
 		MerchantID: m.ID, BaseURL: p.deps.BaseURL(), MerchantNameEn: m.NameEn, MerchantNameAr: m.NameAr,
 		CVMLimit: m.CVMLimit, TokenTTL: m.TokenTTL.String(), ECRs: []ECRCredentials{},
@@ -282,9 +358,10 @@ func (p *Provider) credentialsLocked(m *merchant) Credentials {
 
 // Credentials implements sim.Provider.
 func (p *Provider) Credentials() any {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.credentialsLocked(p.st.merchants[FixtureMerchantID])
+	p.mu.RLock()
+	m := p.st.merchants[FixtureMerchantID]
+	p.mu.RUnlock()
+	return p.credentials(m)
 }
 
 // Settings are the optional settings of POST /_sim/babpos/merchants.
@@ -328,6 +405,8 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		}
 		ttl = time.Duration(*s.TokenTTL)
 	}
+	// Minting holds the provider lock (unique ids in the global maps); the
+	// merchant is complete before it is published.
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := p.st
@@ -343,6 +422,8 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		nameAr = "تاجر تجريبي " + id[11:]
 	}
 	m := p.newMerchant(id, nameEn, nameAr, cvm, ttl)
+	m.minted = true
+	m.lastUsed = m.clock.Now()
 	st.addMerchant(m)
 	for i := range n {
 		tid := p.secretDigits(16)
@@ -351,10 +432,8 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 		}
 		st.addTerminal(m, tid, "ecr-"+id+"-"+string(rune('1'+i)), auth.TokenFrom(p.deps.Secrets, 12))
 	}
-	m.minted = true
-	m.lastUsed = m.clock.Now()
 	m.sweep.Set(m.lastUsed.Add(p.deps.Limits.MerchantIdle))
-	return p.credentialsLocked(m), nil
+	return p.credentials(m), nil
 }
 
 // secretDigits returns n digits from the secret source (crypto/rand

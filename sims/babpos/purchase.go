@@ -142,14 +142,19 @@ func (p *Provider) login(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.mu.RLock()
 	e, ok := p.st.ecrs[user]
+	p.mu.RUnlock()
 	if !ok || !auth.Equal(pass, e.Password) {
 		return httpx.Response{}, apiErr(CodeUnauthorized, "wrong username or password")
 	}
-	sim.SetMerchant(r, e.merchant.ID)
-	e.merchant.lastUsed = e.merchant.clock.Now()
+	m := e.merchant
+	if !m.lock() { // evicted, deleted or reset meanwhile
+		return httpx.Response{}, apiErr(CodeUnauthorized, "wrong username or password")
+	}
+	defer m.mu.Unlock()
+	sim.SetMerchant(r, m.ID)
+	m.lastUsed = m.clock.Now()
 	token, ttl := p.issueTokenLocked(e)
 	resp := httpx.JSON(http.StatusOK, LoginAnswer{AccessToken: token, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second)})
 	resp.Secrets = []string{token}
@@ -161,9 +166,10 @@ func (p *Provider) login(r *http.Request) (httpx.Response, error) {
 // the ECR goes away, or the simulator is reset.
 func (p *Provider) purchaseHandler(r *http.Request) (httpx.Response, error) {
 	token, ok := auth.Bearer(r.Header.Get("Authorization"))
-	p.mu.Lock()
-	e, err := p.lookupTokenLocked(token, ok)
-	p.mu.Unlock()
+	p.mu.RLock()
+	st := p.st
+	p.mu.RUnlock()
+	e, err := lookupToken(st, token, ok)
 	if err != nil {
 		return httpx.Response{}, err
 	}
@@ -173,14 +179,13 @@ func (p *Provider) purchaseHandler(r *http.Request) (httpx.Response, error) {
 		return httpx.Response{}, err
 	}
 
-	p.mu.Lock()
-	if p.st.ecrs[e.Username] != e { // reset meanwhile
-		p.mu.Unlock()
+	m := e.merchant
+	if !m.lock() { // evicted, deleted or reset meanwhile
 		return httpx.Response{}, apiErr(CodeUnauthorized, "the token is not valid")
 	}
 	pur, replay, err := p.startLocked(e, req.RefNumber, amount)
-	gone := p.st.gone
-	p.mu.Unlock()
+	gone := m.st.gone
+	m.mu.Unlock()
 	if err != nil {
 		return httpx.Response{}, err
 	}
@@ -196,15 +201,15 @@ func (p *Provider) purchaseHandler(r *http.Request) (httpx.Response, error) {
 		// The simulator is shutting down: the purchase is abandoned like
 		// one whose ECR went away (nothing charged) and answered now, so
 		// it does not hold the shutdown until the card timeout.
-		p.mu.Lock()
+		m.mu.Lock()
 		p.abandonLocked(pur)
-		p.mu.Unlock()
+		m.mu.Unlock()
 		<-pur.done
 		return httpx.Response{}, apiErr(CodeUnavailable, "the simulator is shutting down")
 	case <-r.Context().Done():
-		p.mu.Lock()
+		m.mu.Lock()
 		p.abandonLocked(pur)
-		p.mu.Unlock()
+		m.mu.Unlock()
 		<-pur.done
 	}
 	switch {
@@ -249,11 +254,17 @@ func (p *Provider) startLocked(e *ecr, ref string, amount int64) (*purchase, *tr
 }
 
 // abandonLocked ends a purchase whose ECR went away before the terminal
-// was done: the terminal goes back to idle, nothing is charged.
+// was done: the terminal goes back to idle, nothing is charged. The
+// merchant's lock is held, gone or not: the waiting call needs pur.done
+// closed either way (a gone merchant's terminal just does not move).
 func (p *Provider) abandonLocked(pur *purchase) {
 	t := pur.terminal
 	if t.cur != pur {
 		return // finished meanwhile
+	}
+	if t.merchant.gone {
+		p.finishLocked(pur, nil, apiErr(CodeUnavailable, "the ECR went away"))
+		return
 	}
 	if err := p.fireLocked(t, EvCancel); err != nil {
 		// Not at a waiting screen: cannot happen, every other screen is
@@ -263,13 +274,13 @@ func (p *Provider) abandonLocked(pur *purchase) {
 	p.finishLocked(pur, nil, apiErr(CodeUnavailable, "the ECR went away"))
 }
 
-// lookupTokenLocked finds the ECR of a bearer token; tokens expire on
-// their merchant's clock.
-func (p *Provider) lookupTokenLocked(token string, ok bool) (*ecr, error) {
+// lookupToken finds the ECR of a bearer token in st (the token store is
+// safe on its own); tokens expire on their merchant's clock.
+func lookupToken(st *state, token string, ok bool) (*ecr, error) {
 	if !ok {
 		return nil, apiErr(CodeUnauthorized, "Authorization: Bearer <accessToken> is required")
 	}
-	e, err := p.st.tokens.Lookup(token)
+	e, err := st.tokens.Lookup(token)
 	switch {
 	case errors.Is(err, auth.ErrExpired):
 		return nil, apiErr(CodeUnauthorized, "the token expired")
@@ -279,8 +290,21 @@ func (p *Provider) lookupTokenLocked(token string, ok bool) (*ecr, error) {
 	return e, nil
 }
 
+// issueTokenLocked gives e a token, kept in the merchant's list too so
+// that evicting the merchant revokes its tokens without looking at other
+// merchants'. The list drops what the store forgets anyway (expired
+// longer than auth.Grace ago; one TTL per merchant, so oldest first).
 func (p *Provider) issueTokenLocked(e *ecr) (string, time.Duration) {
+	m := e.merchant
 	token := auth.TokenFrom(p.deps.Secrets, 24)
-	p.st.tokens.Put(token, e, e.merchant.TokenTTL)
-	return token, e.merchant.TokenTTL
+	exp := m.st.tokens.Put(token, e, m.TokenTTL)
+	now, n := m.clock.Now(), 0
+	for n < len(m.tokens) && now.After(m.tokens[n].forget) {
+		n++
+	}
+	if n > 0 {
+		m.tokens = append(m.tokens[:0], m.tokens[n:]...)
+	}
+	m.tokens = append(m.tokens, issued{token: token, forget: exp.Add(auth.Grace)})
+	return token, m.TokenTTL
 }

@@ -17,14 +17,17 @@ import "github.com/paysandbox/paysandbox/sim"
 //
 // The sweep is an alarm, never a ticker (see sim.Sweep): a clock that
 // jumps years ahead rings it once.
+//
+// Everything here runs under the merchant's lock; a provider lock is
+// taken under it only for the global maps (receipts; the merchant, its
+// ECRs and terminals on eviction), never across a merchant's work.
 
-// sweepMerchant runs when m's alarm rings.
+// sweepMerchant runs when m's alarm rings, on the clock's goroutine.
 func (p *Provider) sweepMerchant(m *merchant) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.st.merchants[m.ID] != m {
+	if !m.lock() {
 		return // deleted or reset meanwhile
 	}
+	defer m.mu.Unlock()
 	l := p.deps.Limits
 	now := m.clock.Now()
 	busy := m.busy()
@@ -40,6 +43,13 @@ func (p *Provider) sweepMerchant(m *merchant) {
 		}
 		p.forgetLocked(m, tx)
 		n++
+	}
+	if n > 0 {
+		p.objMu.Lock()
+		for _, tx := range m.history[:n] {
+			delete(m.st.receipts, tx.Answer.Receipt.ID)
+		}
+		p.objMu.Unlock()
 	}
 	m.dropOldest(n)
 	var next sim.Sweep
@@ -76,10 +86,15 @@ func (p *Provider) recordLocked(m *merchant, tx *transaction) {
 		p.forgetLocked(m, m.history[n])
 		n++
 	}
+	p.objMu.Lock()
+	for _, old := range m.history[:n] {
+		delete(m.st.receipts, old.Answer.Receipt.ID)
+	}
+	m.st.receipts[tx.Answer.Receipt.ID] = tx
+	p.objMu.Unlock()
 	m.dropOldest(n)
 	m.refs[tx.RefNumber] = tx
 	m.history = append(m.history, tx)
-	p.st.receipts[tx.Answer.Receipt.ID] = tx
 	m.sweep.Set(tx.done.Add(p.deps.Limits.Retention))
 }
 
@@ -95,40 +110,48 @@ func (m *merchant) dropOldest(n int) {
 	}
 }
 
-// forgetLocked drops a transaction of m from the indexes: its refNumber,
-// its receipt and the terminal's last-transaction display.
+// forgetLocked drops a transaction from m's indexes: its refNumber and
+// the terminal's last-transaction display. The caller drops its receipt
+// from the global map.
 func (p *Provider) forgetLocked(m *merchant, tx *transaction) {
 	if m.refs[tx.RefNumber] == tx {
 		delete(m.refs, tx.RefNumber)
 	}
-	delete(p.st.receipts, tx.Answer.Receipt.ID)
 	if t := tx.terminal; t != nil && t.last == tx {
 		t.last = nil
 	}
 }
 
-// evictLocked frees a minted merchant: terminals, ECRs, tokens, receipts
-// and timers.
+// evictLocked frees a minted merchant (its lock held): terminals, ECRs,
+// tokens, receipts and timers. It is gone from now on.
 func (p *Provider) evictLocked(m *merchant) {
-	st := p.st
-	delete(st.merchants, m.ID)
-	for i, id := range st.order {
-		if id == m.ID {
-			st.order = append(st.order[:i], st.order[i+1:]...)
-			break
-		}
+	m.gone = true
+	st := m.st
+	p.mu.Lock()
+	if st.merchants[m.ID] == m {
+		delete(st.merchants, m.ID)
 	}
 	for _, e := range m.ecrs {
-		delete(st.ecrs, e.Username)
+		if st.ecrs[e.Username] == e {
+			delete(st.ecrs, e.Username)
+		}
 	}
 	for _, t := range m.terminals {
-		delete(st.terminals, t.ID)
+		if st.terminals[t.ID] == t {
+			delete(st.terminals, t.ID)
+		}
 	}
+	p.mu.Unlock()
+	p.objMu.Lock()
 	for _, tx := range m.history {
 		delete(st.receipts, tx.Answer.Receipt.ID)
 	}
+	p.objMu.Unlock()
 	m.history = nil
-	st.tokens.RevokeIf(func(e *ecr) bool { return e.merchant == m })
+	for _, tk := range m.tokens {
+		st.tokens.Revoke(tk.token)
+	}
+	m.tokens = nil
 	m.timers.Stop()
 	p.deps.DropMerchant(m.ID)
 }
@@ -139,12 +162,13 @@ func (p *Provider) evictLocked(m *merchant) {
 // be deleted (reset restores it), nor a merchant while a purchase waits on
 // one of its terminals (the ECR's call would be left hanging).
 func (p *Provider) DeleteMerchant(merchantID string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.mu.RLock()
 	m, ok := p.st.merchants[merchantID]
-	if !ok {
+	p.mu.RUnlock()
+	if !ok || !m.lock() {
 		return sim.ErrNotFound("no babpos merchant with merchantId %q", merchantID)
 	}
+	defer m.mu.Unlock()
 	if !m.minted {
 		return sim.ErrConflict("the fixture merchant cannot be deleted; POST /_sim/reset?provider=babpos restores it")
 	}
@@ -159,9 +183,13 @@ func (p *Provider) DeleteMerchant(merchantID string) error {
 
 // Counts implements sim.Counter.
 func (p *Provider) Counts() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return map[string]int{"merchants": len(p.st.merchants), "terminals": len(p.st.terminals), "receipts": len(p.st.receipts)}
+	p.mu.RLock()
+	st := p.st
+	merchants, terminals := len(st.merchants), len(st.terminals)
+	p.mu.RUnlock()
+	p.objMu.RLock()
+	defer p.objMu.RUnlock()
+	return map[string]int{"merchants": merchants, "terminals": terminals, "receipts": len(st.receipts)}
 }
 
 var (

@@ -21,7 +21,8 @@ const (
 )
 
 // armLocked runs fn after d on the merchant's clock, unless the terminal
-// moves on (or the simulator is reset) first; d <= 0 runs it now.
+// moves on (or the merchant is gone) first; d <= 0 runs it now. The
+// callback runs on the clock's goroutine under the merchant's lock.
 func (p *Provider) armLocked(pur *purchase, d time.Duration, fn func()) {
 	if pur.timer != nil {
 		pur.timer.Stop()
@@ -31,11 +32,14 @@ func (p *Provider) armLocked(pur *purchase, d time.Duration, fn func()) {
 		fn()
 		return
 	}
-	t, st, gen := pur.terminal, p.st, pur.terminal.gen
-	pur.timer = t.merchant.timers.AfterFunc(d, func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.st != st || t.gen != gen || t.cur != pur {
+	t, gen := pur.terminal, pur.terminal.gen
+	m := t.merchant
+	pur.timer = m.timers.AfterFunc(d, func() {
+		if !m.lock() {
+			return
+		}
+		defer m.mu.Unlock()
+		if t.gen != gen || t.cur != pur {
 			return
 		}
 		pur.timer = nil
@@ -322,9 +326,8 @@ var declineTexts = map[string]string{
 // transactionLocked builds the transaction and its answer from the
 // terminal, the card and the clock.
 func (p *Provider) transactionLocked(pur *purchase, code string, now time.Time) *transaction {
-	t, m, c, st := pur.terminal, pur.terminal.merchant, pur.card, p.st
-	p.txSeq++
-	p.receiptSeq++
+	t, m, c, st := pur.terminal, pur.terminal.merchant, pur.card, pur.terminal.merchant.st
+	txID, receiptID := p.txSeq.Add(1), p.receiptSeq.Add(1)
 	t.stan = t.stan%999999 + 1
 	m.rrnSeq = m.rrnSeq%999999 + 1
 	start, end := pur.started.In(riyadh), now.In(riyadh)
@@ -357,12 +360,12 @@ func (p *Provider) transactionLocked(pur *purchase, code string, now time.Time) 
 	}
 	rrn := fmt.Sprintf("%d%03d%02d%06d", now.In(riyadh).Year()%10, now.In(riyadh).YearDay(), now.In(riyadh).Hour(), m.rrnSeq)
 	tx := &transaction{
-		ID: p.txSeq, RefNumber: pur.refNumber, Amount: pur.amount, Code: code, Card: c, terminal: t,
+		ID: txID, RefNumber: pur.refNumber, Amount: pur.amount, Code: code, Card: c, terminal: t,
 	}
 	tx.Answer = Answer{
 		TransactionID: tx.ID, Status: status, Message: declineTexts[code],
 		Receipt: Receipt{
-			ID: p.receiptSeq, MerchantNameAr: m.NameAr, MerchantNameEn: m.NameEn, AddressAr: m.AddressAr, AddressEn: m.AddressEn,
+			ID: receiptID, MerchantNameAr: m.NameAr, MerchantNameEn: m.NameEn, AddressAr: m.AddressAr, AddressEn: m.AddressEn,
 			StartDate: start.Format("02/01/2006"), StartTime: start.Format("15:04:05"),
 			AcquirerCode: m.Acquirer, MerchantID: m.ID, TerminalID: t.ID, MerchantCategoryCode: m.MCC,
 			Stan: fmt.Sprintf("%06d", t.stan), AppVersion: "1.0.0", RRN: rrn,

@@ -8,8 +8,8 @@ import (
 	"github.com/paysandbox/paysandbox/sim/httpx"
 )
 
-// apiFunc is an API handler body: it runs with p.mu held, for the merchant
-// whose API key the request carries.
+// apiFunc is an API handler body: it runs with the lock of the merchant
+// whose API key the request carries held (not the provider's).
 type apiFunc func(r *http.Request, m *merchant) (any, error)
 
 // authed adapts an authenticated API handler: Bearer API key, lock,
@@ -17,12 +17,11 @@ type apiFunc func(r *http.Request, m *merchant) (any, error)
 func (p *Provider) authed(fn apiFunc) httpx.HandlerFunc {
 	return func(r *http.Request) (httpx.Response, error) {
 		token, _ := auth.Bearer(r.Header.Get("Authorization"))
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		m, err := p.authenticateLocked(token)
+		m, err := p.authenticate(token)
 		if err != nil {
 			return httpx.Response{}, err
 		}
+		defer m.mu.Unlock()
 		// Per-merchant journal views and fault rules; may unwind (the
 		// deferred Unlock runs).
 		sim.SetMerchant(r, m.ID)
@@ -34,15 +33,19 @@ func (p *Provider) authed(fn apiFunc) httpx.HandlerFunc {
 	}
 }
 
-func (p *Provider) authenticateLocked(token string) (*merchant, error) {
+// authenticate finds the merchant of an API key and returns it locked.
+func (p *Provider) authenticate(token string) (*merchant, error) {
 	if token == "" {
 		return nil, apiErr(CodeUnauthorized, "")
 	}
+	p.mu.RLock()
 	found := p.st.byAPIKey[token]
-	if found == nil || !auth.Equal(token, found.APIKey) {
+	p.mu.RUnlock()
+	if found == nil || !auth.Equal(token, found.APIKey) || !found.lock() { // gone: deleted or reset meanwhile
 		return nil, apiErr(CodeUnauthorized, "")
 	}
 	if !found.KeyExpires.IsZero() && !found.clock.Now().Before(found.KeyExpires) {
+		found.mu.Unlock()
 		return nil, apiErr(CodeTokenExpired, msgTokenExpired)
 	}
 	found.lastUsed = found.clock.Now()

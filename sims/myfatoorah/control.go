@@ -45,11 +45,16 @@ type InvoiceView struct {
 	Transactions  []PayResult   `json:"transactions"`
 }
 
+// invoiceParam finds the invoice of the request's {invoiceId} and returns
+// it with its merchant's lock held (the caller unlocks inv.m.mu).
 func (p *Provider) invoiceParam(r *http.Request) (*invoice, error) {
 	raw := mux.Vars(r)["invoiceId"]
 	id, err := strconv.ParseInt(raw, 10, 64)
-	inv := p.st.invoices[id]
-	if err != nil || inv == nil {
+	if err != nil {
+		return nil, sim.ErrNotFound("no myfatoorah invoice %q", raw)
+	}
+	inv := p.lockInvoice(func(st *state) *invoice { return st.invoices[id] })
+	if inv == nil {
 		return nil, sim.ErrNotFound("no myfatoorah invoice %q", raw)
 	}
 	return inv, nil
@@ -65,12 +70,11 @@ var defaultCards = map[int][2]string{
 // Pay is the control action pay: the customer pays on the hosted page,
 // 3-D Secure passed.
 func (p *Provider) Pay(invoiceID int64, req PayRequest) (PayResult, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	inv := p.st.invoices[invoiceID]
+	inv := p.lockInvoice(func(st *state) *invoice { return st.invoices[invoiceID] })
 	if inv == nil {
 		return PayResult{}, sim.ErrNotFound("no myfatoorah invoice %d", invoiceID)
 	}
+	defer inv.m.mu.Unlock()
 	var pm paymentMethod
 	switch {
 	case req.PaymentMethod != "":
@@ -137,12 +141,11 @@ func (p *Provider) ctlPay(r *http.Request) (httpx.Response, error) {
 
 // ctlExpire handles POST /_sim/myfatoorah/invoices/{invoiceId}/expire.
 func (p *Provider) ctlExpire(r *http.Request) (httpx.Response, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	inv, err := p.invoiceParam(r)
 	if err != nil {
 		return httpx.Response{}, err
 	}
+	defer inv.m.mu.Unlock()
 	if !p.expireLocked(inv) {
 		return httpx.Response{}, sim.ErrConflict("invoice %d is %s and cannot expire", inv.ID, inv.Status)
 	}
@@ -151,12 +154,11 @@ func (p *Provider) ctlExpire(r *http.Request) (httpx.Response, error) {
 
 // ctlInvoice handles GET /_sim/myfatoorah/invoices/{invoiceId}.
 func (p *Provider) ctlInvoice(r *http.Request) (httpx.Response, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	inv, err := p.invoiceParam(r)
 	if err != nil {
 		return httpx.Response{}, err
 	}
+	defer inv.m.mu.Unlock()
 	return httpx.JSON(http.StatusOK, p.invoiceViewLocked(inv)), nil
 }
 
@@ -181,13 +183,18 @@ type RefundView struct {
 // the bank decides a pending refund now.
 func (p *Provider) ctlRefund(r *http.Request) (httpx.Response, error) {
 	v := mux.Vars(r)
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	id, err := strconv.ParseInt(v["refundId"], 10, 64)
-	rf := p.st.refunds[id]
-	if err != nil || rf == nil {
+	var rf *refund
+	inv := p.lockInvoice(func(st *state) *invoice {
+		if rf = st.refunds[id]; rf != nil {
+			return rf.inv
+		}
+		return nil
+	})
+	if err != nil || inv == nil {
 		return httpx.Response{}, sim.ErrNotFound("no myfatoorah refund %q", v["refundId"])
 	}
+	defer inv.m.mu.Unlock()
 	ev := EvComplete
 	if v["action"] == "reject" {
 		ev = EvReject
@@ -224,12 +231,17 @@ func (p *Provider) ctlDecline(r *http.Request) (httpx.Response, error) {
 	if req.Count < 0 || req.Count > 100 {
 		return httpx.Response{}, sim.ErrBadRequest("count: want 1..100, got %d", req.Count)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	rc := p.st.recurrings[mux.Vars(r)["recurringId"]]
-	if rc == nil {
+	var rc *recurring
+	inv := p.lockInvoice(func(st *state) *invoice {
+		if rc = st.recurrings[mux.Vars(r)["recurringId"]]; rc != nil {
+			return rc.initial
+		}
+		return nil
+	})
+	if inv == nil {
 		return httpx.Response{}, sim.ErrNotFound("no myfatoorah recurring payment %q", mux.Vars(r)["recurringId"])
 	}
+	defer inv.m.mu.Unlock()
 	rc.declines = req.Count
 	return httpx.JSON(http.StatusOK, RecurringView{RecurringID: rc.ID, RecurringStatus: rc.Status, Declines: rc.declines, PaidCount: rc.charges}), nil
 }
@@ -259,13 +271,14 @@ func (p *Provider) ctlUpdateMerchant(r *http.Request) (httpx.Response, error) {
 	if err != nil {
 		return httpx.Response{}, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	id := mux.Vars(r)["merchantId"]
+	p.mu.RLock()
 	m := p.st.merchants[id]
-	if m == nil {
+	p.mu.RUnlock()
+	if m == nil || !m.lock() {
 		return httpx.Response{}, sim.ErrNotFound("no myfatoorah merchant %q", id)
 	}
+	defer m.mu.Unlock()
 	if s.Country != m.Country.Code {
 		return httpx.Response{}, sim.ErrBadRequest("country: an account's country cannot change (it is %s)", m.Country.Code)
 	}
@@ -284,12 +297,11 @@ func (p *Provider) ctlUpdateMerchant(r *http.Request) (httpx.Response, error) {
 // ctlCancel handles POST /_sim/myfatoorah/invoices/{invoiceId}/cancel: the
 // merchant cancels a pending invoice (in MyFatoorah's portal).
 func (p *Provider) ctlCancel(r *http.Request) (httpx.Response, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	inv, err := p.invoiceParam(r)
 	if err != nil {
 		return httpx.Response{}, err
 	}
+	defer inv.m.mu.Unlock()
 	if !p.closeLocked(inv, EvCancel) {
 		return httpx.Response{}, sim.ErrConflict("invoice %d is %s and cannot be canceled", inv.ID, inv.Status)
 	}

@@ -490,8 +490,8 @@ func (p *Provider) executePayment(r *http.Request, m *merchant) (any, error) {
 		return nil, fieldsErr(errs)
 	}
 	if req.SessionID != "" {
-		s := p.st.sessions[strings.TrimSpace(req.SessionID)]
-		if s == nil || s.m != m || s.Used || !m.clock.Now().Before(s.Expires) {
+		s := m.sessions[strings.TrimSpace(req.SessionID)]
+		if s == nil || s.Used || !m.clock.Now().Before(s.Expires) {
 			return nil, apiErr(CodeSessionInvalid, "Invalid or expired SessionId.")
 		}
 		s.Used = true
@@ -554,11 +554,15 @@ func (p *Provider) pageURL(inv *invoice) string {
 
 // newInvoiceLocked stores a validated invoice and arms its expiry.
 func (p *Provider) newInvoiceLocked(m *merchant, req *invoiceRequest, v parsed, send bool) *invoice {
-	st := p.st
-	st.nextInvoice += 1 + int64(st.ids.IntN(7))
+	st := m.st
+	step := 1 + int64(st.ids.IntN(7))
+	p.objMu.Lock()
+	st.nextInvoice += step
+	id := st.nextInvoice
+	p.objMu.Unlock()
 	now := m.clock.Now()
 	inv := &invoice{
-		ID: st.nextInvoice, PageKey: p.secretToken(16), m: m, Status: InvoicePending,
+		ID: id, PageKey: p.secretToken(16), m: m, Status: InvoicePending,
 		Created: now, Expiry: v.expiry, Value: v.value, Base: v.base, Send: send,
 		SessionID: req.SessionID, Req: *req, Items: v.items, Suppliers: v.suppliers,
 		AutoCapture: v.autoCapture, Bypass3DS: v.bypass3DS,
@@ -573,11 +577,16 @@ func (p *Provider) newInvoiceLocked(m *merchant, req *invoiceRequest, v parsed, 
 		rc.ID = "RECUR" + st.ids.Digits(10)
 		rc.Status, rc.initial, rc.m = RecurringPending, inv, m
 		inv.Recurring = rc
-		st.recurrings[rc.ID] = rc
 	}
 	inv.touched = now
 	p.addInvoiceLocked(m, inv)
+	p.objMu.Lock()
+	st.invoices[inv.ID] = inv
 	st.byPageKey[inv.PageKey] = inv
+	if rc := inv.Recurring; rc != nil {
+		st.recurrings[rc.ID] = rc
+	}
+	p.objMu.Unlock()
 	if ref := req.CustomerReference; ref != "" {
 		m.byRef[ref] = append(m.byRef[ref], inv)
 	}

@@ -159,6 +159,7 @@ type invoice struct {
 	Refunds     []*refund
 	expiryTimer interface{ Stop() bool }
 	touched     time.Time // last change (status, attempt, refund), on the merchant's clock
+	forgotten   bool      // dropped by retention or with its merchant: nothing may act on it
 }
 
 type lineItem struct {

@@ -104,9 +104,9 @@ func (p *Provider) initiateSession(r *http.Request, m *merchant) (any, error) {
 		return nil, err
 	}
 	_ = b
-	s := &session{ID: p.st.ids.UUID(), m: m, Expires: m.clock.Now().Add(DefaultSessionTTL), CustomerID: req.CustomerIdentifier}
-	p.st.sessions[s.ID] = s
-	p.afterLocked(m, DefaultSessionTTL, func() { delete(p.st.sessions, s.ID) })
+	s := &session{ID: m.st.ids.UUID(), m: m, Expires: m.clock.Now().Add(DefaultSessionTTL), CustomerID: req.CustomerIdentifier}
+	m.sessions[s.ID] = s
+	p.afterLocked(m, DefaultSessionTTL, func() { delete(m.sessions, s.ID) })
 	return okEnvelope("Initiated Successfully!", sessionData{SessionID: s.ID, CountryCode: m.Country.Code}), nil
 }
 

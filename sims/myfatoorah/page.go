@@ -57,12 +57,11 @@ func (p *Provider) basePage(inv *invoice) pageData {
 
 // page handles GET /pay/{key}: the hosted payment page at PaymentURL.
 func (p *Provider) page(r *http.Request) (httpx.Response, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	inv := p.st.byPageKey[mux.Vars(r)["key"]]
+	inv := p.pageInvoice(mux.Vars(r)["key"])
 	if inv == nil {
 		return htmlError(http.StatusNotFound, msgBadLink), nil
 	}
+	defer inv.m.mu.Unlock()
 	d := p.basePage(inv)
 	if inv.Status != InvoicePending {
 		d.Title, d.View = "Invoice "+strings.ToLower(string(inv.Status)), "closed"
@@ -103,12 +102,11 @@ func (p *Provider) pageSubmit(r *http.Request) (httpx.Response, error) {
 	if err := parseForm(r); err != nil {
 		return htmlError(http.StatusBadRequest, "The form could not be read."), nil
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	inv := p.st.byPageKey[mux.Vars(r)["key"]]
+	inv := p.pageInvoice(mux.Vars(r)["key"])
 	if inv == nil {
 		return htmlError(http.StatusNotFound, msgBadLink), nil
 	}
+	defer inv.m.mu.Unlock()
 	id, _ := strconv.Atoi(r.PostForm.Get("method"))
 	pm, ok := methodByID(id)
 	if inv.MethodID != 0 {
@@ -143,9 +141,18 @@ func (p *Provider) afterAttempt(inv *invoice, tx *transaction) (httpx.Response, 
 	return p.renderPage(d)
 }
 
+// pageInvoice finds the invoice of a page key and returns it with its
+// merchant's lock held (the caller unlocks inv.m.mu).
+func (p *Provider) pageInvoice(key string) *invoice {
+	return p.lockInvoice(func(st *state) *invoice { return st.byPageKey[key] })
+}
+
+// find3DS finds the invoice and transaction of a 3-D Secure page; the
+// invoice comes with its merchant's lock held (the caller unlocks
+// inv.m.mu).
 func (p *Provider) find3DS(r *http.Request) (*invoice, *transaction) {
 	v := mux.Vars(r)
-	inv := p.st.byPageKey[v["key"]]
+	inv := p.pageInvoice(v["key"])
 	if inv == nil {
 		return nil, nil
 	}
@@ -160,9 +167,10 @@ func (p *Provider) find3DS(r *http.Request) (*invoice, *transaction) {
 // page3DS handles GET /pay/{key}/3ds/{paymentId}: the simulated 3-D
 // Secure challenge.
 func (p *Provider) page3DS(r *http.Request) (httpx.Response, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	inv, tx := p.find3DS(r)
+	if inv != nil {
+		defer inv.m.mu.Unlock()
+	}
 	if tx == nil {
 		return htmlError(http.StatusNotFound, msgBadLink), nil
 	}
@@ -180,9 +188,10 @@ func (p *Provider) page3DSSubmit(r *http.Request) (httpx.Response, error) {
 	if err := parseForm(r); err != nil {
 		return htmlError(http.StatusBadRequest, "The form could not be read."), nil
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	inv, tx := p.find3DS(r)
+	if inv != nil {
+		defer inv.m.mu.Unlock()
+	}
 	if tx == nil {
 		return htmlError(http.StatusNotFound, msgBadLink), nil
 	}

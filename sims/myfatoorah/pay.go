@@ -57,7 +57,7 @@ func (p *Provider) startAttemptLocked(inv *invoice, a attempt, threeDS bool) (*t
 	if a.Method.ID == 0 {
 		return nil, errNoMethod
 	}
-	st := p.st
+	st := inv.m.st
 	now := inv.m.clock.Now()
 	tx := &transaction{
 		PaymentID: fmt.Sprintf("0707%d%s", inv.ID, st.ids.Digits(max(4, 20-4-len(itoa(inv.ID))))),
@@ -69,7 +69,7 @@ func (p *Provider) startAttemptLocked(inv *invoice, a attempt, threeDS bool) (*t
 		tx.Card = maskCard(a.Number)
 	}
 	inv.Txs = append(inv.Txs, tx)
-	st.payments[tx.PaymentID] = inv
+	inv.m.payments[tx.PaymentID] = inv
 	o := p.outcomeOf(inv, a)
 	if o.OK && inv.Recurring != nil {
 		tx.cardNumber, tx.cardExpiry, tx.cardCVV = a.Number, a.Expiry, a.CVV
@@ -112,7 +112,7 @@ func (p *Provider) finishAttemptLocked(inv *invoice, tx *transaction, o outcome)
 		_ = fire(p, inv.m, txFSM, &tx.Status, EvAuthorize)
 		_ = fire(p, inv.m, invoiceFSM, &inv.Status, EvAuthorize)
 	}
-	tx.AuthID = p.st.ids.Digits(6)
+	tx.AuthID = inv.m.st.ids.Digits(6)
 	if inv.expiryTimer != nil {
 		inv.expiryTimer.Stop()
 	}

@@ -41,26 +41,71 @@ const (
 )
 
 // Provider is the MyFatoorah API v2 fake. Create it with New.
+//
+// Locks: one merchant's work never waits on another's.
+//
+//   - p.mu (a RWMutex) guards p.st, p.resets and the state's maps of
+//     merchants by id and by API key, which change only when a merchant is
+//     minted, deleted or evicted and on reset. Every API call reads them
+//     (authentication) under the read lock.
+//   - p.objMu (a RWMutex) guards the state's maps of the objects the
+//     control plane and the hosted page find without a merchant (invoices
+//     by InvoiceId and by page key, refunds by RefundId, schedules by
+//     RecurringId) and the InvoiceId and RefundId sequences. A merchant's
+//     own API calls find their objects in the merchant's indexes instead
+//     (invoices by id, PaymentIds, CustomerReferences), so reading one's
+//     invoices does not wait on others creating theirs.
+//   - merchant.mu guards everything of one merchant: its settings, key
+//     expiry, invoices and everything on them (transactions, refunds,
+//     schedules), its own indexes (invoices in id order, PaymentIds,
+//     CustomerReferences, sessions), lastUsed and gone. API calls (the
+//     authed wrapper), control actions, the hosted page, the merchant's
+//     timers and its retention alarm take it.
+//
+// Both provider locks are held only for map reads and writes and for
+// drawing an id, never across a merchant's work.
+//
+// Lock order: a merchant's lock before a provider lock. Code holding m.mu
+// may take p.mu or p.objMu briefly (to add or drop something in the global
+// maps, or draw an id); code holding either provider lock never takes a
+// merchant lock nor the other provider lock, and no code holds two
+// merchant locks. The self-locked helpers (ids.Generator, clock.Group and
+// clock.Alarm, the coverage tracker, the callback dispatcher,
+// Deps.MerchantClock and Deps.DropMerchant) take none of these locks, so
+// they may be called under any of them. Timer and alarm callbacks
+// run on the clock's goroutine and take the merchant's lock only.
+// Webhooks are queued to the dispatcher under the merchant's lock (so a
+// merchant's events keep their order) and delivered by its workers,
+// outside every lock of the provider.
+//
+// A merchant leaves the state (deleted, evicted, or replaced by Reset)
+// marked gone under its own lock, and an invoice forgotten by retention
+// is marked forgotten under it: whoever takes the lock checks them first
+// (merchant.lock, lockInvoice), so a request that found the merchant
+// before a reset touches only the merchant and the old state it belongs
+// to (m.st), never the new one.
 type Provider struct {
 	deps  sim.Deps
 	api   httpx.Adapter
 	track *sim.Tracker
 
-	mu     sync.Mutex
+	mu     sync.RWMutex
 	resets int
 	st     *state
+
+	objMu sync.RWMutex // the state's object maps and sequences
 }
 
+// state is what Reset replaces. Its maps of merchants are guarded by
+// Provider.mu, its object maps and sequences by Provider.objMu; ids is
+// safe on its own.
 type state struct {
 	ids         *ids.Generator
 	merchants   map[string]*merchant // by merchant id
 	byAPIKey    map[string]*merchant
-	order       []string
 	invoices    map[int64]*invoice
 	byPageKey   map[string]*invoice
-	payments    map[string]*invoice // by PaymentId
 	refunds     map[int64]*refund
-	sessions    map[string]*session
 	recurrings  map[string]*recurring
 	nextInvoice int64
 	nextRefund  int64
@@ -68,6 +113,10 @@ type state struct {
 
 // merchant is one MyFatoorah vendor account.
 type merchant struct {
+	mu   sync.Mutex // guards everything below but ID and APIKey (see Provider)
+	st   *state     // the state the merchant belongs to
+	gone bool       // deleted, evicted or reset: nothing may act on it
+
 	ID         string
 	APIKey     string
 	KeyExpires time.Time // zero: never
@@ -76,6 +125,8 @@ type merchant struct {
 	Settings   Settings
 	clock      clock.Clock
 	byRef      map[string][]*invoice // by CustomerReference, oldest first
+	payments   map[string]*invoice   // by PaymentId
+	sessions   map[string]*session   // by SessionId, until they expire
 	invoices   []*invoice            // the merchant's own, oldest first (retention.go)
 	suppliers  map[int]bool
 	lastUsed   time.Time
@@ -118,9 +169,7 @@ func (p *Provider) newState(gen int) *state {
 		byAPIKey:   map[string]*merchant{},
 		invoices:   map[int64]*invoice{},
 		byPageKey:  map[string]*invoice{},
-		payments:   map[string]*invoice{},
 		refunds:    map[int64]*refund{},
-		sessions:   map[string]*session{},
 		recurrings: map[string]*recurring{},
 	}
 	st.nextInvoice = 5000000 + int64(st.ids.IntN(1000000))
@@ -138,6 +187,7 @@ func (p *Provider) newMerchant(id, key string, s Settings) *merchant {
 	m := &merchant{
 		ID: id, APIKey: key, Country: c, Base: cur, Settings: s,
 		clock: clk, byRef: map[string][]*invoice{}, timers: clock.NewGroup(clk),
+		payments: map[string]*invoice{}, sessions: map[string]*session{},
 		suppliers: map[int]bool{1: true, 2: true},
 	}
 	m.sweep = clock.NewAlarm(m.timers, func() { p.sweepMerchant(m) })
@@ -153,9 +203,40 @@ func (p *Provider) merchantClock(id string) clock.Clock {
 }
 
 func (st *state) addMerchant(m *merchant) {
+	m.st = st
 	st.merchants[m.ID] = m
 	st.byAPIKey[m.APIKey] = m
-	st.order = append(st.order, m.ID)
+}
+
+// lock takes m's lock, unless m is gone (then it returns false, unlocked).
+func (m *merchant) lock() bool {
+	m.mu.Lock()
+	if m.gone {
+		m.mu.Unlock()
+		return false
+	}
+	return true
+}
+
+// lockInvoice finds an invoice in the current state with find (under the
+// provider's read lock) and returns it with its merchant's lock held (the
+// caller unlocks inv.m.mu); nil when there is none, or it was forgotten
+// or its merchant gone before the lock was taken.
+func (p *Provider) lockInvoice(find func(st *state) *invoice) *invoice {
+	p.mu.RLock()
+	st := p.st
+	p.mu.RUnlock()
+	p.objMu.RLock()
+	inv := find(st)
+	p.objMu.RUnlock()
+	if inv == nil || !inv.m.lock() {
+		return nil
+	}
+	if inv.forgotten {
+		inv.m.mu.Unlock()
+		return nil
+	}
+	return inv
 }
 
 // Name implements sim.Provider.
@@ -164,30 +245,39 @@ func (p *Provider) Name() string { return Name }
 // OpenAPI implements sim.Provider.
 func (p *Provider) OpenAPI() []byte { return OpenAPI }
 
-// Reset implements sim.Provider.
+// Reset implements sim.Provider. The new state is in place when the
+// provider lock is released; the old merchants are then marked gone one
+// by one (each after the work holding its lock ends), so when Reset
+// returns nothing acts on the old state any more.
 func (p *Provider) Reset() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	old := make([]*merchant, 0, len(p.st.merchants))
 	for id, m := range p.st.merchants {
 		m.timers.Stop()
 		if id != FixtureMerchantID && p.deps.DropMerchant != nil {
 			p.deps.DropMerchant(id)
 		}
+		old = append(old, m)
 	}
 	p.resets++
 	p.st = p.newState(p.resets)
+	p.mu.Unlock()
+	for _, m := range old {
+		m.mu.Lock()
+		m.gone = true
+		m.mu.Unlock()
+	}
 }
 
-// afterLocked schedules f on m's clock; f runs with p.mu held, and not at
-// all once the state was reset or m deleted (m.timers is stopped then).
+// afterLocked schedules f on m's clock; f runs on the clock's goroutine
+// with m's lock held, and not at all once m is gone (reset or deleted:
+// m.timers is stopped then too).
 func (p *Provider) afterLocked(m *merchant, d time.Duration, f func()) clock.Timer {
-	st := p.st
 	return m.timers.AfterFunc(d, func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.st != st {
+		if !m.lock() {
 			return
 		}
+		defer m.mu.Unlock()
 		f()
 	})
 }
@@ -220,9 +310,15 @@ func (p *Provider) credentialsLocked(m *merchant) Credentials {
 
 // Credentials implements sim.Provider.
 func (p *Provider) Credentials() any {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.credentialsLocked(p.st.merchants[FixtureMerchantID])
+	for {
+		p.mu.RLock()
+		m := p.st.merchants[FixtureMerchantID]
+		p.mu.RUnlock()
+		if m.lock() { // else reset meanwhile: the new fixture
+			defer m.mu.Unlock()
+			return p.credentialsLocked(m)
+		}
+	}
 }
 
 func decodeSettings(b []byte) (Settings, error) {
@@ -278,6 +374,9 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Minting holds the provider lock (unique ids in the global maps); the
+	// merchant is complete before it is published, and nobody can reach
+	// it before the lock is released.
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := p.st
@@ -292,8 +391,8 @@ func (p *Provider) NewMerchant(body []byte) (any, error) {
 	if s.APIKeyTTL != nil {
 		m.KeyExpires = m.clock.Now().Add(s.APIKeyTTL.D())
 	}
-	st.addMerchant(m)
 	m.lastUsed = m.clock.Now()
+	st.addMerchant(m)
 	m.sweep.Set(m.lastUsed.Add(p.deps.Limits.MerchantIdle))
 	return p.credentialsLocked(m), nil
 }

@@ -42,11 +42,11 @@ func (p *Provider) scheduleChargeLocked(rc *recurring, card *transaction) {
 // value, paid without the customer (no 3-D Secure). A failed charge is
 // retried RetryCount times, a day apart, on the same invoice.
 func (p *Provider) chargeLocked(rc *recurring, card *transaction, inv *invoice) {
-	if rc.Status != RecurringActive || p.st.recurrings[rc.ID] != rc {
+	if rc.Status != RecurringActive || rc.initial.forgotten {
 		return // ended, or forgotten with its initial invoice (--max-objects)
 	}
 	m := rc.m
-	if inv != nil && p.st.invoices[inv.ID] != inv {
+	if inv != nil && inv.forgotten {
 		return // the invoice being retried was forgotten (--max-objects)
 	}
 	if inv == nil {
@@ -58,7 +58,7 @@ func (p *Provider) chargeLocked(rc *recurring, card *transaction, inv *invoice) 
 		inv = p.newInvoiceLocked(m, &req, v, false)
 		inv.Recurring = rc
 		rc.last = inv
-		if p.st.recurrings[rc.ID] != rc {
+		if rc.initial.forgotten {
 			return // the new invoice pushed the initial one out (--max-objects)
 		}
 	}
@@ -107,7 +107,9 @@ func (p *Provider) cancelRecurring(r *http.Request, m *merchant) (any, error) {
 	if id == "" {
 		return nil, fieldsErr([]FieldError{{Name: "recurringId", Error: "The recurringId field is required."}})
 	}
-	rc := p.st.recurrings[id]
+	p.objMu.RLock()
+	rc := m.st.recurrings[id]
+	p.objMu.RUnlock()
 	if rc == nil || rc.m != m {
 		return nil, apiErr(CodeRecurringUnknown, "The recurring payment %s was not found.", id)
 	}

@@ -73,18 +73,24 @@ func (p *Provider) makeRefund(r *http.Request, m *merchant) (any, error) {
 	if amount.Cmp(left) > 0 {
 		return nil, fieldErr(CodeRefundExceeds, "Amount", "The refund amount is greater than the available amount to refund (%s %s).", left.Decimal(), left.Currency.Code)
 	}
-	st := p.st
-	st.nextRefund += 1 + int64(st.ids.IntN(5))
+	st := m.st
+	step := 1 + int64(st.ids.IntN(5))
+	p.objMu.Lock()
+	st.nextRefund += step
+	id := st.nextRefund
+	p.objMu.Unlock()
 	now := m.clock.Now()
 	rf := &refund{
-		ID: st.nextRefund, Reference: fmt.Sprintf("%d%06d", now.In(m.Country.Zone).Year(), st.nextRefund%1000000),
+		ID: id, Reference: fmt.Sprintf("%d%06d", now.In(m.Country.Zone).Year(), id%1000000),
 		Status: RefundPending, inv: inv, Amount: amount, Comment: req.Comment, ExternalID: req.ExternalIdentifier, Created: now,
 	}
 	inv.Refunds = append(inv.Refunds, rf)
+	p.objMu.Lock()
 	st.refunds[rf.ID] = rf
+	p.objMu.Unlock()
 	p.changedLocked(inv)
 	p.afterLocked(m, m.Settings.refundDelay, func() {
-		if p.st.refunds[rf.ID] == rf { // not forgotten meanwhile (--max-objects)
+		if !inv.forgotten { // not forgotten meanwhile (--max-objects)
 			_ = p.decideRefundLocked(rf, EvComplete)
 		}
 	})
@@ -134,7 +140,10 @@ func (p *Provider) getRefundStatus(r *http.Request, m *merchant) (any, error) {
 	var list []*refund
 	if kt == "RefundId" {
 		id, err := strconv.ParseInt(string(req.Key), 10, 64)
-		if rf := p.st.refunds[id]; err == nil && rf != nil && rf.inv.m == m {
+		p.objMu.RLock()
+		rf := m.st.refunds[id]
+		p.objMu.RUnlock()
+		if err == nil && rf != nil && rf.inv.m == m {
 			list = []*refund{rf}
 		}
 	} else if inv, _ := p.findInvoiceLocked(m, req.Key, "InvoiceId"); inv != nil && len(inv.Refunds) > 0 {

@@ -25,6 +25,10 @@ import (
 //
 // The sweep is an alarm, never a ticker (see sim.Sweep): a clock that
 // jumps years ahead rings it once.
+//
+// Everything here runs under the merchant's lock; a provider lock is
+// taken under it only for the global maps, one object at a time, never
+// across a merchant's work.
 
 // changedLocked notes a change of inv now: its retention counts from here.
 func (p *Provider) changedLocked(inv *invoice) {
@@ -46,13 +50,12 @@ func (p *Provider) recurringChangedLocked(rc *recurring) {
 	rc.m.sweep.Set(now.Add(p.deps.Limits.Retention))
 }
 
-// sweepMerchant runs when m's alarm rings.
+// sweepMerchant runs when m's alarm rings, on the clock's goroutine.
 func (p *Provider) sweepMerchant(m *merchant) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.st.merchants[m.ID] != m {
+	if !m.lock() {
 		return // deleted or reset meanwhile
 	}
+	defer m.mu.Unlock()
 	l := p.deps.Limits
 	now := m.clock.Now()
 	minted := m.ID != FixtureMerchantID
@@ -122,7 +125,9 @@ func (m *merchant) busy() bool {
 }
 
 // addInvoiceLocked records a new invoice of m, forgetting m's oldest past
-// MaxObjects.
+// MaxObjects. m.invoices stays in InvoiceId order: a merchant's invoices
+// are made one at a time under its lock, each drawing a larger id, and
+// forgetting keeps the order (invoiceByID searches it).
 func (p *Provider) addInvoiceLocked(m *merchant, inv *invoice) {
 	n := 0
 	for len(m.invoices)-n >= p.deps.Limits.MaxObjects {
@@ -134,36 +139,41 @@ func (p *Provider) addInvoiceLocked(m *merchant, inv *invoice) {
 		m.invoices = m.invoices[n:]
 	}
 	m.invoices = append(m.invoices, inv)
-	p.st.invoices[inv.ID] = inv
 }
 
 // forgetLocked drops an invoice from the indexes with its transactions,
 // refunds and (for a schedule's first invoice) its schedule, and stops
 // their timers. The caller drops it from m.invoices.
 func (p *Provider) forgetLocked(inv *invoice) {
-	st, m := p.st, inv.m
+	m := inv.m
+	st := m.st
+	inv.forgotten = true
 	if inv.expiryTimer != nil {
 		inv.expiryTimer.Stop()
 	}
+	for _, tx := range inv.Txs {
+		delete(m.payments, tx.PaymentID)
+	}
+	rc := inv.Recurring
+	initial := rc != nil && rc.initial == inv
+	p.objMu.Lock()
 	delete(st.invoices, inv.ID)
 	delete(st.byPageKey, inv.PageKey)
-	for _, tx := range inv.Txs {
-		delete(st.payments, tx.PaymentID)
-	}
 	for _, rf := range inv.Refunds {
 		delete(st.refunds, rf.ID)
 	}
+	if initial {
+		delete(st.recurrings, rc.ID)
+	}
+	p.objMu.Unlock()
 	if ref := inv.Req.CustomerReference; ref != "" {
 		m.byRef[ref] = without(m.byRef[ref], inv)
 		if len(m.byRef[ref]) == 0 {
 			delete(m.byRef, ref)
 		}
 	}
-	if rc := inv.Recurring; rc != nil && rc.initial == inv {
-		if rc.timer != nil {
-			rc.timer.Stop()
-		}
-		delete(st.recurrings, rc.ID)
+	if initial && rc.timer != nil {
+		rc.timer.Stop()
 	}
 }
 
@@ -184,27 +194,25 @@ func without(list []*invoice, inv *invoice) []*invoice {
 	return kept
 }
 
-// deleteMerchantLocked forgets a merchant, its invoices and its clock.
+// deleteMerchantLocked forgets a merchant (its lock held), its invoices
+// and its clock. It is gone from now on.
 func (p *Provider) deleteMerchantLocked(m *merchant) {
-	st := p.st
+	m.gone = true
+	st := m.st
 	for _, inv := range m.invoices {
 		p.forgetLocked(inv)
 	}
 	m.invoices = nil
 	m.timers.Stop() // sessions' expiry timers too: drop them here
-	for id, sn := range st.sessions {
-		if sn.m == m {
-			delete(st.sessions, id)
-		}
+	clear(m.sessions)
+	p.mu.Lock()
+	if st.merchants[m.ID] == m {
+		delete(st.merchants, m.ID)
 	}
-	delete(st.merchants, m.ID)
-	delete(st.byAPIKey, m.APIKey)
-	for i, id := range st.order {
-		if id == m.ID {
-			st.order = append(st.order[:i], st.order[i+1:]...)
-			break
-		}
+	if st.byAPIKey[m.APIKey] == m {
+		delete(st.byAPIKey, m.APIKey)
 	}
+	p.mu.Unlock()
 	p.deps.DropMerchant(m.ID) // stops the merchant's clock and every timer on it
 }
 
@@ -213,12 +221,13 @@ func (p *Provider) deleteMerchantLocked(m *merchant) {
 // invoices and its API key at once. The fixture merchant cannot be
 // deleted (reset restores it).
 func (p *Provider) DeleteMerchant(merchantID string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.mu.RLock()
 	m, ok := p.st.merchants[merchantID]
-	if !ok {
+	p.mu.RUnlock()
+	if !ok || !m.lock() {
 		return sim.ErrNotFound("no myfatoorah merchant with merchantId %q", merchantID)
 	}
+	defer m.mu.Unlock()
 	if m.ID == FixtureMerchantID {
 		return sim.ErrConflict("the fixture merchant cannot be deleted; POST /_sim/reset?provider=myfatoorah restores it")
 	}
@@ -228,9 +237,13 @@ func (p *Provider) DeleteMerchant(merchantID string) error {
 
 // Counts implements sim.Counter.
 func (p *Provider) Counts() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return map[string]int{"merchants": len(p.st.merchants), "invoices": len(p.st.invoices), "refunds": len(p.st.refunds)}
+	p.mu.RLock()
+	st := p.st
+	merchants := len(st.merchants)
+	p.mu.RUnlock()
+	p.objMu.RLock()
+	defer p.objMu.RUnlock()
+	return map[string]int{"merchants": merchants, "invoices": len(st.invoices), "refunds": len(st.refunds)}
 }
 
 var (

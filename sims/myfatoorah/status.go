@@ -2,8 +2,10 @@ package myfatoorah
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -60,11 +62,11 @@ func (p *Provider) findInvoiceLocked(m *merchant, k key, kt string) (*invoice, *
 	switch kt {
 	case "InvoiceId":
 		id, err := strconv.ParseInt(string(k), 10, 64)
-		if inv := p.st.invoices[id]; err == nil && inv != nil && inv.m == m {
+		if inv := m.invoiceByID(id); err == nil && inv != nil {
 			return inv, nil
 		}
 	case "PaymentId":
-		if inv := p.st.payments[string(k)]; inv != nil && inv.m == m {
+		if inv := m.payments[string(k)]; inv != nil {
 			for _, tx := range inv.Txs {
 				if tx.PaymentID == string(k) {
 					return inv, tx
@@ -77,6 +79,16 @@ func (p *Provider) findInvoiceLocked(m *merchant, k key, kt string) (*invoice, *
 		}
 	}
 	return nil, nil
+}
+
+// invoiceByID finds one of m's invoices by id: m.invoices is in id order
+// (see addInvoiceLocked).
+func (m *merchant) invoiceByID(id int64) *invoice {
+	i, found := slices.BinarySearchFunc(m.invoices, id, func(inv *invoice, id int64) int { return cmp.Compare(inv.ID, id) })
+	if !found {
+		return nil
+	}
+	return m.invoices[i]
 }
 
 func errKeyNotFound() error {

@@ -78,7 +78,7 @@ func (p *Provider) sendWebhookLocked(m *merchant, inv *invoice, code int, v1Data
 	if version == "V1" {
 		body = v1Body{EventType: code, Event: v1Names[code], DateTime: v1Date(now, m.Country.Zone), CountryIsoCode: m.Country.Code, Data: v1Data}
 	} else {
-		body = v2Body{Event: v2Event{Code: code, Name: v2Names[code], CountryIsoCode: m.Country.Code, CreationDate: v2Date(now), Reference: "WH-" + p.st.ids.Digits(10)}, Data: v2Data}
+		body = v2Body{Event: v2Event{Code: code, Name: v2Names[code], CountryIsoCode: m.Country.Code, CreationDate: v2Date(now), Reference: "WH-" + m.st.ids.Digits(10)}, Data: v2Data}
 		policy = callback.Policy{MaxAttempts: 1 + m.Settings.retries, Backoff: []time.Duration{m.Settings.retryWait}}
 	}
 	b, err := json.Marshal(body)
@@ -281,7 +281,7 @@ func (p *Provider) refundWebhookLocked(rf *refund) {
 	v1 := v1RefundData{
 		RefundID: rf.ID, RefundReference: rf.Reference, CreatedDate: v1Date(rf.Created, m.Country.Zone), RefundStatus: status,
 		Amount: rf.Amount.Decimal(), Comments: nullable(rf.Comment), InvoiceID: inv.ID, InvoiceRefernce: inv.Reference,
-		GatewayReference: map[string]any{"RRN": p.st.ids.Digits(12), "AuthorizationId": nil, "TrackId": p.st.ids.Digits(9)},
+		GatewayReference: map[string]any{"RRN": m.st.ids.Digits(12), "AuthorizationId": nil, "TrackId": m.st.ids.Digits(9)},
 	}
 	v2 := v2RefundData{
 		Refund:            v2Refund{ID: itoa(rf.ID), Status: status, Reference: rf.Reference, CreationDate: v2Date(rf.Created), Comment: nullable(rf.Comment)},
