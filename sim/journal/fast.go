@@ -93,7 +93,12 @@ func (r *jsonRedactor) object() {
 		r.bad = true
 		return
 	}
-	defer func() { r.depth-- }()
+	r.members()
+	r.depth--
+}
+
+// members writes an object's members, r.i at its '{'.
+func (r *jsonRedactor) members() {
 	r.out = append(r.out, '{')
 	r.i++
 	if r.peek() == '}' {
@@ -159,7 +164,12 @@ func (r *jsonRedactor) array() {
 		r.bad = true
 		return
 	}
-	defer func() { r.depth-- }()
+	r.elements()
+	r.depth--
+}
+
+// elements writes an array's elements, r.i at its '['.
+func (r *jsonRedactor) elements() {
 	r.out = append(r.out, '[')
 	r.i++
 	if r.peek() == ']' {
@@ -189,6 +199,16 @@ func (r *jsonRedactor) array() {
 func (r *jsonRedactor) scanString() (raw []byte, escaped, high bool) {
 	start := r.i
 	for j := r.i + 1; j < len(r.in); j++ {
+		// Plain printable ASCII, the bulk of most strings, in a tight loop.
+		for j < len(r.in) {
+			if c := r.in[j]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+				break
+			}
+			j++
+		}
+		if j == len(r.in) {
+			break
+		}
 		switch c := r.in[j]; {
 		case c == '\\':
 			escaped = true

@@ -13,17 +13,6 @@ import (
 // Redacted replaces every secret value in journal entries.
 const Redacted = "[REDACTED]"
 
-// secretNames are header, query and JSON key names (compared without case,
-// '-' and '_') whose values are secrets: credentials, tokens, passwords.
-var secretNames = map[string]bool{
-	"authorization": true, "proxyauthorization": true, "cookie": true, "setcookie": true,
-	"xappsecret": true, "appsecret": true, "secret": true, "clientsecret": true,
-	"webhooksecret": true, "xapikey": true, "apikey": true,
-	"accesstoken": true, "token": true, "refreshtoken": true, "idtoken": true, "previousaccesstoken": true,
-	"password": true, "pin": true, "cvv": true, "cvc": true, "otp": true,
-	"xsimcontroltoken": true,
-}
-
 // normalise lower-cases name and drops '-' and '_'. It runs for every
 // header, query parameter and JSON key of every journalled exchange, so it
 // avoids allocating when it can.
@@ -88,17 +77,22 @@ func isSecret[T string | []byte](name T) bool {
 }
 
 func isSecretNormalised[T string | []byte](n T) bool {
-	if secretNames[string(n)] {
+	// Header, query and JSON key names (compared without case, '-' and
+	// '_') whose values are secrets: credentials, tokens, passwords.
+	switch string(n) {
+	case "authorization", "proxyauthorization", "cookie", "setcookie",
+		"xappsecret", "appsecret", "secret", "clientsecret", "webhooksecret", "xapikey", "apikey",
+		"accesstoken", "token", "refreshtoken", "idtoken", "previousaccesstoken",
+		"password", "pin", "cvv", "cvc", "otp", "xsimcontroltoken":
 		return true
 	}
 	// Names not on the list but built like one: X-Access-Token,
 	// clientSecret, merchantPassword, x-partner-api-key.
-	for _, suffix := range []string{"token", "secret", "password", "apikey"} {
-		if len(n) >= len(suffix) && string(n[len(n)-len(suffix):]) == suffix {
-			return true
-		}
-	}
-	return false
+	return hasSuffix(n, "token") || hasSuffix(n, "secret") || hasSuffix(n, "password") || hasSuffix(n, "apikey")
+}
+
+func hasSuffix[T string | []byte](n T, suffix string) bool {
+	return len(n) >= len(suffix) && string(n[len(n)-len(suffix):]) == suffix
 }
 
 // jwtRe finds JSON Web Tokens (and other JWS compact values) wherever they
