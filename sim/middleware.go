@@ -153,11 +153,11 @@ func (s *Server) wrap(p Provider, prefix string, next http.Handler) http.Handler
 			Path:     fullPath,
 			Status:   bw.status,
 			Request: journal.Message{
-				Headers: journal.Headers(reqHeader),
+				Headers: journal.RedactHeaders(reqHeader),
 				Body:    journal.Record(reqBody, r.Header.Get("Content-Type"), journalBodyLimit),
 			},
 			Response: journal.Message{
-				Headers: journal.Headers(bw.header),
+				Headers: journal.RedactHeaders(bw.header),
 				Body:    journal.Record(journal.Scrub(bw.body.Bytes(), secrets), bw.header.Get("Content-Type"), journalBodyLimit),
 			},
 			Fault: journalFault(info.hit, bw.status),

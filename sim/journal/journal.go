@@ -11,8 +11,8 @@ import (
 
 // Message is one side of an exchange.
 type Message struct {
-	Headers map[string]string `json:"headers"`
-	Body    any               `json:"body"`
+	Headers HeaderList `json:"headers"`
+	Body    any        `json:"body"`
 }
 
 // Entry is one request and the response the simulator gave it.

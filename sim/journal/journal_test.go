@@ -1,6 +1,7 @@
 package journal_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -82,5 +83,41 @@ func TestRedaction(t *testing.T) {
 	}
 	if got := journal.Body([]byte("plain text that is long"), "text/plain", 5); got != "plain…[truncated]" {
 		t.Errorf("text body = %q", got)
+	}
+}
+
+// The journal's header list reads and writes as the map it replaced: the
+// same JSON bytes (names sorted, values escaped alike), and back.
+func TestHeaderListJSON(t *testing.T) {
+	h := http.Header{
+		"Content-Type":  {"application/json"},
+		"Authorization": {"Bearer abc"},
+		"X-Multi":       {"a", "b"},
+		"X-Html":        {"<b>&</b> \"q\" \u2028"},
+		"X-Card":        {"4111 1111 1111 1111"},
+	}
+	list, err := json.Marshal(journal.RedactHeaders(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := json.Marshal(journal.Headers(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(list) != string(m) {
+		t.Errorf("HeaderList JSON\n%s\nwant the map's\n%s", list, m)
+	}
+	var back journal.HeaderList
+	if err := json.Unmarshal(list, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(journal.RedactHeaders(h), back); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if got := back.Get("Authorization"); got != journal.Redacted {
+		t.Errorf("Get(Authorization) = %q", got)
+	}
+	if got, _ := json.Marshal(journal.RedactHeaders(nil)); string(got) != "{}" {
+		t.Errorf("no headers = %s, want {}", got)
 	}
 }

@@ -220,15 +220,13 @@ func luhn(d string) bool {
 	return sum%10 == 0
 }
 
-// Headers returns a flat copy of h with secret values redacted.
+// Headers returns a flat copy of h with secret values redacted, as a map
+// (RedactHeaders is the journal's sorted list).
 func Headers(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
-	for k, v := range h {
-		if IsSecret(k) {
-			out[k] = Redacted
-			continue
-		}
-		out[k] = MaskPANs(strings.Join(v, ", "))
+	l := RedactHeaders(h)
+	out := make(map[string]string, len(l))
+	for _, x := range l {
+		out[x.Name] = x.Value
 	}
 	return out
 }
