@@ -41,14 +41,13 @@ func TestDeadlineHeapLikeContainerHeap(t *testing.T) {
 		var h deadlineHeap
 		var ref refHeap
 		var cs []*checkout
-		var items []*refItem
 		for step := range 300 {
 			switch op := r.IntN(10); {
 			case op < 5 || len(h) == 0:
 				at := base.Add(time.Duration(r.IntN(4)) * time.Minute) // many ties
 				c := &checkout{hidx: -1, TrackID: string(rune('a' + len(cs)%26))}
 				it := &refItem{at: at, id: len(cs)}
-				cs, items = append(cs, c), append(items, it)
+				cs = append(cs, c)
 				h.push(c, at)
 				heap.Push(&ref, it)
 			case op < 8:

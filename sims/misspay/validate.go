@@ -157,12 +157,6 @@ func (f *fields) get(name string) (value, bool) {
 	return v, ok && v.kind != kindNull
 }
 
-// present reports whether name is there and not null.
-func (f *fields) present(name string) bool {
-	_, ok := f.get(name)
-	return ok
-}
-
 func (f *fields) str(name string, required bool) string {
 	v, ok := f.get(name)
 	if !ok {
