@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -249,7 +248,7 @@ func BenchmarkReadBesideWriters(b *testing.B) {
 	}
 	var bought atomic.Int64 // the writers' purchases
 	read := func(b *testing.B) {
-		wait, writes := mutexWait(), bought.Load()
+		wait, writes := simtest.MutexWait(), bought.Load()
 		b.ResetTimer()
 		for b.Loop() {
 			if _, err := p.Terminal(fixture.TerminalID); err != nil {
@@ -257,7 +256,7 @@ func BenchmarkReadBesideWriters(b *testing.B) {
 			}
 		}
 		b.StopTimer()
-		b.ReportMetric(float64(mutexWait()-wait)/float64(b.N), "mutex-wait-ns/op")
+		b.ReportMetric(float64(simtest.MutexWait()-wait)/float64(b.N), "mutex-wait-ns/op")
 		b.ReportMetric(float64(bought.Load()-writes)/float64(b.N), "writes/op")
 	}
 	b.Run("alone", read)
@@ -285,15 +284,4 @@ func BenchmarkReadBesideWriters(b *testing.B) {
 		close(stop)
 		wg.Wait()
 	})
-}
-
-// mutexWait is the total time goroutines spent blocked on sync.Mutex and
-// sync.RWMutex so far, in nanoseconds.
-func mutexWait() int64 {
-	s := []metrics.Sample{{Name: "/sync/mutex/wait/total:seconds"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindFloat64 {
-		return 0
-	}
-	return int64(s[0].Value.Float64() * 1e9)
 }

@@ -132,9 +132,8 @@ func BenchmarkTrackCheckoutBeside(b *testing.B) {
 	}
 }
 
-// mutexWait is the time the process's goroutines have spent blocked on
-// sync.Mutex and sync.RWMutex, in nanoseconds: unlike ns/op it does not
-// grow with the CPU the busy merchants take, only with waiting for locks.
+// mutexWait is simtest.MutexWait, which this internal test package
+// cannot import (simtest imports every provider).
 func mutexWait() int64 {
 	s := []metrics.Sample{{Name: "/sync/mutex/wait/total:seconds"}}
 	metrics.Read(s)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"runtime/metrics"
 	"sync"
 	"testing"
 
@@ -118,26 +117,15 @@ func BenchmarkStatusBesideBusyMerchants(b *testing.B) {
 				}()
 			}
 			b.ReportAllocs()
-			waitBefore := mutexWait()
+			waitBefore := simtest.MutexWait()
 			for b.Loop() {
 				if rec := serve(http.MethodGet, status); rec.Code != http.StatusOK {
 					b.Fatalf("status: %d %s", rec.Code, rec.Body.Bytes())
 				}
 			}
-			b.ReportMetric(float64(mutexWait()-waitBefore)/float64(b.N), "mutex-wait-ns/op")
+			b.ReportMetric(float64(simtest.MutexWait()-waitBefore)/float64(b.N), "mutex-wait-ns/op")
 			close(stop)
 			wg.Wait()
 		})
 	}
-}
-
-// mutexWait is the total time goroutines have spent blocked on mutexes, in
-// nanoseconds.
-func mutexWait() int64 {
-	s := []metrics.Sample{{Name: "/sync/mutex/wait/total:seconds"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindFloat64 {
-		return 0
-	}
-	return int64(s[0].Value.Float64() * 1e9)
 }

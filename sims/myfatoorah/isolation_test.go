@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -303,13 +302,13 @@ func BenchmarkStatusBesideWriters(b *testing.B) {
 	}
 	var written atomic.Int64 // the writers' rounds
 	read := func(b *testing.B) {
-		wait, writes := mutexWait(), written.Load()
+		wait, writes := simtest.MutexWait(), written.Load()
 		b.ResetTimer()
 		for b.Loop() {
 			call(myfatoorah.FixtureAPIKey, "GetPaymentStatus", statusBody)
 		}
 		b.StopTimer()
-		b.ReportMetric(float64(mutexWait()-wait)/float64(b.N), "mutex-wait-ns/op")
+		b.ReportMetric(float64(simtest.MutexWait()-wait)/float64(b.N), "mutex-wait-ns/op")
 		b.ReportMetric(float64(written.Load()-writes)/float64(b.N), "writes/op")
 	}
 	b.Run("alone", read)
@@ -342,15 +341,4 @@ func BenchmarkStatusBesideWriters(b *testing.B) {
 		close(stop)
 		wg.Wait()
 	})
-}
-
-// mutexWait is the total time goroutines spent blocked on sync.Mutex and
-// sync.RWMutex so far, in nanoseconds.
-func mutexWait() int64 {
-	s := []metrics.Sample{{Name: "/sync/mutex/wait/total:seconds"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindFloat64 {
-		return 0
-	}
-	return int64(s[0].Value.Float64() * 1e9)
 }
