@@ -20,16 +20,20 @@ import (
 // session is an issued access token, by its jti. The token is a JWT
 // anyone can verify with the realm's JWKS; the session makes it die with
 // a reset and expire on the merchant's clock.
+//
+// Sessions are bounded per merchant: each merchant lists its own in issue
+// order (merchant.sessions, under its lock). A login, and the merchant's
+// retention sweep, forget the merchant's sessions that expired more than
+// auth.Grace ago (until then the token answers "Jwt expired", after it
+// "Token is not active"), and past Limits.MaxObjects live sessions the
+// merchant's oldest is forgotten. No login looks at another merchant's
+// sessions, and deleting a merchant drops only its own.
 type session struct {
 	merchant *merchant
 	expires  time.Time
 	jti      string
 	token    string // the signed token as handed out
 }
-
-// maxSessions is the least number of sessions that triggers a sweep of
-// the expired ones, so memory stays bounded however many logins there are.
-const maxSessions = 256
 
 // TokenResponse is Keycloak's token response.
 type TokenResponse struct {
@@ -233,23 +237,19 @@ func (p *Provider) issueLocked(m *merchant) (TokenResponse, error) {
 	if err != nil {
 		return TokenResponse{}, err
 	}
+	s := &session{merchant: m, expires: exp, jti: jti, token: signed}
+	dropped := p.pruneSessionsLocked(m, now, 1)
+	m.sessions = append(m.sessions, s)
+	m.sweep.Set(exp.Add(auth.Grace)) // so an idle merchant's sessions go too
 	st := m.st
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(st.sessions) >= max(maxSessions, st.sweepAt) {
-		for k, s := range st.sessions {
-			if !s.merchant.clock.Now().Before(s.expires) {
-				delete(st.sessions, k)
-				delete(st.issued, s.token)
-			}
-		}
-		// Sweep again only when the live sessions have doubled: a login
-		// costs O(1) amortised however many tokens are live.
-		st.sweepAt = 2 * len(st.sessions)
+	for _, old := range dropped {
+		delete(st.sessions, old.jti)
+		delete(st.issued, old.token)
 	}
-	s := &session{merchant: m, expires: exp, jti: jti, token: signed}
 	st.sessions[jti] = s
 	st.issued[signed] = s
+	p.mu.Unlock()
 	return TokenResponse{
 		AccessToken: signed, ExpiresIn: int(m.timings.TokenLifetime / time.Second), TokenType: "Bearer",
 		SessionState: sid, Scope: "openid profile email",

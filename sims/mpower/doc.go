@@ -185,10 +185,15 @@
 //     404 and its idempotencyId is free again. A minted merchant with no
 //     login or API call for MerchantIdle (24h) is freed with its users,
 //     tokens and transactions; past MaxObjects (10000) transactions a
-//     merchant's oldest is forgotten first. DELETE
-//     /_sim/mpower/merchants/{merchantId} frees a minted merchant at once;
-//     /_sim/health counts tenants, merchants, users, transactions and
-//     sessions.
+//     merchant's oldest is forgotten first. Sessions (issued tokens) are
+//     kept per merchant: one that expired more than 24h ago is forgotten
+//     (its token then answers "Token is not active" instead of "Jwt
+//     expired"), and past MaxObjects live sessions a merchant's oldest
+//     token is forgotten first, as Keycloak's session limit would end it.
+//     DELETE /_sim/mpower/merchants/{merchantId} frees a minted merchant
+//     at once, and a tenant other than the fixture's goes with its last
+//     merchant (the realm then no longer exists); /_sim/health counts
+//     tenants, merchants, users, transactions and sessions.
 //   - Isolation: each merchant's requests, timers, retention sweep and
 //     app-page and control actions run under that merchant's own lock; the
 //     provider-wide lock covers only the id lookups (see "Locking" in

@@ -50,9 +50,9 @@ func CheckIndexes(sp sim.Provider) error {
 			}
 		}
 	}
-	txns := len(st.txns)
+	txns, sessions := len(st.txns), len(st.sessions)
 	p.mu.RUnlock()
-	n := 0
+	n, ns := 0, 0
 	for m := range owners {
 		m.mu.Lock()
 		if m.gone || m.st != st {
@@ -65,8 +65,17 @@ func CheckIndexes(sp sim.Provider) error {
 				errs = append(errs, fmt.Errorf("transaction %s of %s is not in the indexes", t.ID, m.ID))
 			}
 		}
+		for _, s := range m.sessions {
+			ns++
+			if st.sessions[s.jti] != s || s.merchant != m {
+				errs = append(errs, fmt.Errorf("session %s of %s is not in the indexes", s.jti, m.ID))
+			}
+		}
 		p.mu.RUnlock()
 		m.mu.Unlock()
+	}
+	if ns != sessions {
+		errs = append(errs, fmt.Errorf("merchants hold %d sessions, the index %d", ns, sessions))
 	}
 	if n != txns {
 		errs = append(errs, fmt.Errorf("merchants hold %d transactions, the index %d", n, txns))

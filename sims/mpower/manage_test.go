@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/auth"
 	"github.com/paysandbox/paysandbox/sim/callback"
 	"github.com/paysandbox/paysandbox/sim/simtest"
 	"github.com/paysandbox/paysandbox/sims/mpower"
@@ -584,4 +585,72 @@ func TestMaxObjects(t *testing.T) {
 	if n := rc.Count(); n != 3+3 { // three status answers, three timeouts
 		t.Errorf("%d callbacks, want 6", n)
 	}
+}
+
+// healthCounts is the provider's object counts in /_sim/health.
+func healthCounts(t *testing.T, s *simtest.Server) map[string]int {
+	t.Helper()
+	var health struct {
+		Objects map[string]map[string]int `json:"objects"`
+	}
+	s.Control(http.MethodGet, "/_sim/health", nil, http.StatusOK, &health)
+	return health.Objects["mpower"]
+}
+
+// Sessions are bounded per merchant: past MaxObjects a merchant's oldest
+// token is forgotten (it answers "Token is not active"), whoever else
+// logs in; a merchant's sessions expired longer than auth.Grace go with
+// its sweep; deleting a merchant drops exactly its sessions, and a tenant
+// goes with its last minted merchant.
+func TestSessionsBounded(t *testing.T) {
+	s := simtest.NewWithOptions(t, sim.Options{Seed: 1, Start: simtest.Start, FrozenClock: true, InsecureDeterministicSecrets: true,
+		Limits: sim.Limits{MaxObjects: 3}}, factory)
+	c := fixture(s, t, shift)
+	var tokens []string
+	for range 5 {
+		tokens = append(tokens, c.login().token)
+	}
+	if n := healthCounts(t, s)["sessions"]; n != 3 {
+		t.Fatalf("sessions after 5 logins with MaxObjects 3: %d", n)
+	}
+	status := obj{"merchantId": c.c.MerchantID, "transactionId": "x"}
+	for i, tok := range tokens {
+		c.token = tok
+		r := c.post("status", status)
+		switch {
+		case i < 2:
+			must(t, r, 401, mpower.CodeInvalidToken)
+		case r.Status != 404:
+			t.Errorf("token %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+
+	// Another merchant, in a tenant of its own, logs in; deleting it
+	// drops its sessions and its tenant, and leaves the fixture's.
+	other := minted(s, t, shift, obj{"tenantId": "acme"})
+	for range 2 {
+		other.login()
+	}
+	before := healthCounts(t, s)
+	if before["sessions"] != 5 || before["tenants"] != 2 {
+		t.Fatalf("before the delete: %v", before)
+	}
+	s.Control(http.MethodDelete, "/_sim/mpower/merchants/"+other.c.MerchantID, nil, http.StatusOK, nil)
+	if after := healthCounts(t, s); after["sessions"] != 3 || after["tenants"] != 1 || after["merchants"] != 1 {
+		t.Fatalf("after the delete: %v", after)
+	}
+	must(t, other.loginWith(other.loginForm()), 404, mpower.CodeUnknownTenant)
+	if r := c.post("status", status); r.Status != 404 {
+		t.Fatalf("the fixture's token after the delete: %d %s", r.Status, r.Body)
+	}
+
+	// Expired: still "Jwt expired" within the grace, then forgotten by the
+	// fixture's sweep without any further login.
+	c.advance(mpower.DefaultTokenLifetime)
+	must(t, c.post("status", status), 401, mpower.CodeExpiredToken)
+	c.advance(auth.Grace + sim.DefaultRetention)
+	if n := healthCounts(t, s)["sessions"]; n != 0 {
+		t.Fatalf("sessions long after they expired: %d", n)
+	}
+	must(t, c.post("status", status), 401, mpower.CodeInvalidToken)
 }

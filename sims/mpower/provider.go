@@ -90,7 +90,8 @@ type Provider struct {
 //
 // Each merchant has its own mutex, merchant.mu. It guards everything of
 // that merchant that changes: lastSeen, its transactions (their fields and
-// timers), its idempotency index and its users' transaction lists. Every
+// timers), its idempotency index, its users' transaction lists and its
+// list of sessions. Every
 // API request runs under its merchant's mu, and so do the merchant's
 // timers (the app's automatic answers, processing, timeouts), its
 // retention sweep, the control plane's and the app page's actions on its
@@ -122,7 +123,6 @@ type state struct {
 	txns      map[string]*txn      // by transactionId
 	sessions  map[string]*session  // by the token's jti
 	issued    map[string]*session  // the same, by the signed token
-	sweepAt   int                  // session count that triggers the next sweep
 }
 
 // tenant is a realm: the first label of the SSMS host, the {tenantId} of
@@ -152,6 +152,7 @@ type merchant struct {
 	users                       []*user
 	idem                        map[string]*txn // by idempotencyId
 	txns                        []*txn          // in creation order
+	sessions                    []*session      // its live tokens, oldest first (auth.go)
 	minted                      bool
 	lastSeen                    time.Time    // last API call, on clock
 	sweep                       *clock.Alarm // rings when something of the merchant may expire

@@ -1,7 +1,10 @@
 package mpower
 
 import (
+	"time"
+
 	"github.com/paysandbox/paysandbox/sim"
+	"github.com/paysandbox/paysandbox/sim/auth"
 )
 
 // Bounded state (DESIGN rule 10). Each merchant keeps its transactions in
@@ -54,6 +57,17 @@ func (p *Provider) sweep(m *merchant) {
 	}
 	clear(m.txns[len(kept):])
 	m.txns = kept
+	if dropped := p.pruneSessionsLocked(m, now, 0); len(dropped) > 0 {
+		p.mu.Lock()
+		for _, s := range dropped {
+			delete(m.st.sessions, s.jti)
+			delete(m.st.issued, s.token)
+		}
+		p.mu.Unlock()
+	}
+	if len(m.sessions) > 0 {
+		next.Due(m.sessions[0].expires.Add(auth.Grace))
+	}
 	if m.minted {
 		next.Due(m.lastSeen.Add(l.MerchantIdle))
 	}
@@ -104,8 +118,35 @@ func (p *Provider) forgetLocked(t *txn) {
 	}
 }
 
+// pruneSessionsLocked drops from m's list the sessions that expired more
+// than auth.Grace ago and, to make room for room more, the oldest past
+// Limits.MaxObjects, and returns them: the caller drops them from the
+// global maps under Provider.mu. A merchant's sessions all live for its
+// token lifetime, so they expire in issue order: the expired ones lead.
+func (p *Provider) pruneSessionsLocked(m *merchant, now time.Time, room int) []*session {
+	n := 0
+	for n < len(m.sessions) && !now.Before(m.sessions[n].expires.Add(auth.Grace)) {
+		n++
+	}
+	if over := len(m.sessions) + room - p.deps.Limits.MaxObjects; over > n {
+		n = over
+	}
+	if n == 0 {
+		return nil
+	}
+	dropped := append([]*session(nil), m.sessions[:n]...)
+	clear(m.sessions[:n])
+	m.sessions = m.sessions[n:]
+	if len(m.sessions) == 0 {
+		m.sessions = nil // let the emptied array go
+	}
+	return dropped
+}
+
 // deleteMerchantLocked frees a merchant and everything it has: its
-// transactions, users, tokens and clock.
+// transactions, users, tokens, clock, and its tenant if it was the last
+// merchant of a tenant other than the fixture's. It looks only at the
+// merchant's own objects.
 // m.mu is held.
 func (p *Provider) deleteMerchantLocked(m *merchant) {
 	m.gone = true
@@ -123,14 +164,17 @@ func (p *Provider) deleteMerchantLocked(m *merchant) {
 	for _, u := range m.users {
 		delete(st.users, u.ID)
 	}
-	for k, s := range st.sessions {
-		if s.merchant == m {
-			delete(st.sessions, k)
-			delete(st.issued, s.token)
-		}
+	for _, s := range m.sessions {
+		delete(st.sessions, s.jti)
+		delete(st.issued, s.token)
 	}
 	if t := st.tenants[m.TenantID]; t != nil && t.merchants[m.ClientID] == m {
 		delete(t.merchants, m.ClientID)
+		// A tenant made for minted merchants goes with its last one, so
+		// tenants come and go with their merchants.
+		if len(t.merchants) == 0 && t.ID != FixtureTenant {
+			delete(st.tenants, t.ID)
+		}
 	}
 	delete(st.merchants, m.ID)
 	// A merchant of a state a reset replaced has had its clock dropped
@@ -140,6 +184,7 @@ func (p *Provider) deleteMerchantLocked(m *merchant) {
 	}
 	p.mu.Unlock()
 	m.txns = nil
+	m.sessions = nil
 	m.idem = map[string]*txn{}
 	for _, u := range m.users {
 		u.txns = nil
