@@ -194,8 +194,10 @@
 //     nobody called for --merchant-idle (default 24h) is freed unless
 //     something of it is still open (a running schedule charges without
 //     any call, and its charges count as calls); the fixture account is
-//     never freed. InitiateSession
-//     sessions go after their 30 minutes.
+//     never freed. InitiateSession sessions go after their 30 minutes;
+//     an account keeps at most --max-objects of them, the oldest going
+//     first (its SessionId then answers SessionInvalid). /_sim/health
+//     counts merchants, invoices, refunds and sessions.
 //   - The library's getPaymentStatus compares ExpiryDate/ExpiryTime with the
 //     machine's wall clock: an invoice that expired only on a virtual clock
 //     advanced past the wall clock shows InvoiceStatus "Expired" but the

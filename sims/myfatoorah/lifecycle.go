@@ -236,4 +236,5 @@ type session struct {
 	Expires    time.Time
 	Used       bool
 	CustomerID string
+	timer      interface{ Stop() bool } // expires it
 }

@@ -104,10 +104,47 @@ func (p *Provider) initiateSession(r *http.Request, m *merchant) (any, error) {
 		return nil, err
 	}
 	_ = b
-	s := &session{ID: m.st.ids.UUID(), m: m, Expires: m.clock.Now().Add(DefaultSessionTTL), CustomerID: req.CustomerIdentifier}
+	now := m.clock.Now()
+	expired := 0
+	for expired < len(m.sessionQ) && !now.Before(m.sessionQ[expired].Expires) {
+		expired++
+	}
+	dropSessionsLocked(m, max(expired, len(m.sessionQ)+1-p.deps.Limits.MaxObjects))
+	s := &session{ID: m.st.ids.UUID(), m: m, Expires: now.Add(DefaultSessionTTL), CustomerID: req.CustomerIdentifier}
 	m.sessions[s.ID] = s
-	p.afterLocked(m, DefaultSessionTTL, func() { delete(m.sessions, s.ID) })
+	m.sessionQ = append(m.sessionQ, s)
+	m.st.sessions.Add(1)
+	s.timer = p.afterLocked(m, DefaultSessionTTL, func() {
+		// Sessions live DefaultSessionTTL on one clock: the ones that
+		// expired lead the queue, s among them.
+		n := 0
+		for n < len(m.sessionQ) && !m.clock.Now().Before(m.sessionQ[n].Expires) {
+			n++
+		}
+		dropSessionsLocked(m, n)
+	})
 	return okEnvelope("Initiated Successfully!", sessionData{SessionID: s.ID, CountryCode: m.Country.Code}), nil
+}
+
+// dropSessionsLocked forgets m's n oldest sessions. A merchant keeps at
+// most Limits.MaxObjects sessions: InitiateSession past that forgets the
+// oldest, as it forgets those expired.
+func dropSessionsLocked(m *merchant, n int) {
+	if n <= 0 {
+		return
+	}
+	for _, s := range m.sessionQ[:n] {
+		delete(m.sessions, s.ID)
+		if s.timer != nil {
+			s.timer.Stop()
+		}
+	}
+	clear(m.sessionQ[:n])
+	m.sessionQ = m.sessionQ[n:]
+	if len(m.sessionQ) == 0 {
+		m.sessionQ = nil // let the emptied array go
+	}
+	m.st.sessions.Add(-int64(n))
 }
 
 // readOptional decodes an optional body (an empty body is {}).

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
@@ -109,6 +110,10 @@ type state struct {
 	recurrings  map[string]*recurring
 	nextInvoice int64
 	nextRefund  int64
+	// sessions counts the InitiateSession sessions of every merchant of
+	// the state for /_sim/health: each merchant keeps its own under its
+	// lock and adds or subtracts here, so counting takes no merchant lock.
+	sessions atomic.Int64
 }
 
 // merchant is one MyFatoorah vendor account.
@@ -127,6 +132,7 @@ type merchant struct {
 	byRef      map[string][]*invoice // by CustomerReference, oldest first
 	payments   map[string]*invoice   // by PaymentId
 	sessions   map[string]*session   // by SessionId, until they expire
+	sessionQ   []*session            // the same, oldest first (methods.go)
 	invoices   []*invoice            // the merchant's own, oldest first (retention.go)
 	suppliers  map[int]bool
 	lastUsed   time.Time

@@ -204,7 +204,9 @@ func (p *Provider) deleteMerchantLocked(m *merchant) {
 	}
 	m.invoices = nil
 	m.timers.Stop() // sessions' expiry timers too: drop them here
+	st.sessions.Add(-int64(len(m.sessionQ)))
 	clear(m.sessions)
+	m.sessionQ = nil
 	p.mu.Lock()
 	if st.merchants[m.ID] == m {
 		delete(st.merchants, m.ID)
@@ -243,7 +245,8 @@ func (p *Provider) Counts() map[string]int {
 	p.mu.RUnlock()
 	p.objMu.RLock()
 	defer p.objMu.RUnlock()
-	return map[string]int{"merchants": merchants, "invoices": len(st.invoices), "refunds": len(st.refunds)}
+	return map[string]int{"merchants": merchants, "invoices": len(st.invoices), "refunds": len(st.refunds),
+		"sessions": int(st.sessions.Load())}
 }
 
 var (

@@ -205,3 +205,42 @@ func BenchmarkExecuteHeapBounded(b *testing.B) {
 	}
 	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "heapB/invoice")
 }
+
+// InitiateSession sessions are capped per account at MaxObjects (the
+// oldest goes first and is then invalid), counted in /_sim/health, and
+// freed when they expire and when their account is deleted.
+func TestSessionsBoundedPerMerchant(t *testing.T) {
+	t.Parallel()
+	s := limitedServer(t, sim.Limits{MaxObjects: 3})
+	c := fixture(t, s)
+	other, creds := mint(t, s, nil)
+	var ids []string
+	for range 5 {
+		var sess struct{ SessionID string }
+		c.ok("InitiateSession", nil, &sess)
+		ids = append(ids, sess.SessionID)
+	}
+	other.ok("InitiateSession", nil, nil)
+	other.ok("InitiateSession", nil, nil)
+	if got := counts(t, s)["sessions"]; got != 3+2 {
+		t.Fatalf("sessions = %d, want 5 (3 capped + 2)", got)
+	}
+	pay := func(id string) (int, string) {
+		r, _ := c.call("ExecutePayment", with(func(b map[string]any) { delete(b, "PaymentMethodId"); b["SessionId"] = id }))
+		return r.Status, r.Header.Get(myfatoorah.ErrorHeader)
+	}
+	if st, code := pay(ids[0]); st != 400 || code != myfatoorah.CodeSessionInvalid {
+		t.Errorf("the oldest session past the cap: %d %s", st, code)
+	}
+	if st, code := pay(ids[4]); st != 200 {
+		t.Errorf("the newest session: %d %s", st, code)
+	}
+	s.Control(http.MethodDelete, "/_sim/myfatoorah/merchants/"+creds.MerchantID, nil, http.StatusOK, nil)
+	if got := counts(t, s)["sessions"]; got != 3 {
+		t.Fatalf("sessions after deleting the other account = %d, want 3", got)
+	}
+	advanceMerchant(t, s, myfatoorah.FixtureMerchantID, myfatoorah.DefaultSessionTTL)
+	if got := counts(t, s)["sessions"]; got != 0 {
+		t.Fatalf("sessions after they expired = %d, want 0", got)
+	}
+}
