@@ -250,5 +250,9 @@
 //     24h) without a login, purchase or terminal action, unless a purchase
 //     is waiting on one of its terminals; the fixture merchant is never
 //     freed. A purchase in progress is not an object of its own: it ends
-//     (answer or timeout) before anything can be forgotten.
+//     (answer or timeout) before anything can be forgotten. Card balances
+//     (a queued card's balance) are kept per merchant, at most
+//     --max-objects of them: a new PAN past that forgets the balance set
+//     first, and that card has no limit again until a card with a balance
+//     is queued for it; they go with the merchant and on reset.
 package babpos

@@ -177,6 +177,7 @@ type merchant struct {
 	refs                 map[string]*transaction // by refNumber
 	history              []*transaction          // finished transactions, oldest first (retention.go)
 	balances             map[string]int64        // by PAN: what a card has left
+	balanceQ             []string                // the PANs of balances, oldest first (retention.go)
 	rrnSeq               int
 	minted               bool         // the fixture merchant is never evicted
 	lastUsed             time.Time    // minted merchants: evicted when idle for MerchantIdle

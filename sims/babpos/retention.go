@@ -13,7 +13,9 @@ import "github.com/paysandbox/paysandbox/sim"
 // purchase may use the refNumber again) and receipts, and a minted
 // merchant nobody used for MerchantIdle, unless a purchase is waiting on
 // one of its terminals. Past MaxObjects the merchant's oldest transaction
-// is forgotten at once.
+// is forgotten at once, and so is the oldest card balance (balances have
+// no end of their own: a card keeps what it has left until the cap, the
+// merchant's eviction or a reset forgets it).
 //
 // The sweep is an alarm, never a ticker (see sim.Sweep): a clock that
 // jumps years ahead rings it once.
@@ -120,6 +122,25 @@ func (p *Provider) forgetLocked(m *merchant, tx *transaction) {
 	if t := tx.terminal; t != nil && t.last == tx {
 		t.last = nil
 	}
+}
+
+// setBalanceLocked sets what the card with pan has left at m. A merchant
+// keeps at most Limits.MaxObjects card balances: a new one past that
+// forgets the balance set first (that card then has no limit again).
+func (p *Provider) setBalanceLocked(m *merchant, pan string, balance int64) {
+	if _, ok := m.balances[pan]; !ok {
+		n := 0
+		for len(m.balanceQ)-n >= p.deps.Limits.MaxObjects {
+			delete(m.balances, m.balanceQ[n])
+			n++
+		}
+		if n > 0 {
+			clear(m.balanceQ[:n])
+			m.balanceQ = m.balanceQ[n:]
+		}
+		m.balanceQ = append(m.balanceQ, pan)
+	}
+	m.balances[pan] = balance
 }
 
 // evictLocked frees a minted merchant (its lock held): terminals, ECRs,

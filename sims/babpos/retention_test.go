@@ -161,3 +161,31 @@ func BenchmarkPurchaseHeapBounded(b *testing.B) {
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "heapB/purchase")
 }
+
+// A merchant keeps at most MaxObjects card balances: a new one past that
+// forgets the balance set first, and that card has no limit again.
+func TestBalancesCappedPerMerchant(t *testing.T) {
+	s := limitedServer(t, sim.Limits{MaxObjects: 2})
+	e, _ := fixtureECRs(s, t)
+	card := func(pan string, balance ...int) map[string]any {
+		c := map[string]any{"scheme": "visa", "pan": pan, "expiry": "12/30"}
+		if len(balance) > 0 {
+			c["balance"] = balance[0]
+		}
+		return c
+	}
+	pans := []string{"4000000000000002", "4000000000000010", "4000000000000028"}
+	for _, pan := range pans {
+		e.queue(card(pan, 100))
+		e.buy("100", http.StatusOK) // spends it all
+	}
+	// The first balance was forgotten when the third was set.
+	e.queue(card(pans[0]))
+	e.buy("100", http.StatusOK)
+	for _, pan := range pans[1:] {
+		e.queue(card(pan))
+		if f := failure(t, e.buy("100", http.StatusPaymentRequired)); f.Msg != "Insufficient Funds" {
+			t.Errorf("%s: %+v", pan, f)
+		}
+	}
+}

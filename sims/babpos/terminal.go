@@ -90,7 +90,7 @@ func (p *Provider) presentLocked(pur *purchase, c Card) error {
 	}
 	pur.card = c
 	if c.Balance != nil {
-		t.merchant.balances[c.PAN] = *c.Balance
+		p.setBalanceLocked(t.merchant, c.PAN, *c.Balance)
 	}
 	if t.fault == FaultCardReadError || c.Outcome == OutcomeReadError {
 		if t.fault == FaultCardReadError {
