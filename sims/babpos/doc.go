@@ -254,5 +254,9 @@
 //     (a queued card's balance) are kept per merchant, at most
 //     --max-objects of them: a new PAN past that forgets the balance set
 //     first, and that card has no limit again until a card with a balance
-//     is queued for it; they go with the merchant and on reset.
+//     is queued for it; they go with the merchant and on reset. A
+//     merchant's ECRs hold at most --max-objects live tokens between them:
+//     a login past that revokes the merchant's oldest token (401 on its
+//     next use). /_sim/health counts merchants, terminals, receipts and
+//     tokens (live and recently expired).
 package babpos

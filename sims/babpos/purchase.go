@@ -293,7 +293,9 @@ func lookupToken(st *state, token string, ok bool) (*ecr, error) {
 // issueTokenLocked gives e a token, kept in the merchant's list too so
 // that evicting the merchant revokes its tokens without looking at other
 // merchants'. The list drops what the store forgets anyway (expired
-// longer than auth.Grace ago; one TTL per merchant, so oldest first).
+// longer than auth.Grace ago; one TTL per merchant, so oldest first), and
+// past Limits.MaxObjects tokens the merchant's oldest is revoked, so a
+// merchant logging in in a loop holds a bounded number whatever its TTL.
 func (p *Provider) issueTokenLocked(e *ecr) (string, time.Duration) {
 	m := e.merchant
 	token := auth.TokenFrom(p.deps.Secrets, 24)
@@ -302,8 +304,13 @@ func (p *Provider) issueTokenLocked(e *ecr) (string, time.Duration) {
 	for n < len(m.tokens) && now.After(m.tokens[n].forget) {
 		n++
 	}
+	for len(m.tokens)-n >= p.deps.Limits.MaxObjects {
+		m.st.tokens.Revoke(m.tokens[n].token)
+		n++
+	}
 	if n > 0 {
-		m.tokens = append(m.tokens[:0], m.tokens[n:]...)
+		clear(m.tokens[:n])
+		m.tokens = m.tokens[n:]
 	}
 	m.tokens = append(m.tokens, issued{token: token, forget: exp.Add(auth.Grace)})
 	return token, m.TokenTTL

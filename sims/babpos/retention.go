@@ -210,7 +210,8 @@ func (p *Provider) Counts() map[string]int {
 	p.mu.RUnlock()
 	p.objMu.RLock()
 	defer p.objMu.RUnlock()
-	return map[string]int{"merchants": merchants, "terminals": terminals, "receipts": len(st.receipts)}
+	return map[string]int{"merchants": merchants, "terminals": terminals, "receipts": len(st.receipts),
+		"tokens": st.tokens.Len()}
 }
 
 var (

@@ -189,3 +189,27 @@ func TestBalancesCappedPerMerchant(t *testing.T) {
 		}
 	}
 }
+
+// A merchant holds at most MaxObjects tokens: logging in past that
+// revokes its oldest, whatever the token lifetime.
+func TestTokensCappedPerMerchant(t *testing.T) {
+	s := limitedServer(t, sim.Limits{MaxObjects: 2})
+	e, _ := fixtureECRs(s, t) // two tokens already
+	others, _ := mintedECRs(s, t, map[string]any{"terminals": 1, "tokenTtl": "8760h"})
+	first := e.token
+	for range 5 {
+		e.token = e.login()
+	}
+	for range 5 {
+		others[0].token = others[0].login()
+	}
+	if got := counts(t, s)["tokens"]; got != 2+2 {
+		t.Fatalf("tokens = %d, want 4 (2 per merchant)", got)
+	}
+	e.buy("100", http.StatusOK)
+	others[0].buy("100", http.StatusOK)
+	e.token = first
+	if resp := e.purchase(map[string]string{"amount": "100", "refNumber": "revoked"}); resp.Status != http.StatusUnauthorized {
+		t.Errorf("the oldest token past the cap: %d %s", resp.Status, resp.Body)
+	}
+}
