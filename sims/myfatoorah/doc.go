@@ -196,7 +196,10 @@
 //     any call, and its charges count as calls); the fixture account is
 //     never freed. InitiateSession sessions go after their 30 minutes;
 //     an account keeps at most --max-objects of them, the oldest going
-//     first (its SessionId then answers SessionInvalid). /_sim/health
+//     first (its SessionId then answers SessionInvalid). An invoice keeps
+//     at most --max-objects payment attempts: past that its oldest failed
+//     attempt leaves InvoiceTransactions and its PaymentId is forgotten
+//     (MyFatoorah documents no such limit). /_sim/health
 //     counts merchants, invoices, refunds and sessions.
 //   - The library's getPaymentStatus compares ExpiryDate/ExpiryTime with the
 //     machine's wall clock: an invoice that expired only on a virtual clock

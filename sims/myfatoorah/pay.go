@@ -68,6 +68,7 @@ func (p *Provider) startAttemptLocked(inv *invoice, a attempt, threeDS bool) (*t
 	if a.Number != "" {
 		tx.Card = maskCard(a.Number)
 	}
+	p.dropFailedAttemptLocked(inv)
 	inv.Txs = append(inv.Txs, tx)
 	inv.m.payments[tx.PaymentID] = inv
 	o := p.outcomeOf(inv, a)

@@ -1,6 +1,7 @@
 package myfatoorah
 
 import (
+	"slices"
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
@@ -139,6 +140,32 @@ func (p *Provider) addInvoiceLocked(m *merchant, inv *invoice) {
 		m.invoices = m.invoices[n:]
 	}
 	m.invoices = append(m.invoices, inv)
+}
+
+// dropFailedAttemptLocked makes room for one more payment attempt on inv:
+// an invoice keeps at most Limits.MaxObjects attempts, so a customer
+// failing on a Pending invoice again and again does not grow it without
+// bound. Past that the oldest failed attempt is forgotten with its
+// PaymentId (only failed ones: nothing happens to them any more). A
+// Pending invoice's earlier attempts are all failed but for one waiting
+// for 3-D Secure, so the oldest failed one leads or nearly so.
+func (p *Provider) dropFailedAttemptLocked(inv *invoice) {
+	if len(inv.Txs) < p.deps.Limits.MaxObjects {
+		return
+	}
+	for i, tx := range inv.Txs {
+		if tx.Status != TxFailed {
+			continue
+		}
+		delete(inv.m.payments, tx.PaymentID)
+		if i == 0 {
+			inv.Txs[0] = nil
+			inv.Txs = inv.Txs[1:]
+		} else {
+			inv.Txs = slices.Delete(inv.Txs, i, i+1) // zeroes the freed slot
+		}
+		return
+	}
 }
 
 // forgetLocked drops an invoice from the indexes with its transactions,

@@ -244,3 +244,34 @@ func TestSessionsBoundedPerMerchant(t *testing.T) {
 		t.Fatalf("sessions after they expired = %d, want 0", got)
 	}
 }
+
+// A Pending invoice keeps at most MaxObjects payment attempts: past that
+// the oldest failed one is forgotten with its PaymentId, so a customer
+// failing again and again does not grow the invoice without bound.
+func TestFailedAttemptsCappedPerInvoice(t *testing.T) {
+	t.Parallel()
+	s := limitedServer(t, sim.Limits{MaxObjects: 3})
+	c := fixture(t, s)
+	inv := c.execute(basic())
+	decline := map[string]any{"card": map[string]any{"number": "4000000000000002", "expiry": "12/30", "cvv": "123"}}
+	var payments []string
+	for range 6 {
+		res := c.pay(inv.InvoiceID, decline)
+		if res.TransactionStatus != myfatoorah.TxFailed {
+			t.Fatalf("attempt: %+v", res)
+		}
+		payments = append(payments, res.PaymentID)
+	}
+	if n := len(c.status(inv.InvoiceID, "InvoiceId").InvoiceTransactions); n != 3 {
+		t.Fatalf("InvoiceTransactions = %d, want the cap 3", n)
+	}
+	c.gone(payments[0], "PaymentId")
+	c.status(payments[5], "PaymentId")
+	// The invoice can still be paid, and the success is kept.
+	if res := c.pay(inv.InvoiceID, map[string]any{}); res.InvoiceStatus != myfatoorah.InvoicePaid {
+		t.Fatalf("paying after the failures: %+v", res)
+	}
+	if st := c.status(inv.InvoiceID, "InvoiceId"); len(st.InvoiceTransactions) != 3 || st.InvoiceStatus != "Paid" {
+		t.Fatalf("after paying: %s with %d transactions", st.InvoiceStatus, len(st.InvoiceTransactions))
+	}
+}
