@@ -8,7 +8,6 @@ package misspay
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -20,8 +19,6 @@ import (
 	"github.com/paysandbox/paysandbox/sim/httpx"
 	"github.com/paysandbox/paysandbox/sim/money"
 )
-
-var _ = errors.New
 
 // sar is the one currency MIS Pay takes. Amounts are money.Amount (whole
 // halalas); on the wire they are JSON numbers in riyals without trailing
