@@ -246,4 +246,13 @@
 //     provider-wide lock covers only the id lookups (see "Locking" in
 //     provider.go), so no merchant waits on another's work. Requests of one
 //     merchant still run one at a time, as before.
+//   - Bounded state (sim.Limits, on the merchant's clock): a finished
+//     payment is forgotten --retention (default 48h) after its last
+//     change and its refunds', past --max-objects (default 10000) a
+//     merchant's oldest payment goes first, and a minted merchant idle for
+//     --merchant-idle (24h) is freed. A payment keeps at most
+//     --max-objects refunds: past that its oldest finished refund
+//     (captured, cancelled or expired) is forgotten (its refundId answers
+//     404 and leaves api/pos/refunds); a forgotten captured refund still
+//     counts against what is left to refund. Integra documents no limit.
 package mobilepay

@@ -109,6 +109,9 @@ type payment struct {
 	UpdatedAt      time.Time
 	seq            int64
 	refunds        []*refund
+	// refundedGone is what captured refunds forgotten past MaxObjects
+	// (retention.go) had refunded: they still count.
+	refundedGone int64
 
 	timer clock.Timer
 	gen   int  // bumped on every transition; stale timers compare it
@@ -125,7 +128,7 @@ func (pay *payment) stopTimer() {
 // refunded is what the payment's live refunds hold (everything not
 // cancelled or expired).
 func (pay *payment) refunded() money.Amount {
-	var sum int64
+	sum := pay.refundedGone
 	for _, rf := range pay.refunds {
 		if rf.Status != CancelledByClient && rf.Status != ExpiredAndCancelled {
 			sum += rf.Amount.Minor

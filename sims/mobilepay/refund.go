@@ -70,7 +70,11 @@ func (p *Provider) createRefund(ps params, m *merchant) (any, error) {
 		ID: m.st.ids.UUID(), payment: pay, OrderID: orderID, Amount: amt, Currency: currency,
 		Status: Initiated, CreatedAt: now, UpdatedAt: now,
 	}
+	gone := p.dropFinishedRefundLocked(pay)
 	p.mu.Lock()
+	if gone != nil {
+		delete(m.st.refunds, gone.ID)
+	}
 	m.st.seq++
 	rf.seq = m.st.seq
 	m.st.refunds[rf.ID] = rf

@@ -1,6 +1,7 @@
 package mobilepay
 
 import (
+	"slices"
 	"time"
 
 	"github.com/paysandbox/paysandbox/sim"
@@ -10,7 +11,8 @@ import (
 // finished payments (captured, cancelled, expired, rejected) whose last
 // change, and every refund's, is older than the retention, and a minted
 // merchant idle for longer than MerchantIdle. Past MaxObjects the
-// merchant's oldest payment (with its refunds) is forgotten at once.
+// merchant's oldest payment (with its refunds) is forgotten at once, and
+// past MaxObjects refunds of one payment its oldest finished refund.
 
 // The sweep is an alarm set for the next moment something can expire,
 // never a ticker, so a clock that jumps years ahead rings it once (see
@@ -88,6 +90,38 @@ func (p *Provider) addPaymentLocked(m *merchant, pay *payment) {
 	pay.seq = m.st.seq
 	m.st.payments[pay.ID] = pay
 	p.mu.Unlock()
+}
+
+// dropFinishedRefundLocked makes room for one more refund of pay: a
+// payment keeps at most Limits.MaxObjects refunds, so creating and
+// cancelling refunds in a loop (a cancelled refund frees its amount) does
+// not grow it without bound. Past that the oldest finished refund
+// (captured, cancelled or expired: nothing happens to it any more) is
+// dropped from pay and returned; the caller drops it from the refund
+// index under Provider.mu. A captured one's amount still counts as
+// refunded. Refunds in flight (Initiated, Reserved) stay, and are bounded
+// by the captured amount.
+func (p *Provider) dropFinishedRefundLocked(pay *payment) *refund {
+	if len(pay.refunds) < p.deps.Limits.MaxObjects {
+		return nil
+	}
+	for i, rf := range pay.refunds {
+		if rf.Status == Initiated || rf.Status == Reserved {
+			continue
+		}
+		rf.stopTimer()
+		if rf.Status == Captured {
+			pay.refundedGone += rf.Amount.Minor
+		}
+		if i == 0 {
+			pay.refunds[0] = nil
+			pay.refunds = pay.refunds[1:]
+		} else {
+			pay.refunds = slices.Delete(pay.refunds, i, i+1) // zeroes the freed slot
+		}
+		return rf
+	}
+	return nil
 }
 
 // forgetLocked drops a payment and its refunds from the indexes and stops

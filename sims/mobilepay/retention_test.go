@@ -83,3 +83,37 @@ func TestDeleteAndIdleMerchants(t *testing.T) {
 		t.Errorf("counts = %v, want the fixture and busy, no payments", got)
 	}
 }
+
+// A payment keeps at most MaxObjects refunds: creating and cancelling
+// refunds in a loop (a cancelled refund frees its amount) forgets the
+// oldest finished one past that, and a forgotten captured refund still
+// counts as refunded.
+func TestRefundsCappedPerPayment(t *testing.T) {
+	t.Parallel()
+	s := limited(t, sim.Limits{MaxObjects: 3})
+	c := fixture(s, t)
+	id := captured(t, c, "T1001", "100.00", "100.00")
+	create := func(amount, orderID string) string {
+		return ok(t, c.call("api/pos/refund/create", fields{"paymentId": id, "amount": amount, "currencyCode": "DKK", "refundOrderId": orderID})).str("refundId")
+	}
+	first := create("30.00", "kept")
+	s.Advance(mobilepay.DefaultRefundReserveDelay)
+	ok(t, c.call("api/pos/refund/capture", fields{"refundId": first}))
+	for i := range 10 {
+		rf := create("70.00", fmt.Sprintf("loop%d", i))
+		ok(t, c.call("api/pos/refund/cancel", fields{"refundId": rf}))
+	}
+	if n := mpCounts(t, s)["refunds"]; n != 3 {
+		t.Fatalf("refunds = %d, want the cap 3", n)
+	}
+	if ids := ok(t, c.call("api/pos/refunds", fields{"paymentId": id})).Body["refundsIds"].([]any); len(ids) != 3 {
+		t.Fatalf("refundsIds = %v, want 3", ids)
+	}
+	fails(t, c.call("api/pos/refund/details", fields{"refundId": first}), http.StatusNotFound, mobilepay.CodeRefundNotFound)
+	// The forgotten capture still counts: 70.00 is left, not 100.00.
+	fails(t, c.call("api/pos/refund/create", fields{"paymentId": id, "amount": "70.01", "currencyCode": "DKK", "refundOrderId": "over"}),
+		http.StatusConflict, mobilepay.CodeRefundTooLarge)
+	if pd := ok(t, c.call("api/pos/payment/details", fields{"paymentId": id})); pd.Body["refundedAmount"] != 30.0 {
+		t.Fatalf("refundedAmount = %v, want 30.00", pd.Body["refundedAmount"])
+	}
+}
