@@ -205,8 +205,7 @@ type txn struct {
 	Status                                        Status
 	Message                                       string
 	Refunded                                      int64
-	Refunds                                       []string // refundTransactionIds
-	lastRefund                                    string
+	lastRefund                                    string // the latest refundTransactionId
 	CreatedAt, UpdatedAt                          time.Time
 	created                                       CreateResponse
 

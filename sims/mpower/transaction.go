@@ -325,7 +325,6 @@ func (p *Provider) refund(m *merchant, f fields) (any, error) {
 	}
 	id := m.st.ids.UUID()
 	t.Refunded += amount
-	t.Refunds = append(t.Refunds, id)
 	t.lastRefund = id
 	if err := p.fireLocked(t, ev, "", cb); err != nil {
 		return nil, err
