@@ -199,7 +199,10 @@
 //     first (its SessionId then answers SessionInvalid). An invoice keeps
 //     at most --max-objects payment attempts: past that its oldest failed
 //     attempt leaves InvoiceTransactions and its PaymentId is forgotten
-//     (MyFatoorah documents no such limit). /_sim/health
+//     (MyFatoorah documents no such limit). Likewise an invoice keeps at
+//     most --max-objects refunds: past that its oldest Canceled refund
+//     (which frees its amount, so a refund-and-reject loop has no other
+//     end) is forgotten. /_sim/health
 //     counts merchants, invoices, refunds and sessions.
 //   - The library's getPaymentStatus compares ExpiryDate/ExpiryTime with the
 //     machine's wall clock: an invoice that expired only on a virtual clock

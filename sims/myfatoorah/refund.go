@@ -84,8 +84,12 @@ func (p *Provider) makeRefund(r *http.Request, m *merchant) (any, error) {
 		ID: id, Reference: fmt.Sprintf("%d%06d", now.In(m.Country.Zone).Year(), id%1000000),
 		Status: RefundPending, inv: inv, Amount: amount, Comment: req.Comment, ExternalID: req.ExternalIdentifier, Created: now,
 	}
+	gone := p.dropCanceledRefundLocked(inv)
 	inv.Refunds = append(inv.Refunds, rf)
 	p.objMu.Lock()
+	if gone != nil {
+		delete(st.refunds, gone.ID)
+	}
 	st.refunds[rf.ID] = rf
 	p.objMu.Unlock()
 	p.changedLocked(inv)

@@ -168,6 +168,31 @@ func (p *Provider) dropFailedAttemptLocked(inv *invoice) {
 	}
 }
 
+// dropCanceledRefundLocked makes room for one more refund of inv: a
+// canceled refund frees its amount, so MakeRefund and a rejection in a
+// loop would grow inv.Refunds without bound. Past Limits.MaxObjects
+// refunds the oldest canceled one is dropped from inv and returned (the
+// caller drops it from the refund index under objMu). Refunded and
+// Pending ones stay: the captured amount bounds them.
+func (p *Provider) dropCanceledRefundLocked(inv *invoice) *refund {
+	if len(inv.Refunds) < p.deps.Limits.MaxObjects {
+		return nil
+	}
+	for i, rf := range inv.Refunds {
+		if rf.Status != RefundCanceled {
+			continue
+		}
+		if i == 0 {
+			inv.Refunds[0] = nil
+			inv.Refunds = inv.Refunds[1:]
+		} else {
+			inv.Refunds = slices.Delete(inv.Refunds, i, i+1) // zeroes the freed slot
+		}
+		return rf
+	}
+	return nil
+}
+
 // forgetLocked drops an invoice from the indexes with its transactions,
 // refunds and (for a schedule's first invoice) its schedule, and stops
 // their timers. The caller drops it from m.invoices.

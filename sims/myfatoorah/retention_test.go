@@ -275,3 +275,33 @@ func TestFailedAttemptsCappedPerInvoice(t *testing.T) {
 		t.Fatalf("after paying: %s with %d transactions", st.InvoiceStatus, len(st.InvoiceTransactions))
 	}
 }
+
+// An invoice keeps at most MaxObjects refunds: MakeRefund and a rejection
+// in a loop (a canceled refund frees its amount) forget the oldest
+// canceled one past that; /_sim/health's refund count stays at the cap.
+func TestCanceledRefundsCappedPerInvoice(t *testing.T) {
+	t.Parallel()
+	s := limitedServer(t, sim.Limits{MaxObjects: 3})
+	c := fixture(t, s)
+	inv := c.execute(basic())
+	c.pay(inv.InvoiceID, map[string]any{})
+	var ids []int64
+	for range 6 {
+		var rf myfatoorah.RefundData
+		c.ok("MakeRefund", map[string]any{"Key": inv.InvoiceID, "KeyType": "InvoiceId", "Amount": 5}, &rf)
+		s.Control(http.MethodPost, "/_sim/myfatoorah/refunds/"+itoa(rf.RefundID)+"/reject", nil, http.StatusOK, nil)
+		ids = append(ids, rf.RefundID)
+	}
+	if got := counts(t, s)["refunds"]; got != 3 {
+		t.Fatalf("refunds = %d, want the cap 3", got)
+	}
+	var rs struct{ RefundStatusResult []myfatoorah.RefundStatusItem }
+	c.ok("GetRefundStatus", map[string]any{"Key": inv.InvoiceID, "KeyType": "InvoiceId"}, &rs)
+	if len(rs.RefundStatusResult) != 3 {
+		t.Fatalf("GetRefundStatus lists %d refunds, want 3", len(rs.RefundStatusResult))
+	}
+	r, _ := c.call("GetRefundStatus", map[string]any{"Key": ids[0], "KeyType": "RefundId"})
+	if r.Header.Get(myfatoorah.ErrorHeader) != myfatoorah.CodeKeyNotFound {
+		t.Errorf("the oldest canceled refund: %d %s", r.Status, r.Body)
+	}
+}
