@@ -119,13 +119,17 @@ func ParseDecimal(s string, c Currency) (Amount, error) {
 		frac = frac[:c.Exponent]
 	}
 	frac += strings.Repeat("0", c.Exponent-len(frac))
-	v, err := strconv.ParseInt(strings.TrimLeft(whole+frac, "0")+"0", 10, 64)
-	if err != nil {
-		return Amount{}, fmt.Errorf("%w: %q", ErrRange, s)
-	}
-	v /= 10 // the appended "0" keeps an all-zero string parseable
-	if neg {
-		v = -v
+	// The whole range of int64 minor units, as the exponent forms have it
+	// (big.Rat), so that whatever Decimal writes reads back.
+	var v int64
+	if n := strings.TrimLeft(whole+frac, "0"); n != "" {
+		if neg {
+			n = "-" + n
+		}
+		var err error
+		if v, err = strconv.ParseInt(n, 10, 64); err != nil {
+			return Amount{}, fmt.Errorf("%w: %q", ErrRange, s)
+		}
 	}
 	return Amount{Minor: v, Currency: c}, nil
 }

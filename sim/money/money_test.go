@@ -3,6 +3,7 @@ package money_test
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/paysandbox/paysandbox/sim/money"
@@ -214,5 +215,22 @@ func TestHugeExponentRefused(t *testing.T) {
 		if _, err := money.ParseRounded(s, sar); !errors.Is(err, money.ErrRange) {
 			t.Errorf("ParseRounded(%q) err = %v", s, err)
 		}
+	}
+}
+
+// The plain decimal form reads the whole int64 range of minor units, as
+// the exponent form does: whatever Decimal writes reads back.
+func TestParseDecimalWholeRange(t *testing.T) {
+	for _, a := range []money.Amount{
+		money.FromMinor(math.MaxInt64, kwd), money.FromMinor(math.MinInt64, kwd),
+		money.FromMinor(1_000_000_000_000_000_000, kwd), money.FromMinor(-1, kwd), money.FromMinor(0, kwd),
+	} {
+		b, err := money.ParseDecimal(a.Decimal(), kwd)
+		if err != nil || b != a {
+			t.Errorf("ParseDecimal(%q) = %v, %v; want %v", a.Decimal(), b, err, a)
+		}
+	}
+	if _, err := money.ParseDecimal("9223372036854775.808", kwd); !errors.Is(err, money.ErrRange) {
+		t.Errorf("one past the range: err = %v, want ErrRange", err)
 	}
 }
