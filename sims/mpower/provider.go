@@ -3,7 +3,6 @@ package mpower
 import (
 	"crypto/rsa"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -382,15 +381,8 @@ var tenantRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 func decodeSettings(b []byte) (Settings, timings, error) {
 	var s Settings
 	t := defaultTimings()
-	if strings.TrimSpace(string(b)) != "" {
-		dec := json.NewDecoder(strings.NewReader(string(b)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return s, t, sim.ErrBadRequest("settings: %v", err)
-		}
-		if dec.More() {
-			return s, t, sim.ErrBadRequest("settings: trailing data after the JSON object")
-		}
+	if err := sim.DecodeSettings(b, &s); err != nil {
+		return s, t, err
 	}
 	if s.TenantID == "" {
 		s.TenantID = FixtureTenant
