@@ -246,42 +246,17 @@ func BenchmarkReadBesideWriters(b *testing.B) {
 		cr := c.(babpos.Credentials)
 		tokens = append(tokens, login(cr.Username, cr.Password))
 	}
-	var bought atomic.Int64 // the writers' purchases
-	read := func(b *testing.B) {
-		wait, writes := simtest.MutexWait(), bought.Load()
-		b.ResetTimer()
-		for b.Loop() {
-			if _, err := p.Terminal(fixture.TerminalID); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.StopTimer()
-		b.ReportMetric(float64(simtest.MutexWait()-wait)/float64(b.N), "mutex-wait-ns/op")
-		b.ReportMetric(float64(bought.Load()-writes)/float64(b.N), "writes/op")
+	var writers []func() bool
+	for _, token := range tokens {
+		n := 0
+		writers = append(writers, func() bool {
+			n++
+			return buy(token, "w-"+strconv.Itoa(n))
+		})
 	}
-	b.Run("alone", read)
-	b.Run("beside", func(b *testing.B) {
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for _, token := range tokens {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					if !buy(token, "w-"+strconv.Itoa(i)) {
-						return
-					}
-					bought.Add(1)
-				}
-			}()
+	simtest.BesideWriters(b, func(b *testing.B) {
+		if _, err := p.Terminal(fixture.TerminalID); err != nil {
+			b.Fatal(err)
 		}
-		read(b)
-		close(stop)
-		wg.Wait()
-	})
+	}, writers...)
 }

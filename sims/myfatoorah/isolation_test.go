@@ -300,45 +300,21 @@ func BenchmarkStatusBesideWriters(b *testing.B) {
 		}
 		keys = append(keys, creds.(myfatoorah.Credentials).APIKey)
 	}
-	var written atomic.Int64 // the writers' rounds
-	read := func(b *testing.B) {
-		wait, writes := simtest.MutexWait(), written.Load()
-		b.ResetTimer()
-		for b.Loop() {
-			call(myfatoorah.FixtureAPIKey, "GetPaymentStatus", statusBody)
-		}
-		b.StopTimer()
-		b.ReportMetric(float64(simtest.MutexWait()-wait)/float64(b.N), "mutex-wait-ns/op")
-		b.ReportMetric(float64(written.Load()-writes)/float64(b.N), "writes/op")
+	var writers []func() bool
+	for _, key := range keys {
+		writers = append(writers, func() bool {
+			id := invoiceOf(call(key, "ExecutePayment", benchInvoice))
+			if _, err := p.Pay(id, myfatoorah.PayRequest{}); err != nil {
+				b.Error(err)
+				return false
+			}
+			body, _ := json.Marshal(map[string]any{"Key": id, "KeyType": "InvoiceId", "Amount": 1})
+			call(key, "MakeRefund", body)
+			call(key, "GetPaymentStatus", body)
+			return true
+		})
 	}
-	b.Run("alone", read)
-	b.Run("beside", func(b *testing.B) {
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for _, key := range keys {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					id := invoiceOf(call(key, "ExecutePayment", benchInvoice))
-					if _, err := p.Pay(id, myfatoorah.PayRequest{}); err != nil {
-						b.Error(err)
-						return
-					}
-					body, _ := json.Marshal(map[string]any{"Key": id, "KeyType": "InvoiceId", "Amount": 1})
-					call(key, "MakeRefund", body)
-					call(key, "GetPaymentStatus", body)
-					written.Add(1)
-				}
-			}()
-		}
-		read(b)
-		close(stop)
-		wg.Wait()
-	})
+	simtest.BesideWriters(b, func(*testing.B) {
+		call(myfatoorah.FixtureAPIKey, "GetPaymentStatus", statusBody)
+	}, writers...)
 }
