@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -151,6 +152,37 @@ type Request struct {
 // errors.
 func (s *Server) Do(req Request) Response {
 	s.tb.Helper()
+	resp, err := s.send(req)
+	if err != nil {
+		s.tb.Fatalf("simtest: %s %s: %v", req.Method, req.Path, err)
+	}
+	return resp
+}
+
+// Hammer is Do for goroutines that race each other on purpose: it reports
+// a transport error, a 5xx or a JSON answer that does not decode with
+// tb.Errorf (never Fatal, which only the test's goroutine may call) and
+// returns the status (0 on a transport error) and the decoded JSON body.
+func (s *Server) Hammer(tb testing.TB, req Request) (int, map[string]any) {
+	resp, err := s.send(req)
+	if err != nil {
+		tb.Errorf("%s %s: %v", req.Method, req.Path, err)
+		return 0, nil
+	}
+	var v map[string]any
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(resp.Body, &v); err != nil {
+			tb.Errorf("%s %s: %d not JSON: %s", req.Method, req.Path, resp.Status, resp.Body)
+		}
+	}
+	if resp.Status >= 500 {
+		tb.Errorf("%s %s: %d %s", req.Method, req.Path, resp.Status, resp.Body)
+	}
+	return resp.Status, v
+}
+
+// send is Do without a test to fail.
+func (s *Server) send(req Request) (Response, error) {
 	var body io.Reader
 	switch b := req.Body.(type) {
 	case nil:
@@ -161,13 +193,13 @@ func (s *Server) Do(req Request) Response {
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
-			s.tb.Fatalf("simtest: encode body: %v", err)
+			return Response{}, fmt.Errorf("encode body: %w", err)
 		}
 		body = bytes.NewReader(j)
 	}
 	r, err := http.NewRequest(req.Method, s.URL+req.Path, body)
 	if err != nil {
-		s.tb.Fatalf("simtest: %v", err)
+		return Response{}, err
 	}
 	for k, v := range req.Header {
 		r.Header[k] = v
@@ -177,14 +209,14 @@ func (s *Server) Do(req Request) Response {
 	}
 	resp, err := s.Client.Do(r)
 	if err != nil {
-		s.tb.Fatalf("simtest: %s %s: %v", req.Method, req.Path, err)
+		return Response{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		s.tb.Fatalf("simtest: read body: %v", err)
+		return Response{}, fmt.Errorf("read body: %w", err)
 	}
-	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }
 
 // Control calls a control-plane action and decodes its JSON reply into out

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 
@@ -90,44 +89,9 @@ func TestConcurrentStartsOnOnePos(t *testing.T) {
 	}
 }
 
-// hammer sends one request without failing the test from its goroutine:
-// it reports transport errors and undecodable answers with t.Errorf and
-// returns the status and the decoded JSON body (nil when not JSON).
+// hammer is simtest's Hammer: one request from a racing goroutine.
 func hammer(t *testing.T, s *simtest.Server, method, path string, body any) (int, map[string]any) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Error(err)
-			return 0, nil
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
-	if err != nil {
-		t.Error(err)
-		return 0, nil
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := s.Client.Do(req)
-	if err != nil {
-		t.Errorf("%s %s: %v", method, path, err)
-		return 0, nil
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var v map[string]any
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		if err := json.Unmarshal(b, &v); err != nil {
-			t.Errorf("%s %s: %d not JSON: %s", method, path, resp.StatusCode, b)
-		}
-	}
-	if resp.StatusCode >= 500 {
-		t.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	return resp.StatusCode, v
+	return s.Hammer(t, simtest.Request{Method: method, Path: path, Body: body})
 }
 
 // TestMerchantsHammeredWithResetsAndDeletes (issue 8, point 7): several

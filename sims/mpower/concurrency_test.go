@@ -1,13 +1,10 @@
 package mpower_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 
@@ -57,36 +54,13 @@ func TestConcurrentMerchants(t *testing.T) {
 	}
 }
 
-// hammer sends one request without failing the test from its goroutine:
-// transport errors, 5xx and undecodable answers are reported with
-// t.Errorf. It returns the status and the decoded JSON body (nil when not
-// JSON).
+// hammer is simtest's Hammer: one request from a racing goroutine.
 func hammer(t *testing.T, s *simtest.Server, method, path string, header http.Header, body []byte) (int, map[string]any) {
-	req, err := http.NewRequest(method, s.URL+path, bytes.NewReader(body))
-	if err != nil {
-		t.Error(err)
-		return 0, nil
+	req := simtest.Request{Method: method, Path: path, Header: header}
+	if body != nil {
+		req.Body = body
 	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := s.Client.Do(req)
-	if err != nil {
-		t.Errorf("%s %s: %v", method, path, err)
-		return 0, nil
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var v map[string]any
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		if err := json.Unmarshal(b, &v); err != nil {
-			t.Errorf("%s %s: %d not JSON: %s", method, path, resp.StatusCode, b)
-		}
-	}
-	if resp.StatusCode >= 500 {
-		t.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	return resp.StatusCode, v
+	return s.Hammer(t, req)
 }
 
 // TestMerchantsHammeredWithResetsAndDeletes (issue 8, point 7): several
